@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+import { type Diagnostic, joinPointer, pointerToPath } from './diagnostics';
+import { inlineYaml } from './inline-yaml';
+import type { ComponentConstraint, ComponentSpec, ConstraintRule } from './spec';
+
+function dottedValue(step: unknown, dotted: string): unknown {
+  let current = step;
+  for (const key of dotted === '' ? [] : dotted.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** Drops a card default that a constraint says does not apply in this situation. */
+function removeDotted(step: unknown, dotted: string): void {
+  const keys = dotted.split('.');
+  const last = keys.pop() as string;
+  const parent = dottedValue(step, keys.join('.'));
+  if (parent !== null && typeof parent === 'object') delete (parent as Record<string, unknown>)[last];
+}
+
+function matches(actual: unknown, expected: unknown): boolean {
+  // A list in `when` means "any of these"; that is what card authors write most.
+  if (Array.isArray(expected)) return expected.some((item) => matches(actual, item));
+  return actual === expected;
+}
+
+function applies(constraint: ComponentConstraint, step: unknown): boolean {
+  return Object.entries(constraint.when ?? {}).every(([path, expected]) => matches(dottedValue(step, path), expected));
+}
+
+function broken(rule: ConstraintRule, value: unknown): keyof ConstraintRule | undefined {
+  const present = value !== undefined && value !== null;
+  if (rule.required === true && !present) return 'required';
+  if (rule.required === false && present) return 'required';
+  if (!present) return undefined;
+  if (rule.minItems !== undefined && (!Array.isArray(value) || value.length < rule.minItems)) return 'minItems';
+  if (rule.enum !== undefined && !rule.enum.some((item) => item === value)) return 'enum';
+  if (rule.const !== undefined && value !== rule.const) return 'const';
+  return undefined;
+}
+
+function fixFor(kind: keyof ConstraintRule, rule: ConstraintRule, field: string): string {
+  switch (kind) {
+    case 'required':
+      return rule.required ? `Add "${field}".` : `Remove "${field}".`;
+    case 'minItems':
+      return `Give "${field}" at least ${rule.minItems ?? 1} item(s).`;
+    case 'enum':
+      return `Set "${field}" to one of: ${(rule.enum ?? []).map(inlineYaml).join(', ')}.`;
+    default:
+      return `Set "${field}" to ${inlineYaml(rule.const)}.`;
+  }
+}
+
+/**
+ * Checks a step against its card's `constraints`: rules of the form
+ * "when these fields hold these values, those fields must …".
+ */
+export function checkConstraints(
+  spec: ComponentSpec,
+  written: unknown,
+  withDefaults: unknown,
+  exampleFor: (pointer: string) => unknown,
+  stepId: string | undefined,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const constraint of spec.constraints ?? []) {
+    if (!applies(constraint, withDefaults)) continue;
+    for (const [dotted, rule] of Object.entries(constraint.must)) {
+      // "Must be absent" is about what the user wrote; a card default does not count.
+      const subject = rule.required === false ? written : withDefaults;
+      const kind = broken(rule, dottedValue(subject, dotted));
+      if (!kind) {
+        if (rule.required === false) removeDotted(withDefaults, dotted);
+        continue;
+      }
+      const pointer = joinPointer('', ...dotted.split('.'));
+      const field = dotted.split('.').at(-1) ?? dotted;
+      const conditions = Object.entries(constraint.when ?? {})
+        .map(([path, value]) => `${path} is ${inlineYaml(value)}`)
+        .join(' and ');
+      const sample = exampleFor(pointer);
+      diagnostics.push({
+        severity: 'error',
+        path: [stepId, pointerToPath(pointer)].filter(Boolean).join('.'),
+        pointer,
+        rule: `constraint.${kind}`,
+        message: constraint.error,
+        why: conditions
+          ? `${spec.name} requires this whenever ${conditions}.`
+          : `${spec.name} requires this for every step.`,
+        fix: fixFor(kind, rule, field),
+        ...(kind === 'required' && rule.required && sample !== undefined
+          ? { example: `${field}: ${inlineYaml(sample)}` }
+          : {}),
+        ...(stepId === undefined ? {} : { stepId }),
+      });
+    }
+  }
+  return diagnostics;
+}

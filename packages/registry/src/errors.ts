@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+
+/**
+ * Every error Osiris raises on purpose carries one of these codes; the CLI maps
+ * each code to one exit code in one table.
+ */
+export const OsirisErrorCode = {
+  /** A pipeline, spec card or step config broke a rule (exit 2). */
+  Validation: 'VALIDATION',
+  /** Compiling failed for a reason other than validation, e.g. an unwritable folder (exit 3). */
+  Compile: 'COMPILE',
+  /** A run failed: driver errors, rejected rows, lost connections (exit 4). */
+  Run: 'RUN',
+  /** Configuration or secrets are missing or malformed (exit 5). */
+  Config: 'CONFIG',
+  /** The user interrupted the run (exit 130). */
+  Interrupted: 'INTERRUPTED',
+} as const;
+
+export type OsirisErrorCode = (typeof OsirisErrorCode)[keyof typeof OsirisErrorCode];
+
+const brand = Symbol.for('osiris.error');
+
+export interface OsirisErrorOptions {
+  readonly cause?: unknown;
+  /** Structured diagnostics behind a validation error. */
+  readonly diagnostics?: readonly import('./diagnostics').Diagnostic[];
+  /** How to fix it, printed after the message. */
+  readonly hint?: string;
+}
+
+/** The base of every deliberate Osiris error. */
+export class OsirisError extends Error {
+  override readonly name: string = 'OsirisError';
+  readonly code: OsirisErrorCode;
+  readonly diagnostics: readonly import('./diagnostics').Diagnostic[];
+  readonly hint: string | undefined;
+  readonly [brand] = true;
+
+  constructor(code: OsirisErrorCode, message: string, options: OsirisErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.diagnostics = options.diagnostics ?? [];
+    this.hint = options.hint;
+  }
+}
+
+/**
+ * True for any Osiris error, also one thrown by another copy of this package
+ * (the check is a brand, not `instanceof`).
+ */
+export function isOsirisError(value: unknown): value is OsirisError {
+  return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+}

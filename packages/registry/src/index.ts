@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+export { canonicalJson, fingerprintOf, sortKeys } from './canonical';
+export type { Diagnostic, Severity } from './diagnostics';
+export { hasErrors, joinPointer, pointerSegments, pointerToPath, valueAt } from './diagnostics';
+export type { OsirisErrorOptions } from './errors';
+export { isOsirisError, OsirisError, OsirisErrorCode } from './errors';
+export { inlineYaml } from './inline-yaml';
+export { builtinComponentsDir, lintComponentsDir, loadRegistry, loadSpecSchema, readSpecSources } from './loader';
+export type { RedactOptions, Redactor } from './redact';
+export { createRedactor, redact, secretParts } from './redact';
+export type { LintResult, Registry, SpecSource, StepValidation } from './registry';
+export { createRegistry, lintSpecs } from './registry';
+export type {
+  ComponentConstraint,
+  ComponentExample,
+  ComponentSpec,
+  ConstraintRule,
+  RedactionStrategy,
+  StepInput,
+  StepMode,
+} from './spec';
+export { didYouMean } from './suggest';
+export type { YamlSource } from './yaml-source';
+export { parseYamlSource } from './yaml-source';

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Diagnostic, pointerSegments } from './diagnostics';
+
+/**
+ * A parsed YAML file that still knows where every value came from, so that
+ * a diagnostic about `/sinks/0/options/merge_keys` can say `pipeline.yaml:14:7`.
+ */
+export interface YamlSource {
+  readonly file: string | undefined;
+  /** The plain JavaScript value of the document (undefined when it failed to parse). */
+  readonly value: unknown;
+  /** Syntax errors, already as diagnostics with line and column. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** 1-based line and column of the node at a JSON Pointer, or of its nearest existing parent. */
+  positionOf(pointer: string): { line: number; col: number } | undefined;
+}
+
+export function parseYamlSource(text: string, file?: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, col };
+  };
+  const diagnostics: Diagnostic[] = document.errors.map((error) => {
+    const at = position(error.pos[0]);
+    const duplicate = error.code === 'DUPLICATE_KEY';
+    return {
+      severity: 'error',
+      path: '',
+      pointer: '',
+      rule: duplicate ? 'duplicateKey' : 'yamlSyntax',
+      message: duplicate
+        ? 'the same key appears twice in one mapping'
+        : `YAML syntax error: ${firstLine(error.message)}`,
+      why: duplicate
+        ? 'YAML keeps only one of the two values, so the file would not mean what it says.'
+        : 'The file is not valid YAML, so nothing in it can be read.',
+      fix: duplicate
+        ? 'Remove or rename one of the two keys.'
+        : 'Check indentation (spaces, not tabs), colons after keys and closing quotes or brackets near this line.',
+      example: 'key: value\nlist: [a, b]',
+      ...(file === undefined ? {} : { file }),
+      line: at.line,
+      col: at.col,
+    };
+  });
+  const value = diagnostics.length > 0 ? undefined : document.toJS({ maxAliasCount: 100 });
+
+  return {
+    file,
+    value,
+    diagnostics,
+    positionOf(pointer) {
+      let node: unknown = document.contents;
+      let found: Node | undefined = isNode(node) ? node : undefined;
+      for (const segment of pointerSegments(pointer)) {
+        let next: unknown;
+        if (isMap(node)) {
+          const pair = node.items.find(
+            (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === segment,
+          );
+          // Point at the key when the value is missing (e.g. `merge_keys:` with nothing after it).
+          next = pair?.value ?? pair?.key;
+        } else if (isSeq(node)) {
+          next = node.items[Number(segment)];
+        }
+        if (!isNode(next)) break;
+        node = next;
+        found = next;
+      }
+      const range = found?.range;
+      return range ? position(range[0]) : undefined;
+    },
+  };
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+.*$/, '');
+}
