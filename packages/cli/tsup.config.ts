@@ -1,4 +1,4 @@
 // SPDX-License-Identifier: MIT
 import { packageBuild } from '../../tsup.config.base.ts';
 
-export default packageBuild();
+export default packageBuild({ entry: ['src/index.ts', 'src/bin.ts'] });

@@ -20,6 +20,8 @@ export interface Diagnostic {
   readonly why: string;
   readonly fix: string;
   readonly example?: string;
+  /** The likely intended name or value ("did you mean"), for tools that repair automatically. */
+  readonly suggestion?: string;
   readonly file?: string;
   readonly line?: number;
   readonly col?: number;

@@ -101,6 +101,7 @@ function friendlyError(error: ErrorObject, data: unknown, context: FriendlyConte
   let why: string;
   let fix: string;
   let example: unknown;
+  let suggestion: string | undefined;
 
   const field = () => pointerSegments(relative).at(-1) ?? context.subject;
   const exampleLine = (name: string, fallback: unknown) => {
@@ -125,7 +126,7 @@ function friendlyError(error: ErrorObject, data: unknown, context: FriendlyConte
       const unknown = String(params.additionalProperty);
       relative = joinPointer(error.instancePath, unknown);
       const allowed = Object.keys((parent?.properties as Schema | undefined) ?? {});
-      const suggestion = didYouMean(unknown, allowed);
+      suggestion = didYouMean(unknown, allowed);
       message = suggestion
         ? `unknown field "${unknown}" (did you mean "${suggestion}"?)`
         : `unknown field "${unknown}"`;
@@ -135,12 +136,16 @@ function friendlyError(error: ErrorObject, data: unknown, context: FriendlyConte
         : allowed.length > 0
           ? `Remove it. Allowed fields here: ${allowed.join(', ')}.`
           : 'Remove it.';
-      if (suggestion) example = exampleLine(suggestion, placeholderFor(propertySchema(parent, suggestion)));
+      if (suggestion) {
+        const sibling = joinPointer(context.basePointer, ...pointerSegments(error.instancePath), suggestion);
+        const sample = context.exampleFor?.(sibling) ?? placeholderFor(propertySchema(parent, suggestion));
+        example = `${suggestion}: ${inlineYaml(sample)}`;
+      }
       break;
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]) ?? [];
-      const suggestion = typeof value === 'string' ? didYouMean(value, allowed.map(String)) : undefined;
+      suggestion = typeof value === 'string' ? didYouMean(value, allowed.map(String)) : undefined;
       message = `${describe(value)} is not allowed for "${field()}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
       why = `"${field()}" must be one of: ${allowed.map((v) => inlineYaml(v)).join(', ')}.`;
       fix = suggestion ? `Use "${suggestion}".` : `Pick one of: ${allowed.map((v) => inlineYaml(v)).join(', ')}.`;
@@ -233,6 +238,7 @@ function friendlyError(error: ErrorObject, data: unknown, context: FriendlyConte
     why,
     fix,
     ...(example === undefined ? {} : { example: String(example) }),
+    ...(suggestion === undefined ? {} : { suggestion }),
     ...(context.stepId === undefined ? {} : { stepId: context.stepId }),
   };
 }

@@ -4,12 +4,16 @@ export type { Diagnostic, Severity } from './diagnostics';
 export { hasErrors, joinPointer, pointerSegments, pointerToPath, valueAt } from './diagnostics';
 export type { OsirisErrorOptions } from './errors';
 export { isOsirisError, OsirisError, OsirisErrorCode } from './errors';
+export type { FriendlyContext } from './friendly';
+export { friendlyErrors } from './friendly';
 export { inlineYaml } from './inline-yaml';
 export { builtinComponentsDir, lintComponentsDir, loadRegistry, loadSpecSchema, readSpecSources } from './loader';
 export type { RedactOptions, Redactor } from './redact';
 export { createRedactor, redact, secretParts } from './redact';
 export type { LintResult, Registry, SpecSource, StepValidation } from './registry';
 export { createRegistry, lintSpecs } from './registry';
+export type { SchemaCheck } from './schema-validator';
+export { createSchemaValidator, newAjv } from './schema-validator';
 export type {
   ComponentConstraint,
   ComponentExample,
@@ -21,4 +25,4 @@ export type {
 } from './spec';
 export { didYouMean } from './suggest';
 export type { YamlSource } from './yaml-source';
-export { parseYamlSource } from './yaml-source';
+export { locateDiagnostic, parseYamlSource } from './yaml-source';

@@ -46,6 +46,12 @@ describe('redact', () => {
     expect(redact(input)).toBe(expected);
   });
 
+  it('does not mask the schema of a password field', () => {
+    const schema = JSON.stringify({ password: { type: 'string' } }, null, 2);
+    expect(redact(schema)).toBe(schema);
+    expect(redact('password: { type: string }')).toBe('password: { type: string }');
+  });
+
   it('leaves ordinary text and non-string values alone', () => {
     const value = { rows: 10, ok: true, note: 'nothing secret here', list: [1, 'a'] };
     expect(redact(value, { knownSecrets: [canary] })).toEqual(value);

@@ -26,7 +26,7 @@ const patterns: readonly RegExp[] = [
   // userinfo of a URL: scheme://user:password@host
   /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+(?=@)/gi,
   // password=…, "password": "…", api_key: …
-  /(?<=\b(?:password|passwd|pwd|secret|token|api[_-]?key|apikey)["']?\s*[=:]\s*["']?)[^\s"'&;,}]+/gi,
+  /(?<=\b(?:password|passwd|pwd|secret|token|api[_-]?key|apikey)["']?\s*[=:]\s*["']?)[^\s"'&;,{}[\]][^\s"'&;,}]*/gi,
   // Authorization: Bearer …
   /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]+=*/g,
 ];

@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: MIT
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { fingerprintOf } from './canonical';
 import { checkConstraints } from './constraints';
 import { type Diagnostic, hasErrors, joinPointer, pointerToPath, valueAt } from './diagnostics';
 import { OsirisError, OsirisErrorCode } from './errors';
 import { friendlyErrors } from './friendly';
+import { newAjv } from './schema-validator';
 import type { ComponentSpec, StepInput } from './spec';
 import { didYouMean } from './suggest';
-import { parseYamlSource } from './yaml-source';
-
-// ajv-formats ships CommonJS with `exports.default`; under ESM interop the function may sit one level down.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
-  ajv: Ajv2020,
-) => void;
+import { locateDiagnostic, parseYamlSource } from './yaml-source';
 
 /** One spec card's text and where it came from (for messages). */
 export interface SpecSource {
@@ -51,12 +46,6 @@ export interface LintResult {
 interface CompiledSpec {
   readonly spec: ComponentSpec;
   readonly validate: ValidateFunction;
-}
-
-function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, useDefaults: true, allowUnionTypes: true });
-  addFormats(ajv);
-  return ajv;
 }
 
 function exampleLookup(spec: ComponentSpec): (pointer: string) => unknown {
@@ -124,7 +113,14 @@ function validateWith(compiled: CompiledSpec, step: StepInput): StepValidation {
       }),
     );
   }
-  const flagged = new Set(diagnostics.map((diagnostic) => diagnostic.pointer));
+  // A field already reported, or one a "did you mean" already points to, needs no second message.
+  const flagged = new Set(
+    diagnostics.flatMap((diagnostic) =>
+      diagnostic.rule === 'additionalProperties' && diagnostic.suggestion
+        ? [diagnostic.pointer, diagnostic.pointer.replace(/[^/]*$/, diagnostic.suggestion)]
+        : [diagnostic.pointer],
+    ),
+  );
   for (const diagnostic of checkConstraints(spec, step, { ...step, options }, exampleFor, stepId)) {
     if (!flagged.has(diagnostic.pointer)) diagnostics.push(diagnostic);
   }
@@ -154,11 +150,7 @@ function lintOne(
   source: SpecSource,
 ): { compiled?: CompiledSpec; diagnostics: Diagnostic[] } {
   const yaml = parseYamlSource(source.text, source.file);
-  const locate = (diagnostic: Diagnostic): Diagnostic => ({
-    ...diagnostic,
-    file: source.file,
-    ...yaml.positionOf(diagnostic.pointer),
-  });
+  const locate = (diagnostic: Diagnostic): Diagnostic => locateDiagnostic(yaml, diagnostic);
   if (yaml.diagnostics.length > 0) return { diagnostics: [...yaml.diagnostics] };
   const card = yaml.value;
   if (!checkCard(card)) {
@@ -318,6 +310,7 @@ export function createRegistry(sources: readonly SpecSource[], specSchema: objec
               ? `Use "${suggestion}".`
               : `Use one of: ${names.join(', ')} (osiris components list shows them).`,
             example: `type: ${suggestion ?? names[0] ?? 'mysql.table'}`,
+            ...(suggestion === undefined ? {} : { suggestion }),
             ...(stepId === undefined ? {} : { stepId }),
           },
         ],

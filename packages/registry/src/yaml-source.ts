@@ -12,8 +12,11 @@ export interface YamlSource {
   readonly value: unknown;
   /** Syntax errors, already as diagnostics with line and column. */
   readonly diagnostics: readonly Diagnostic[];
-  /** 1-based line and column of the node at a JSON Pointer, or of its nearest existing parent. */
-  positionOf(pointer: string): { line: number; col: number } | undefined;
+  /**
+   * 1-based line and column of the value at a JSON Pointer (of its key with
+   * `{ key: true }`); for a missing field, of the key that should hold it.
+   */
+  positionOf(pointer: string, options?: { key?: boolean }): { line: number; col: number } | undefined;
 }
 
 export function parseYamlSource(text: string, file?: string): YamlSource {
@@ -52,25 +55,32 @@ export function parseYamlSource(text: string, file?: string): YamlSource {
     file,
     value,
     diagnostics,
-    positionOf(pointer) {
+    positionOf(pointer, options = {}) {
       let node: unknown = document.contents;
       let found: Node | undefined = isNode(node) ? node : undefined;
+      let key: Node | undefined;
       for (const segment of pointerSegments(pointer)) {
         let next: unknown;
+        let nextKey: unknown;
         if (isMap(node)) {
           const pair = node.items.find(
             (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === segment,
           );
-          // Point at the key when the value is missing (e.g. `merge_keys:` with nothing after it).
+          nextKey = pair?.key;
           next = pair?.value ?? pair?.key;
         } else if (isSeq(node)) {
           next = node.items[Number(segment)];
         }
-        if (!isNode(next)) break;
+        if (!isNode(next)) {
+          // A missing field: point at the key of the mapping that should hold it.
+          const range = (key ?? found)?.range;
+          return range ? position(range[0]) : undefined;
+        }
         node = next;
         found = next;
+        key = isNode(nextKey) ? nextKey : undefined;
       }
-      const range = found?.range;
+      const range = (options.key && key ? key : found)?.range;
       return range ? position(range[0]) : undefined;
     },
   };
@@ -78,4 +88,17 @@ export function parseYamlSource(text: string, file?: string): YamlSource {
 
 function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+.*$/, '');
+}
+
+// An unknown or repeated field is best shown at its key; everything else at its value.
+const keyRules = new Set(['additionalProperties', 'duplicateId', 'duplicateName']);
+
+/** Adds file, line and column from a parsed YAML source to a diagnostic that has none. */
+export function locateDiagnostic(source: YamlSource, diagnostic: Diagnostic): Diagnostic {
+  if (diagnostic.line !== undefined) return diagnostic;
+  return {
+    ...diagnostic,
+    ...(source.file === undefined ? {} : { file: source.file }),
+    ...source.positionOf(diagnostic.pointer, { key: keyRules.has(diagnostic.rule) }),
+  };
 }

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+import { createRedactor, type Diagnostic, type Redactor } from '@osiris/registry';
+
+export interface Stream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export interface CliIo {
+  readonly stdout: Stream;
+  readonly stderr: Stream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/**
+ * Every byte the CLI prints goes through here, and so through the redactor:
+ * results on stdout, diagnostics and progress on stderr, colour only on a
+ * terminal and never under NO_COLOR.
+ */
+export class Output {
+  #redactor: Redactor;
+  readonly color: boolean;
+
+  constructor(readonly io: CliIo) {
+    this.#redactor = createRedactor();
+    this.color = Boolean(io.stderr.isTTY) && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+  }
+
+  /** Adds secrets (resolved connection values) that must never be printed. */
+  useRedactor(redactor: Redactor): void {
+    this.#redactor = redactor;
+  }
+
+  redact(text: string): string {
+    return this.#redactor.text(text);
+  }
+
+  out(text = ''): void {
+    this.io.stdout.write(`${this.redact(text)}\n`);
+  }
+
+  err(text = ''): void {
+    this.io.stderr.write(`${this.redact(text)}\n`);
+  }
+
+  json(value: unknown): void {
+    this.io.stdout.write(`${this.redact(JSON.stringify(this.#redactor.value(value), null, 2))}\n`);
+  }
+
+  paint(code: number, text: string): string {
+    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+
+  red = (text: string) => this.paint(31, text);
+  yellow = (text: string) => this.paint(33, text);
+  green = (text: string) => this.paint(32, text);
+  dim = (text: string) => this.paint(2, text);
+  bold = (text: string) => this.paint(1, text);
+
+  /** One block per diagnostic: `file:line:col  path  message`, then why, fix and example. */
+  diagnostics(diagnostics: readonly Diagnostic[]): void {
+    for (const diagnostic of diagnostics) {
+      const where = [diagnostic.file, diagnostic.line, diagnostic.col].filter((part) => part !== undefined).join(':');
+      const label = diagnostic.severity === 'error' ? this.red('error') : this.yellow('warning');
+      const head = [where, diagnostic.path].filter(Boolean).join('  ');
+      this.err(`${label} ${head ? `${this.bold(head)}  ` : ''}${diagnostic.message}`);
+      this.err(`  why: ${diagnostic.why}`);
+      this.err(`  fix: ${diagnostic.fix}`);
+      if (diagnostic.example) {
+        const [first, ...rest] = diagnostic.example.split('\n');
+        this.err(`  example: ${first}`);
+        for (const line of rest) this.err(`           ${line}`);
+      }
+    }
+  }
+}
+
+/** `2 errors, 1 warning` */
+export function countLabel(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return [plural(errors, 'error'), plural(warnings, 'warning')].join(', ');
+}

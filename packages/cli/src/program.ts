@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+import { isOsirisError } from '@osiris/registry';
+import { Command, CommanderError } from 'commander';
+import { registerCompile } from './commands/compile';
+import { registerComponents } from './commands/components';
+import { registerPrompts } from './commands/prompts';
+import { ExitCode, exitCodeHelp, exitCodeOf } from './exit-codes';
+import { type CliIo, Output } from './output';
+import { version } from './version';
+
+/** Wraps a command handler: it gets the output first and returns an exit code. */
+export type Action = <Args extends unknown[]>(
+  handler: (output: Output, ...args: Args) => ExitCode | Promise<ExitCode>,
+) => (...args: Args) => Promise<void>;
+
+const environmentHelp = `Environment (a flag beats the environment beats the default):
+  OSIRIS_VALIDATION           warn | strict | off (default warn)
+  OSIRIS_LOG_LEVEL            info | debug (default info)
+  OSIRIS_REDACTION_STRATEGY   fixed | hash (default: the component's, else fixed)
+  OSIRIS_HOME                 root of .osiris/ (runs, cache, sessions; default ./.osiris)
+  OSIRIS_CONN__<NAME>__<FIELD> a connection field for "@name", e.g. OSIRIS_CONN__MYSQL__URL
+  OSIRIS_E2B_API_KEY          API key of the e2b engine
+  OSIRIS_LLM_BASE_URL         OpenAI-compatible server for chat
+  OSIRIS_LLM_API_KEY          its API key (or OPENAI_API_KEY)
+  OSIRIS_LLM_MODEL            the model to ask
+  NO_COLOR                    no colours even on a terminal`;
+
+/**
+ * Runs the `osiris` command line with the given arguments (without `node` and
+ * the script) and returns the exit code. Never calls `process.exit`.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const output = new Output(io);
+  let exitCode: number = ExitCode.Success;
+
+  const action: Action =
+    (handler) =>
+    async (...args) => {
+      exitCode = await handler(output, ...args);
+    };
+
+  const program = new Command('osiris')
+    .description('Turn a plain-language request into a deterministic, audited data pipeline.')
+    .version(version, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `\n${environmentHelp}\n\n${exitCodeHelp}\n\nDocs: https://github.com/osiris-pipelines/osiris#readme`)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(output.redact(text)),
+      writeErr: (text) => io.stderr.write(output.redact(text)),
+      outputError: (text, write) => write(output.red(text)),
+    });
+
+  registerComponents(program, action);
+  registerCompile(program, action);
+  registerPrompts(program, action);
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other parse problem is a usage error.
+      return error.exitCode === 0 ? ExitCode.Success : ExitCode.Validation;
+    }
+    report(output, error);
+    return exitCodeOf(error);
+  }
+}
+
+function report(output: Output, error: unknown): void {
+  if (isOsirisError(error)) {
+    if (error.diagnostics.length > 0) output.diagnostics(error.diagnostics);
+    output.err(`${output.red('error')} ${error.message}`);
+    if (error.hint) output.err(`  ${error.hint}`);
+    return;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  output.err(`${output.red('internal error')} ${message}`);
+  output.err('  This is a bug in Osiris; please report it with the command you ran.');
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli, spawnCli, tempDirs } from './helpers';
+
+const dirs = tempDirs();
+afterAll(() => dirs.clean());
+const example = 'examples/mysql-to-supabase-merge/pipeline.yaml';
+
+function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (current: string) => {
+    for (const name of readdirSync(current).sort()) {
+      const full = join(current, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out[relative(dir, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('osiris (built binary)', () => {
+  it('--version prints the package version', async () => {
+    const { code, stdout } = await spawnCli(['--version']);
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'packages/cli/package.json'), 'utf8'));
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
+  });
+
+  it('--help lists the commands, the environment variables and the exit codes', async () => {
+    const { code, stdout } = await spawnCli(['--help']);
+    expect(code).toBe(0);
+    for (const text of ['components', 'validate', 'compile', 'OSIRIS_VALIDATION', 'OSIRIS_CONN__<NAME>__<FIELD>', '130  interrupted']) {
+      expect(stdout).toContain(text);
+    }
+  });
+
+  it('compiles to byte-identical files from different working directories', async () => {
+    const a = dirs.make();
+    const b = dirs.make();
+    const pipeline = join(a, 'pipeline.yaml');
+    cpSync(join(repoRoot, example), pipeline);
+    const first = await spawnCli(['compile', 'pipeline.yaml', '--out', 'out'], { cwd: a });
+    const second = await spawnCli(['compile', pipeline, '--out', join(b, 'nested', 'out')], { cwd: repoRoot });
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const tree = readTree(join(a, 'out'));
+    expect(Object.keys(tree).sort()).toEqual(['cfg/dst.json', 'cfg/src.json', 'manifest.yaml']);
+    expect(readTree(join(b, 'nested', 'out'))).toEqual(tree);
+    expect(JSON.stringify(tree)).not.toContain(a);
+    expect(tree['manifest.yaml']).toBe(
+      readFileSync(join(repoRoot, 'packages/compiler/test/golden/mysql-to-supabase-merge/manifest.yaml'), 'utf8'),
+    );
+  });
+
+  it('exits 3 when the output folder cannot be written', async () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, 'blocker'), 'x');
+    const { code, stderr } = await spawnCli(['compile', join(repoRoot, example), '--out', join(dir, 'blocker', 'out')]);
+    expect(code).toBe(3);
+    expect(stderr).toContain('cannot write the compiled pipeline');
+  });
+});
+
+describe('osiris components', () => {
+  it('list prints both components with modes and capabilities', async () => {
+    const { code, stdout } = await runCli(['components', 'list']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/mysql\.table\s+0\.1\.0\s+read\s+discovery/);
+    expect(stdout).toMatch(/supabase\.table\s+0\.1\.0\s+read,write\s+discovery,in_memory_move/);
+  });
+
+  it('list --json is machine-readable', async () => {
+    const { stdout } = await runCli(['components', 'list', '--json']);
+    expect(JSON.parse(stdout).map((c: { name: string; modes: string[] }) => [c.name, c.modes])).toEqual([
+      ['mysql.table', ['read']],
+      ['supabase.table', ['read', 'write']],
+    ]);
+  });
+
+  it('spec prints the full card as yaml or json', async () => {
+    const yaml = await runCli(['components', 'spec', 'supabase.table']);
+    expect(yaml.stdout).toContain('name: supabase.table');
+    expect(yaml.stdout).toContain('merge_keys is required when write_mode is merge');
+    const json = await runCli(['components', 'spec', 'mysql.table', '--format', 'json']);
+    expect(JSON.parse(json.stdout).configSchema.required).toEqual(['table']);
+  });
+
+  it('spec of an unknown type exits 2 and suggests the nearest name', async () => {
+    const { code, stderr, stdout } = await runCli(['components', 'spec', 'supabase.tabel']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('did you mean "supabase.table"?');
+  });
+});
+
+describe('osiris spec-lint', () => {
+  it('passes on the built-in cards', async () => {
+    const { code, stdout } = await runCli(['spec-lint']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('2 spec card(s) valid');
+  });
+
+  it('exits 2 and names file and field for a broken folder', async () => {
+    const dir = dirs.make();
+    mkdirSync(join(dir, 'demo.x'));
+    writeFileSync(
+      join(dir, 'demo.x', 'spec.yaml'),
+      'apiVersion: osiris.v1\nkind: ComponentSpec\nname: demo.x\nversion: 1.0.0\ntitle: t\ndescription: d\nmodes: [read]\ncapabilities: []\nconfigSchema: { type: object }\ncolour: red\n',
+    );
+    const { code, stderr } = await runCli(['spec-lint', dir]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`error ${join(dir, 'demo.x', 'spec.yaml')}:10:1  colour  unknown field "colour"`);
+  });
+});
+
+describe('osiris validate', () => {
+  it('exits 0 for a valid pipeline', async () => {
+    const { code, stdout } = await runCli(['validate', example]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('is valid: 2 step(s)');
+  });
+
+  it('prints one block per diagnostic with file:line:col, path, why, fix and example; exits 2', async () => {
+    const dir = dirs.make();
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      readFileSync(join(repoRoot, example), 'utf8').replace('write_mode: merge, merge_keys: [id]', 'write_mode: merge'),
+    );
+    const { code, stderr } = await runCli(['validate', 'p.yaml'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toContain('error p.yaml:17:5  dst.options.merge_keys  merge_keys is required when write_mode is merge');
+    expect(stderr).toContain('  why: supabase.table requires this whenever mode is write and options.write_mode is merge.');
+    expect(stderr).toContain('  fix: Add "merge_keys".');
+    expect(stderr).toContain('  example: merge_keys: [id]');
+  });
+
+  it('--json prints the diagnostics for scripts', async () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, 'p.yaml'), readFileSync(join(repoRoot, example), 'utf8').replace('mysql.table', 'mysql.tabel'));
+    const { code, stdout } = await runCli(['validate', 'p.yaml', '--json'], { cwd: dir });
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout);
+    expect(report.ok).toBe(false);
+    expect(report.diagnostics[0]).toMatchObject({ rule: 'unknownComponent', file: 'p.yaml', line: 8, suggestion: 'mysql.table' });
+  });
+
+  it('mode: flag beats OSIRIS_VALIDATION beats warn', async () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, 'p.yaml'), readFileSync(join(repoRoot, example), 'utf8').replace('chunk_size: 5000', 'chunk_size: 5000\n  unused: 1'));
+    expect((await runCli(['validate', 'p.yaml'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['validate', 'p.yaml'], { cwd: dir, env: { OSIRIS_VALIDATION: 'strict' } })).code).toBe(2);
+    expect((await runCli(['validate', 'p.yaml', '--mode', 'warn'], { cwd: dir, env: { OSIRIS_VALIDATION: 'strict' } })).code).toBe(0);
+    const bad = await runCli(['validate', 'p.yaml'], { cwd: dir, env: { OSIRIS_VALIDATION: 'loose' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('OSIRIS_VALIDATION=loose is not valid; use one of: warn, strict, off');
+  });
+
+  it('a missing file exits 2 with its name', async () => {
+    const { code, stderr } = await runCli(['validate', 'nope.yaml']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('nope.yaml: no such file');
+  });
+
+  it('an unknown command or option is a usage error (exit 2)', async () => {
+    expect((await runCli(['valdate', example])).code).toBe(2);
+    expect((await runCli(['validate', example, '--strict'])).code).toBe(2);
+  });
+});
+
+describe('osiris compile', () => {
+  it('writes manifest.yaml and cfg/<step>.json; --param overrides; --json reports files', async () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, 'p.yaml'), readFileSync(join(repoRoot, example), 'utf8'));
+    const { code, stdout } = await runCli(['compile', 'p.yaml', '--out', 'build', '--param', 'chunk_size=20000', '--json'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, files: ['manifest.yaml', 'cfg/src.json', 'cfg/dst.json'] });
+    expect(readFileSync(join(dir, 'build', 'manifest.yaml'), 'utf8')).toContain('chunk_size: 20000');
+  });
+
+  it('exits 2 and writes nothing for an invalid pipeline or an undeclared --param', async () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, 'p.yaml'), readFileSync(join(repoRoot, example), 'utf8'));
+    const { code, stderr } = await runCli(['compile', 'p.yaml', '--out', 'build', '--param', 'chunk=1'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toContain('--param chunk is not declared by the pipeline');
+    expect(readdirSync(dir)).toEqual(['p.yaml']);
+  });
+
+  it('records the engine', async () => {
+    const dir = dirs.make();
+    await runCli(['compile', join(repoRoot, example), '--out', dir, '--engine', 'e2b']);
+    expect(readFileSync(join(dir, 'manifest.yaml'), 'utf8')).toContain('engine: e2b');
+  });
+});
+
+describe('osiris prompts build-context', () => {
+  it('writes the context once and reuses it until a spec changes', async () => {
+    const dir = dirs.make();
+    const first = await runCli(['prompts', 'build-context', '--json'], { cwd: dir });
+    expect(JSON.parse(first.stdout)).toMatchObject({ cached: false, out: '.osiris_prompts/context.json' });
+    expect(JSON.parse(first.stdout).tokens).toBeLessThan(2000);
+    const second = await runCli(['prompts', 'build-context', '--json'], { cwd: dir });
+    expect(JSON.parse(second.stdout).cached).toBe(true);
+    const file = join(dir, '.osiris_prompts/context.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/"registry":"sha256-[0-9a-f]+"/, '"registry":"sha256-old"'));
+    const third = await runCli(['prompts', 'build-context', '--json'], { cwd: dir });
+    expect(JSON.parse(third.stdout).cached).toBe(false);
+  });
+});

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+import { canonicalJson, type Diagnostic, fingerprintOf, hasErrors, type Registry, sortKeys } from '@osiris/registry';
+import { stringify } from 'yaml';
+import type { EngineName, ManifestStep, RunManifest, StepConfig } from './manifest';
+import type { ParamValue } from './params';
+import { analyseOml, parseOml, type ResolvedStep, type ValidationMode } from './validate';
+
+export interface CompileOptions {
+  readonly registry: Registry;
+  /** `--param` overrides, already parsed as YAML scalars. */
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  readonly mode?: ValidationMode;
+  readonly engine?: EngineName;
+  /** The pipeline's file name, for diagnostics (only when `input` is text). */
+  readonly file?: string;
+}
+
+export interface CompileResult {
+  /** Undefined when a diagnostic is an error. */
+  readonly manifest: RunManifest | undefined;
+  /** Step id → the step's config (`cfg/<id>.json`). */
+  readonly configs: Readonly<Record<string, StepConfig>>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const MEMO_SIZE = 64;
+const memo = new WeakMap<Registry, Map<string, CompileResult>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+function configOf(resolved: ResolvedStep): StepConfig {
+  const { step } = resolved;
+  return {
+    id: step.id,
+    component: step.type,
+    mode: step.mode,
+    connection: step.connection,
+    options: sortKeys(resolved.options) as Record<string, unknown>,
+  };
+}
+
+/**
+ * Compiles a pipeline (OML text or a parsed object) into a Run Manifest and
+ * one config per step. Pure and deterministic: the same OML, params and
+ * registry give the same result, byte for byte once rendered. Results are
+ * memoised on the pipeline's fingerprint and frozen.
+ *
+ * @example
+ * const { manifest, configs, diagnostics } = compile(text, { registry: loadRegistry() });
+ */
+export function compile(input: string | object, options: CompileOptions): CompileResult {
+  // Text is keyed by itself (line numbers in diagnostics depend on it), objects by their canonical form.
+  const inputFingerprint = fingerprintOf(input);
+  const key = canonicalJson([
+    inputFingerprint,
+    options.params ?? {},
+    options.mode ?? 'warn',
+    options.engine ?? 'local',
+    options.file ?? '',
+  ]);
+  let cache = memo.get(options.registry);
+  const hit = cache?.get(key);
+  if (hit) return hit;
+
+  let oml: unknown = input;
+  if (typeof input === 'string') {
+    const parsed = parseOml(input, options.file === undefined ? {} : { file: options.file });
+    if (parsed.diagnostics.length > 0) return { manifest: undefined, configs: {}, diagnostics: parsed.diagnostics };
+    oml = parsed.oml;
+  }
+  const omlFingerprint = typeof input === 'string' ? fingerprintOf(oml) : inputFingerprint;
+
+  const analysis = analyseOml(oml, {
+    registry: options.registry,
+    ...(options.mode === undefined ? {} : { mode: options.mode }),
+    ...(options.params === undefined ? {} : { params: options.params }),
+  });
+  let result: CompileResult;
+  if (hasErrors(analysis.diagnostics)) {
+    result = { manifest: undefined, configs: {}, diagnostics: analysis.diagnostics };
+  } else {
+    const steps: ManifestStep[] = [];
+    const configs: Record<string, StepConfig> = {};
+    const onlySource = analysis.sources.length === 1 ? analysis.sources[0]?.step.id : undefined;
+    for (const source of analysis.sources) {
+      configs[source.step.id] = configOf(source);
+      steps.push({
+        id: source.step.id,
+        component: source.step.type,
+        component_version: source.componentVersion,
+        mode: source.step.mode,
+        cfg: `cfg/${source.step.id}.json`,
+        produces: 'tabular',
+      });
+    }
+    for (const sink of analysis.sinks) {
+      configs[sink.step.id] = configOf(sink);
+      const from = sink.step.from ?? onlySource;
+      steps.push({
+        id: sink.step.id,
+        component: sink.step.type,
+        component_version: sink.componentVersion,
+        mode: sink.step.mode,
+        cfg: `cfg/${sink.step.id}.json`,
+        consumes: 'tabular',
+        ...(from === undefined ? {} : { needs: [from] }),
+      });
+    }
+    const manifest: RunManifest = {
+      apiVersion: 'osiris.v1',
+      kind: 'RunManifest',
+      pipeline: String((oml as { name: unknown }).name),
+      fingerprints: { oml: omlFingerprint, registry: options.registry.fingerprint() },
+      steps,
+      execution: {
+        engine: options.engine ?? 'local',
+        params: sortKeys(analysis.params) as Record<string, ParamValue>,
+      },
+    };
+    result = { manifest, configs, diagnostics: analysis.diagnostics };
+  }
+
+  deepFreeze(result);
+  if (!cache) {
+    cache = new Map();
+    memo.set(options.registry, cache);
+  }
+  if (cache.size >= MEMO_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(key, result);
+  return result;
+}
+
+/** The manifest as YAML text, exactly as `writeCompiled` writes it. */
+export function renderManifest(manifest: RunManifest): string {
+  return stringify(manifest, { lineWidth: 0, indent: 2, sortMapEntries: false });
+}
+
+/** A step config as JSON text (sorted keys, two spaces, final newline). */
+export function renderStepConfig(config: StepConfig): string {
+  return `${canonicalJson(config, 2)}\n`;
+}
+
+/** Relative path → file content of a compile result: `manifest.yaml` and `cfg/<id>.json`. */
+export function renderCompiled(result: CompileResult): Map<string, string> {
+  const files = new Map<string, string>();
+  if (!result.manifest) return files;
+  files.set('manifest.yaml', renderManifest(result.manifest));
+  for (const step of result.manifest.steps) {
+    const config = result.configs[step.id];
+    if (config) files.set(step.cfg, renderStepConfig(config));
+  }
+  return files;
+}

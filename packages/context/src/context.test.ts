@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+import { loadRegistry } from '@osiris/registry';
+import { describe, expect, it } from 'vitest';
+import { buildContext, compactSpec, contextSize, renderContext } from './context';
+
+const registry = loadRegistry();
+
+describe('LLM context', () => {
+  it('is deterministic and small', () => {
+    const text = renderContext(buildContext(registry));
+    expect(renderContext(buildContext(loadRegistry()))).toBe(text);
+    expect(contextSize(text).tokens).toBeLessThan(2000);
+    expect(text).not.toMatch(/description|title/);
+  });
+
+  it('compact form of mysql.table', () => {
+    const spec = registry.get('mysql.table');
+    if (!spec) throw new Error('mysql.table missing');
+    expect(compactSpec(spec)).toMatchInlineSnapshot(`
+      {
+        "capabilities": [
+          "discovery",
+        ],
+        "examples": [
+          {
+            "connection": "@mysql",
+            "id": "orders",
+            "mode": "read",
+            "options": {
+              "columns": [
+                "id",
+                "customer_id",
+                "amount",
+                "updated_at",
+              ],
+              "filters": [
+                {
+                  "column": "updated_at",
+                  "op": "gte",
+                  "value": "2026-01-01",
+                },
+              ],
+              "schema": "shop",
+              "table": "orders",
+            },
+            "type": "mysql.table",
+          },
+        ],
+        "modes": [
+          "read",
+        ],
+        "name": "mysql.table",
+        "options": {
+          "columns": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
+          "filters": {
+            "items": {
+              "fields": {
+                "column": {
+                  "type": "string",
+                },
+                "op": {
+                  "enum": [
+                    "eq",
+                    "ne",
+                    "lt",
+                    "lte",
+                    "gt",
+                    "gte",
+                    "in",
+                    "not_in",
+                    "like",
+                    "is_null",
+                    "is_not_null",
+                  ],
+                },
+                "value": {
+                  "items": {
+                    "type": [
+                      "string",
+                      "number",
+                      "boolean",
+                    ],
+                  },
+                  "type": [
+                    "string",
+                    "number",
+                    "boolean",
+                    "array",
+                  ],
+                },
+              },
+              "required": [
+                "column",
+                "op",
+              ],
+              "type": "object",
+            },
+            "type": "array",
+          },
+          "schema": {
+            "type": "string",
+          },
+          "table": {
+            "type": "string",
+          },
+        },
+        "required": [
+          "table",
+        ],
+        "version": "0.1.0",
+      }
+    `);
+  });
+
+  it('compact form of supabase.table', () => {
+    const spec = registry.get('supabase.table');
+    if (!spec) throw new Error('supabase.table missing');
+    expect(compactSpec(spec)).toMatchInlineSnapshot(`
+      {
+        "capabilities": [
+          "discovery",
+          "in_memory_move",
+        ],
+        "examples": [
+          {
+            "connection": "@supabase",
+            "id": "orders_out",
+            "mode": "write",
+            "options": {
+              "merge_keys": [
+                "id",
+              ],
+              "schema": "public",
+              "table": "orders",
+              "write_mode": "merge",
+            },
+            "type": "supabase.table",
+          },
+          {
+            "connection": "@supabase",
+            "id": "customers",
+            "mode": "read",
+            "options": {
+              "filters": [
+                {
+                  "column": "active",
+                  "op": "eq",
+                  "value": true,
+                },
+              ],
+              "table": "customers",
+            },
+            "type": "supabase.table",
+          },
+        ],
+        "modes": [
+          "read",
+          "write",
+        ],
+        "name": "supabase.table",
+        "options": {
+          "columns": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
+          "create_table": {
+            "default": false,
+            "type": "boolean",
+          },
+          "filters": {
+            "items": {
+              "fields": {
+                "column": {
+                  "type": "string",
+                },
+                "op": {
+                  "enum": [
+                    "eq",
+                    "ne",
+                    "lt",
+                    "lte",
+                    "gt",
+                    "gte",
+                    "in",
+                    "not_in",
+                    "like",
+                    "is_null",
+                    "is_not_null",
+                  ],
+                },
+                "value": {
+                  "items": {
+                    "type": [
+                      "string",
+                      "number",
+                      "boolean",
+                    ],
+                  },
+                  "type": [
+                    "string",
+                    "number",
+                    "boolean",
+                    "array",
+                  ],
+                },
+              },
+              "required": [
+                "column",
+                "op",
+              ],
+              "type": "object",
+            },
+            "type": "array",
+          },
+          "merge_keys": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
+          "schema": {
+            "default": "public",
+            "type": "string",
+          },
+          "table": {
+            "type": "string",
+          },
+          "write_mode": {
+            "default": "append",
+            "enum": [
+              "append",
+              "merge",
+            ],
+          },
+        },
+        "required": [
+          "table",
+        ],
+        "rules": [
+          {
+            "must": {
+              "options.merge_keys": {
+                "minItems": 1,
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+              "options.write_mode": "merge",
+            },
+          },
+          {
+            "must": {
+              "options.create_table": {
+                "required": false,
+              },
+              "options.merge_keys": {
+                "required": false,
+              },
+              "options.write_mode": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "read",
+            },
+          },
+          {
+            "must": {
+              "options.columns": {
+                "required": false,
+              },
+              "options.filters": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+        ],
+        "version": "0.1.0",
+      }
+    `);
+  });
+});
