@@ -44,7 +44,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .version(version, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .showSuggestionAfterError(true)
-    .addHelpText('after', `\n${environmentHelp}\n\n${exitCodeHelp}\n\nDocs: https://github.com/osiris-pipelines/osiris#readme`)
+    .addHelpText(
+      'after',
+      `\n${environmentHelp}\n\n${exitCodeHelp}\n\nDocs: https://github.com/osiris-pipelines/osiris#readme`,
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(output.redact(text)),

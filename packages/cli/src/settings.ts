@@ -22,7 +22,10 @@ export function pick<T extends string>(
   return value as T;
 }
 
-export function validationMode(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): ValidationMode {
+export function validationMode(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): ValidationMode {
   return pick('mode', flag, 'OSIRIS_VALIDATION', env, ['warn', 'strict', 'off'], 'warn');
 }
 

@@ -32,7 +32,14 @@ describe('osiris (built binary)', () => {
   it('--help lists the commands, the environment variables and the exit codes', async () => {
     const { code, stdout } = await spawnCli(['--help']);
     expect(code).toBe(0);
-    for (const text of ['components', 'validate', 'compile', 'OSIRIS_VALIDATION', 'OSIRIS_CONN__<NAME>__<FIELD>', '130  interrupted']) {
+    for (const text of [
+      'components',
+      'validate',
+      'compile',
+      'OSIRIS_VALIDATION',
+      'OSIRIS_CONN__<NAME>__<FIELD>',
+      '130  interrupted',
+    ]) {
       expect(stdout).toContain(text);
     }
   });
@@ -131,28 +138,45 @@ describe('osiris validate', () => {
     );
     const { code, stderr } = await runCli(['validate', 'p.yaml'], { cwd: dir });
     expect(code).toBe(2);
-    expect(stderr).toContain('error p.yaml:17:5  dst.options.merge_keys  merge_keys is required when write_mode is merge');
-    expect(stderr).toContain('  why: supabase.table requires this whenever mode is write and options.write_mode is merge.');
+    expect(stderr).toContain(
+      'error p.yaml:17:5  dst.options.merge_keys  merge_keys is required when write_mode is merge',
+    );
+    expect(stderr).toContain(
+      '  why: supabase.table requires this whenever mode is write and options.write_mode is merge.',
+    );
     expect(stderr).toContain('  fix: Add "merge_keys".');
     expect(stderr).toContain('  example: merge_keys: [id]');
   });
 
   it('--json prints the diagnostics for scripts', async () => {
     const dir = dirs.make();
-    writeFileSync(join(dir, 'p.yaml'), readFileSync(join(repoRoot, example), 'utf8').replace('mysql.table', 'mysql.tabel'));
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      readFileSync(join(repoRoot, example), 'utf8').replace('mysql.table', 'mysql.tabel'),
+    );
     const { code, stdout } = await runCli(['validate', 'p.yaml', '--json'], { cwd: dir });
     expect(code).toBe(2);
     const report = JSON.parse(stdout);
     expect(report.ok).toBe(false);
-    expect(report.diagnostics[0]).toMatchObject({ rule: 'unknownComponent', file: 'p.yaml', line: 8, suggestion: 'mysql.table' });
+    expect(report.diagnostics[0]).toMatchObject({
+      rule: 'unknownComponent',
+      file: 'p.yaml',
+      line: 8,
+      suggestion: 'mysql.table',
+    });
   });
 
   it('mode: flag beats OSIRIS_VALIDATION beats warn', async () => {
     const dir = dirs.make();
-    writeFileSync(join(dir, 'p.yaml'), readFileSync(join(repoRoot, example), 'utf8').replace('chunk_size: 5000', 'chunk_size: 5000\n  unused: 1'));
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      readFileSync(join(repoRoot, example), 'utf8').replace('chunk_size: 5000', 'chunk_size: 5000\n  unused: 1'),
+    );
     expect((await runCli(['validate', 'p.yaml'], { cwd: dir })).code).toBe(0);
     expect((await runCli(['validate', 'p.yaml'], { cwd: dir, env: { OSIRIS_VALIDATION: 'strict' } })).code).toBe(2);
-    expect((await runCli(['validate', 'p.yaml', '--mode', 'warn'], { cwd: dir, env: { OSIRIS_VALIDATION: 'strict' } })).code).toBe(0);
+    expect(
+      (await runCli(['validate', 'p.yaml', '--mode', 'warn'], { cwd: dir, env: { OSIRIS_VALIDATION: 'strict' } })).code,
+    ).toBe(0);
     const bad = await runCli(['validate', 'p.yaml'], { cwd: dir, env: { OSIRIS_VALIDATION: 'loose' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('OSIRIS_VALIDATION=loose is not valid; use one of: warn, strict, off');
@@ -174,7 +198,10 @@ describe('osiris compile', () => {
   it('writes manifest.yaml and cfg/<step>.json; --param overrides; --json reports files', async () => {
     const dir = dirs.make();
     writeFileSync(join(dir, 'p.yaml'), readFileSync(join(repoRoot, example), 'utf8'));
-    const { code, stdout } = await runCli(['compile', 'p.yaml', '--out', 'build', '--param', 'chunk_size=20000', '--json'], { cwd: dir });
+    const { code, stdout } = await runCli(
+      ['compile', 'p.yaml', '--out', 'build', '--param', 'chunk_size=20000', '--json'],
+      { cwd: dir },
+    );
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, files: ['manifest.yaml', 'cfg/src.json', 'cfg/dst.json'] });
     expect(readFileSync(join(dir, 'build', 'manifest.yaml'), 'utf8')).toContain('chunk_size: 20000');

@@ -29,7 +29,10 @@ export function omlSchema(registry: Registry): Record<string, unknown> {
     ...omlShapeSchema,
     $id: `https://osiris.dev/schemas/oml-${OML_VERSION}.json`,
     title: 'Osiris pipeline (OML)',
-    $comment: `components: ${registry.list().map((spec) => `${spec.name}@${spec.version}`).join(', ')}`,
+    $comment: `components: ${registry
+      .list()
+      .map((spec) => `${spec.name}@${spec.version}`)
+      .join(', ')}`,
     properties: {
       ...omlShapeSchema.properties,
       sources: { ...omlShapeSchema.properties.sources, items: stepSchema(registry, 'read') },

@@ -19,7 +19,10 @@ import {
 const registry = loadRegistry();
 const examplesDir = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const goldenDir = fileURLToPath(new URL('./golden/', import.meta.url));
-const examples = readdirSync(examplesDir).filter((name) => statSync(join(examplesDir, name)).isDirectory() && readdirSync(join(examplesDir, name)).includes('pipeline.yaml'));
+const examples = readdirSync(examplesDir).filter(
+  (name) =>
+    statSync(join(examplesDir, name)).isDirectory() && readdirSync(join(examplesDir, name)).includes('pipeline.yaml'),
+);
 const temp: string[] = [];
 afterAll(() => {
   for (const dir of temp) rmSync(dir, { recursive: true, force: true });
@@ -84,8 +87,23 @@ describe('compile', () => {
     const { manifest, configs, diagnostics } = compile(PIPELINE, { registry, params: { target: 'orders_v2' } });
     expect(diagnostics).toEqual([]);
     expect(manifest?.steps).toEqual([
-      { id: 'src', component: 'mysql.table', component_version: '0.1.0', mode: 'read', cfg: 'cfg/src.json', produces: 'tabular' },
-      { id: 'dst', component: 'supabase.table', component_version: '0.1.0', mode: 'write', cfg: 'cfg/dst.json', consumes: 'tabular', needs: ['src'] },
+      {
+        id: 'src',
+        component: 'mysql.table',
+        component_version: '0.1.0',
+        mode: 'read',
+        cfg: 'cfg/src.json',
+        produces: 'tabular',
+      },
+      {
+        id: 'dst',
+        component: 'supabase.table',
+        component_version: '0.1.0',
+        mode: 'write',
+        cfg: 'cfg/dst.json',
+        consumes: 'tabular',
+        needs: ['src'],
+      },
     ]);
     expect(manifest?.execution).toEqual({ engine: 'local', params: { chunk_size: 5000, target: 'orders_v2' } });
     expect(manifest?.fingerprints.registry).toBe(registry.fingerprint());
@@ -99,7 +117,10 @@ describe('compile', () => {
   });
 
   it('keeps the type of a value that is only a param reference', () => {
-    const text = PIPELINE.replace('chunk_size: 5000', 'chunk_size: 5000\n  create: true').replace('merge_keys: [id]', 'merge_keys: [id]\n      create_table: ${params.create}');
+    const text = PIPELINE.replace('chunk_size: 5000', 'chunk_size: 5000\n  create: true').replace(
+      'merge_keys: [id]',
+      'merge_keys: [id]\n      create_table: ${params.create}',
+    );
     const { configs, diagnostics } = compile(text, { registry });
     expect(diagnostics).toEqual([]);
     expect(configs.dst?.options.create_table).toBe(true);
@@ -109,7 +130,10 @@ describe('compile', () => {
     const checkManifest = createSchemaValidator(manifestSchema, { subject: 'a run manifest' });
     const checkConfig = createSchemaValidator(stepConfigSchema, { subject: 'a step config' });
     for (const example of examples) {
-      const result = compile(readFileSync(join(examplesDir, example, 'pipeline.yaml'), 'utf8'), { registry, engine: 'e2b' });
+      const result = compile(readFileSync(join(examplesDir, example, 'pipeline.yaml'), 'utf8'), {
+        registry,
+        engine: 'e2b',
+      });
       expect(checkManifest(result.manifest)).toEqual([]);
       for (const config of Object.values(result.configs)) expect(checkConfig(config)).toEqual([]);
     }
@@ -147,20 +171,97 @@ describe('compile', () => {
   });
 });
 
-type Case = [name: string, text: string, options: { params?: Record<string, string | number> }, expected: { rule: string; path: string; line: number; col: number; message?: RegExp }];
+type Case = [
+  name: string,
+  text: string,
+  options: { params?: Record<string, string | number> },
+  expected: { rule: string; path: string; line: number; col: number; message?: RegExp },
+];
 const negative: Case[] = [
-  ['YAML syntax error', PIPELINE.replace('options: { schema: shop, table: orders }', 'options: { schema: shop, table: orders'), {}, { rule: 'yamlSyntax', path: '', line: 12, col: 1 }],
-  ['unknown top-level key', PIPELINE.replace('sources:', 'source_db: x\nsources:'), {}, { rule: 'additionalProperties', path: 'source_db', line: 6, col: 1, message: /unknown field "source_db"/ }],
-  ['unknown component type', PIPELINE.replace('type: mysql.table', 'type: mysql.tabel'), {}, { rule: 'unknownComponent', path: 'src.type', line: 8, col: 11, message: /did you mean "mysql.table"/ }],
-  ['misspelt option field', PIPELINE.replace('merge_keys: [id]', 'merge_key: [id]'), {}, { rule: 'additionalProperties', path: 'dst.options.merge_key', line: 20, col: 7, message: /did you mean "merge_keys"/ }],
-  ['wrong enum value', PIPELINE.replace('write_mode: merge', 'write_mode: upsert'), {}, { rule: 'enum', path: 'dst.options.write_mode', line: 19, col: 19 }],
-  ['merge without merge_keys', PIPELINE.replace('      merge_keys: [id]\n', ''), {}, { rule: 'constraint.required', path: 'dst.options.merge_keys', line: 17, col: 5, message: /merge_keys is required when write_mode is merge/ }],
-  ['duplicate step ids', PIPELINE.replace('id: dst', 'id: src'), {}, { rule: 'duplicateId', path: 'src.id', line: 13, col: 5 }],
-  ['inline credentials instead of @ref', PIPELINE.replace('connection: "@supabase"', 'connection: { url: "postgresql://app:Sup3rSecret@db:5432/app" }'), {}, { rule: 'inlineConnection', path: 'dst.connection', line: 15, col: 17 }],
-  ['undeclared --param', PIPELINE, { params: { tagret: 'x' } }, { rule: 'undeclaredParam', path: 'params.tagret', line: 3, col: 1 }],
-  ['undeclared ${params.x}', PIPELINE.replace('${params.target}', '${params.tagret}'), {}, { rule: 'undeclaredParam', path: 'sinks[0].options.table', line: 18, col: 14 }],
-  ['sink reading from a missing source', PIPELINE.replace('mode: write', 'mode: write\n    from: nope'), {}, { rule: 'unknownStep', path: 'dst.from', line: 17, col: 11 }],
-  ['source with write mode', PIPELINE.replace('mode: read', 'mode: write'), {}, { rule: 'const', path: 'sources[0].mode', line: 10, col: 11 }],
+  [
+    'YAML syntax error',
+    PIPELINE.replace('options: { schema: shop, table: orders }', 'options: { schema: shop, table: orders'),
+    {},
+    { rule: 'yamlSyntax', path: '', line: 12, col: 1 },
+  ],
+  [
+    'unknown top-level key',
+    PIPELINE.replace('sources:', 'source_db: x\nsources:'),
+    {},
+    { rule: 'additionalProperties', path: 'source_db', line: 6, col: 1, message: /unknown field "source_db"/ },
+  ],
+  [
+    'unknown component type',
+    PIPELINE.replace('type: mysql.table', 'type: mysql.tabel'),
+    {},
+    { rule: 'unknownComponent', path: 'src.type', line: 8, col: 11, message: /did you mean "mysql.table"/ },
+  ],
+  [
+    'misspelt option field',
+    PIPELINE.replace('merge_keys: [id]', 'merge_key: [id]'),
+    {},
+    {
+      rule: 'additionalProperties',
+      path: 'dst.options.merge_key',
+      line: 20,
+      col: 7,
+      message: /did you mean "merge_keys"/,
+    },
+  ],
+  [
+    'wrong enum value',
+    PIPELINE.replace('write_mode: merge', 'write_mode: upsert'),
+    {},
+    { rule: 'enum', path: 'dst.options.write_mode', line: 19, col: 19 },
+  ],
+  [
+    'merge without merge_keys',
+    PIPELINE.replace('      merge_keys: [id]\n', ''),
+    {},
+    {
+      rule: 'constraint.required',
+      path: 'dst.options.merge_keys',
+      line: 17,
+      col: 5,
+      message: /merge_keys is required when write_mode is merge/,
+    },
+  ],
+  [
+    'duplicate step ids',
+    PIPELINE.replace('id: dst', 'id: src'),
+    {},
+    { rule: 'duplicateId', path: 'src.id', line: 13, col: 5 },
+  ],
+  [
+    'inline credentials instead of @ref',
+    PIPELINE.replace('connection: "@supabase"', 'connection: { url: "postgresql://app:Sup3rSecret@db:5432/app" }'),
+    {},
+    { rule: 'inlineConnection', path: 'dst.connection', line: 15, col: 17 },
+  ],
+  [
+    'undeclared --param',
+    PIPELINE,
+    { params: { tagret: 'x' } },
+    { rule: 'undeclaredParam', path: 'params.tagret', line: 3, col: 1 },
+  ],
+  [
+    'undeclared ${params.x}',
+    PIPELINE.replace('${params.target}', '${params.tagret}'),
+    {},
+    { rule: 'undeclaredParam', path: 'sinks[0].options.table', line: 18, col: 14 },
+  ],
+  [
+    'sink reading from a missing source',
+    PIPELINE.replace('mode: write', 'mode: write\n    from: nope'),
+    {},
+    { rule: 'unknownStep', path: 'dst.from', line: 17, col: 11 },
+  ],
+  [
+    'source with write mode',
+    PIPELINE.replace('mode: read', 'mode: write'),
+    {},
+    { rule: 'const', path: 'sources[0].mode', line: 10, col: 11 },
+  ],
 ];
 
 describe('validation errors carry rule, path and position', () => {
@@ -169,12 +270,21 @@ describe('validation errors carry rule, path and position', () => {
     expect(result.manifest).toBeUndefined();
     const found = result.diagnostics.find((d) => d.rule === expected.rule);
     expect(found, JSON.stringify(result.diagnostics, null, 2)).toBeDefined();
-    expect(found).toMatchObject({ severity: 'error', path: expected.path, file: 'pipeline.yaml', line: expected.line, col: expected.col });
+    expect(found).toMatchObject({
+      severity: 'error',
+      path: expected.path,
+      file: 'pipeline.yaml',
+      line: expected.line,
+      col: expected.col,
+    });
     if (expected.message) expect(found?.message).toMatch(expected.message);
   });
 
   it('never puts an inline secret into a diagnostic', () => {
-    const text = PIPELINE.replace('connection: "@supabase"', 'connection: { url: "postgresql://app:Sup3rSecret@db:5432/app", password: Sup3rSecret }');
+    const text = PIPELINE.replace(
+      'connection: "@supabase"',
+      'connection: { url: "postgresql://app:Sup3rSecret@db:5432/app", password: Sup3rSecret }',
+    );
     expect(JSON.stringify(compile(text, { registry }).diagnostics)).not.toContain('Sup3rSecret');
   });
 });
@@ -195,8 +305,12 @@ describe('validation modes', () => {
     const sloppy = PIPELINE.replace('merge_keys: [id]', 'merge_keys: [id]\n      invented: 1');
     expect(compile(sloppy, { registry, mode: 'off' }).manifest).toBeDefined();
     expect(compile(sloppy, { registry }).manifest).toBeUndefined();
-    expect(compile(sloppy.replace('type: mysql.table', 'type: nope.table'), { registry, mode: 'off' }).manifest).toBeUndefined();
-    expect(compile(sloppy.replace('name: orders_sync', 'name: Orders Sync'), { registry, mode: 'off' }).manifest).toBeUndefined();
+    expect(
+      compile(sloppy.replace('type: mysql.table', 'type: nope.table'), { registry, mode: 'off' }).manifest,
+    ).toBeUndefined();
+    expect(
+      compile(sloppy.replace('name: orders_sync', 'name: Orders Sync'), { registry, mode: 'off' }).manifest,
+    ).toBeUndefined();
   });
 });
 
@@ -205,7 +319,11 @@ describe('parseOml, validateOml and omlSchema', () => {
     const { oml, diagnostics } = parseOml(PIPELINE.replace('table: orders }', 'tabel: orders }'), { file: 'p.yaml' });
     expect(diagnostics).toEqual([]);
     const problems = validateOml(oml, { registry });
-    expect(problems.find((d) => d.rule === 'additionalProperties')).toMatchObject({ file: 'p.yaml', line: 11, path: 'src.options.tabel' });
+    expect(problems.find((d) => d.rule === 'additionalProperties')).toMatchObject({
+      file: 'p.yaml',
+      line: 11,
+      path: 'src.options.tabel',
+    });
   });
 
   it('an empty file is a clear error', () => {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { canonicalJson, type ComponentSpec, type Registry } from '@osiris/registry';
+import { type ComponentSpec, canonicalJson, type Registry } from '@osiris/registry';
 
 /** One option of a component, reduced to what a model needs to fill it in. */
 export interface CompactOption {
@@ -21,7 +21,10 @@ export interface CompactSpec {
   readonly required: readonly string[];
   readonly options: Readonly<Record<string, CompactOption>>;
   /** Constraints as `when → must` pairs, e.g. `{ when: { 'options.write_mode': 'merge' }, must: ['options.merge_keys'] }`. */
-  readonly rules?: readonly { readonly when: Readonly<Record<string, unknown>>; readonly must: Readonly<Record<string, unknown>> }[];
+  readonly rules?: readonly {
+    readonly when: Readonly<Record<string, unknown>>;
+    readonly must: Readonly<Record<string, unknown>>;
+  }[];
   readonly examples: readonly unknown[];
 }
 

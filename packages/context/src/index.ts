@@ -1,3 +1,4 @@
 // SPDX-License-Identifier: MIT
-export { buildContext, compactSpec, contextSize, renderContext } from './context';
+
 export type { CompactOption, CompactSpec, LlmContext } from './context';
+export { buildContext, compactSpec, contextSize, renderContext } from './context';

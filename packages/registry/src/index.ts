@@ -7,13 +7,20 @@ export { isOsirisError, OsirisError, OsirisErrorCode } from './errors';
 export type { FriendlyContext } from './friendly';
 export { friendlyErrors } from './friendly';
 export { inlineYaml } from './inline-yaml';
-export { builtinComponentsDir, lintComponentsDir, loadRegistry, loadSpecSchema, readSpecSources } from './loader';
+export {
+  builtinComponentsDir,
+  lintComponentsDir,
+  loadRegistry,
+  loadSpecSchema,
+  readSpecSources,
+  stampBuiltinComponents,
+} from './loader';
 export type { RedactOptions, Redactor } from './redact';
 export { createRedactor, redact, secretParts } from './redact';
 export type { LintResult, Registry, SpecSource, StepValidation } from './registry';
 export { createRegistry, lintSpecs } from './registry';
 export type { SchemaCheck } from './schema-validator';
-export { createSchemaValidator, newAjv } from './schema-validator';
+export { compileSchema, createSchemaValidator, sharedAjv } from './schema-validator';
 export type {
   ComponentConstraint,
   ComponentExample,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OsirisError, OsirisErrorCode } from './errors';
@@ -58,7 +59,41 @@ export function readSpecSources(dir?: string): SpecSource[] {
  * registry.validateStep({ type: 'supabase.table', mode: 'write', options: { table: 'orders' } });
  */
 export function loadRegistry(dir?: string): Registry {
-  return createRegistry(readSpecSources(dir), loadSpecSchema());
+  const sources = readSpecSources(dir);
+  // Built-in cards linted when the package was built need not be linted again at every start.
+  const trusted = dir === undefined && readStamp(builtinComponentsDir()) === digest(sources);
+  return createRegistry(sources, trusted ? undefined : loadSpecSchema());
+}
+
+const STAMP = 'verified.json';
+
+function digest(sources: readonly SpecSource[]): string {
+  const hash = createHash('sha256');
+  for (const source of sources) hash.update(`${source.file}\0${source.text}\0`);
+  return hash.digest('hex');
+}
+
+function readStamp(dir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, STAMP), 'utf8')) as { digest?: string }).digest;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lints the built-in cards and, when they are clean, records their digest so
+ * that `loadRegistry()` can skip linting them again. Run when the package is
+ * built; returns the diagnostics (empty when the stamp was written).
+ */
+export function stampBuiltinComponents(): LintResult {
+  const dir = builtinComponentsDir();
+  const sources = readSpecSources();
+  const result = lintSpecs(sources, loadSpecSchema());
+  if (result.diagnostics.every((diagnostic) => diagnostic.severity !== 'error')) {
+    writeFileSync(join(dir, STAMP), `${JSON.stringify({ digest: digest(sources) })}\n`);
+  }
+  return result;
 }
 
 /** Like `loadRegistry`, but returns every problem instead of throwing (for `osiris spec-lint`). */

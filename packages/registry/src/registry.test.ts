@@ -184,10 +184,17 @@ describe('validateStep explains invalid steps', () => {
 
   it('a misspelt field gets one diagnostic with the right example, not a second "missing" one', () => {
     const { diagnostics } = registry.validateStep({
-      id: 'dst', type: 'supabase.table', mode: 'write', options: { table: 'orders', write_mode: 'merge', mege_keys: ['id'] },
+      id: 'dst',
+      type: 'supabase.table',
+      mode: 'write',
+      options: { table: 'orders', write_mode: 'merge', mege_keys: ['id'] },
     });
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({ suggestion: 'merge_keys', example: 'merge_keys: [id]', fix: 'Rename "mege_keys" to "merge_keys".' });
+    expect(diagnostics[0]).toMatchObject({
+      suggestion: 'merge_keys',
+      example: 'merge_keys: [id]',
+      fix: 'Rename "mege_keys" to "merge_keys".',
+    });
   });
 
   it('never passes a raw ajv message through', () => {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { fingerprintOf } from './canonical';
 import { checkConstraints } from './constraints';
 import { type Diagnostic, hasErrors, joinPointer, pointerToPath, valueAt } from './diagnostics';
 import { OsirisError, OsirisErrorCode } from './errors';
 import { friendlyErrors } from './friendly';
-import { newAjv } from './schema-validator';
+import { compileSchema, sharedAjv } from './schema-validator';
 import type { ComponentSpec, StepInput } from './spec';
 import { didYouMean } from './suggest';
 import { locateDiagnostic, parseYamlSource } from './yaml-source';
@@ -145,14 +145,19 @@ function validateWith(compiled: CompiledSpec, step: StepInput): StepValidation {
 }
 
 function lintOne(
-  ajv: Ajv2020,
-  checkCard: ValidateFunction,
+  checkCard: ValidateFunction | undefined,
   source: SpecSource,
 ): { compiled?: CompiledSpec; diagnostics: Diagnostic[] } {
   const yaml = parseYamlSource(source.text, source.file);
   const locate = (diagnostic: Diagnostic): Diagnostic => locateDiagnostic(yaml, diagnostic);
   if (yaml.diagnostics.length > 0) return { diagnostics: [...yaml.diagnostics] };
   const card = yaml.value;
+  const ajv = sharedAjv();
+  if (!checkCard)
+    return {
+      compiled: { spec: card as ComponentSpec, validate: ajv.compile((card as ComponentSpec).configSchema) },
+      diagnostics: [],
+    };
   if (!checkCard(card)) {
     return {
       diagnostics: friendlyErrors(checkCard.errors, card, { basePointer: '', subject: 'a spec card' }).map(locate),
@@ -229,14 +234,17 @@ export function lintSpecs(sources: readonly SpecSource[], specSchema: object): L
   return build(sources, specSchema).lint;
 }
 
-function build(sources: readonly SpecSource[], specSchema: object) {
-  const ajv = newAjv();
-  const checkCard = ajv.compile(specSchema);
+/**
+ * `specSchema` undefined means the cards were already linted (the built-in
+ * cards are, when the package is built): only their configSchemas compile.
+ */
+function build(sources: readonly SpecSource[], specSchema: object | undefined) {
+  const checkCard = specSchema === undefined ? undefined : compileSchema(specSchema);
   const diagnostics: Diagnostic[] = [];
   const compiled = new Map<string, CompiledSpec>();
   const origin = new Map<string, string>();
   for (const source of [...sources].sort((a, b) => a.file.localeCompare(b.file))) {
-    const result = lintOne(ajv, checkCard, source);
+    const result = lintOne(checkCard, source);
     diagnostics.push(...result.diagnostics);
     if (!result.compiled) continue;
     const { name } = result.compiled.spec;
@@ -263,9 +271,10 @@ function build(sources: readonly SpecSource[], specSchema: object) {
 
 /**
  * Builds a registry from spec card texts. Throws an `OsirisError` (code
- * VALIDATION) naming the file and field when any card is broken.
+ * VALIDATION) naming the file and field when any card is broken. Pass
+ * `specSchema: undefined` only for cards already linted with `lintSpecs`.
  */
-export function createRegistry(sources: readonly SpecSource[], specSchema: object): Registry {
+export function createRegistry(sources: readonly SpecSource[], specSchema: object | undefined): Registry {
   const { compiled, lint } = build(sources, specSchema);
   const errors = lint.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (hasErrors(errors)) {

@@ -9,11 +9,34 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
   ajv: Ajv2020,
 ) => void;
 
-/** The one ajv setup Osiris uses: draft 2020-12, strict, every error, formats, defaults filled in. */
-export function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, useDefaults: true, allowUnionTypes: true });
-  addFormats(ajv);
-  return ajv;
+let shared: Ajv2020 | undefined;
+
+/**
+ * The one ajv instance Osiris uses: draft 2020-12, strict, every error,
+ * formats, defaults filled in. Schemas are not checked against the meta-schema
+ * on compile (compiling the meta-schema costs more than everything else at
+ * start-up); spec-card linting calls `validateSchema` explicitly instead.
+ */
+export function sharedAjv(): Ajv2020 {
+  if (!shared) {
+    shared = new Ajv2020({
+      strict: true,
+      allErrors: true,
+      verbose: true,
+      useDefaults: true,
+      allowUnionTypes: true,
+      validateSchema: false,
+    });
+    addFormats(shared);
+  }
+  return shared;
+}
+
+/** Compiles a schema once per process; a schema with an `$id` is looked up before it is compiled again. */
+export function compileSchema(schema: object) {
+  const ajv = sharedAjv();
+  const id = (schema as { $id?: unknown }).$id;
+  return (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
 }
 
 export type SchemaCheck = (data: unknown) => Diagnostic[];
@@ -26,6 +49,9 @@ export function createSchemaValidator(
   schema: object,
   context: Pick<FriendlyContext, 'subject'> & Partial<FriendlyContext>,
 ): SchemaCheck {
-  const validate = newAjv().compile(schema);
-  return (data) => (validate(data) ? [] : friendlyErrors(validate.errors, data, { basePointer: '', ...context }));
+  let validate: ReturnType<typeof compileSchema> | undefined;
+  return (data) => {
+    validate ??= compileSchema(schema);
+    return validate(data) ? [] : friendlyErrors(validate.errors, data, { basePointer: '', ...context });
+  };
 }

@@ -16,7 +16,11 @@ interface PipelineOptions {
 }
 
 const modeOption = () =>
-  new Option('--mode <mode>', 'validation mode (env OSIRIS_VALIDATION, default warn)').choices(['warn', 'strict', 'off']);
+  new Option('--mode <mode>', 'validation mode (env OSIRIS_VALIDATION, default warn)').choices([
+    'warn',
+    'strict',
+    'off',
+  ]);
 const paramOption = () =>
   new Option('-p, --param <name=value>', 'override a declared param (repeatable)').argParser(collect).default([]);
 

@@ -17,9 +17,7 @@ function table(rows: string[][]): string[] {
 }
 
 export function registerComponents(program: Command, action: Action): void {
-  const components = program
-    .command('components')
-    .description('List built-in components and show their spec cards.');
+  const components = program.command('components').description('List built-in components and show their spec cards.');
 
   components
     .command('list')
@@ -30,7 +28,13 @@ export function registerComponents(program: Command, action: Action): void {
         const specs = loadRegistry().list();
         if (options.json) {
           output.json(
-            specs.map(({ name, version, title, modes, capabilities }) => ({ name, version, title, modes, capabilities })),
+            specs.map(({ name, version, title, modes, capabilities }) => ({
+              name,
+              version,
+              title,
+              modes,
+              capabilities,
+            })),
           );
           return ExitCode.Success;
         }
@@ -51,7 +55,10 @@ export function registerComponents(program: Command, action: Action): void {
     .action(
       action((output: Output, type: string, options: { format: string }) => {
         if (options.format !== 'json' && options.format !== 'yaml') {
-          throw new OsirisError(OsirisErrorCode.Validation, `--format ${options.format} is not valid; use json or yaml`);
+          throw new OsirisError(
+            OsirisErrorCode.Validation,
+            `--format ${options.format} is not valid; use json or yaml`,
+          );
         }
         const registry = loadRegistry();
         const spec = registry.get(type);
@@ -60,7 +67,12 @@ export function registerComponents(program: Command, action: Action): void {
           throw new OsirisError(
             OsirisErrorCode.Validation,
             `unknown component type "${type}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
-            { hint: `Known components: ${registry.list().map((s) => s.name).join(', ')}` },
+            {
+              hint: `Known components: ${registry
+                .list()
+                .map((s) => s.name)
+                .join(', ')}`,
+            },
           );
         }
         if (options.format === 'json') output.json(spec);
@@ -82,7 +94,10 @@ export function registerComponents(program: Command, action: Action): void {
         else {
           output.diagnostics(diagnostics);
           if (failed) output.err(output.red(`✗ ${countLabel(diagnostics)}`));
-          else output.out(`${output.green('✓')} ${specs.length} spec card(s) valid: ${specs.map((s) => s.name).join(', ')}`);
+          else
+            output.out(
+              `${output.green('✓')} ${specs.length} spec card(s) valid: ${specs.map((s) => s.name).join(', ')}`,
+            );
         }
         return failed ? ExitCode.Validation : ExitCode.Success;
       }),
