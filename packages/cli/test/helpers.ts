@@ -23,8 +23,16 @@ export async function runCli(
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
+    stdout: {
+      write: (text: string) => {
+        stdout += text;
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        stderr += text;
+      },
+    },
     env: options.env ?? {},
     cwd: options.cwd ?? repoRoot,
   });

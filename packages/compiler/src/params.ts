@@ -104,7 +104,7 @@ export function unusedParams(
       message: overridden
         ? `--param ${name} overrides a param that nothing in the pipeline uses`
         : `param "${name}" is declared but never used`,
-      why: 'A param changes the pipeline only where ${params.' + name + '} appears.',
+      why: `A param changes the pipeline only where \${params.${name}} appears.`,
       fix: `Use \${params.${name}} in a string value, or remove the param.`,
     });
   }
