@@ -1,32 +1,6 @@
 // SPDX-License-Identifier: MIT
-import { isOsirisError, type OsirisErrorCode } from '@osiris/registry';
-
-/** The one table of exit codes (SPEC §6). */
-export const ExitCode = {
-  Success: 0,
-  /** A bug in Osiris: an error nobody raised on purpose. */
-  Internal: 1,
-  /** Validation errors, and command-line usage errors. */
-  Validation: 2,
-  Compile: 3,
-  Run: 4,
-  Config: 5,
-  Interrupted: 130,
-} as const;
-
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
-
-const byErrorCode: Record<OsirisErrorCode, ExitCode> = {
-  VALIDATION: ExitCode.Validation,
-  COMPILE: ExitCode.Compile,
-  RUN: ExitCode.Run,
-  CONFIG: ExitCode.Config,
-  INTERRUPTED: ExitCode.Interrupted,
-};
-
-export function exitCodeOf(error: unknown): ExitCode {
-  return isOsirisError(error) ? byErrorCode[error.code] : ExitCode.Internal;
-}
+// The table itself lives in @osiris/registry (the runner records exit codes in metrics.json too).
+export { ExitCode } from '@osiris/registry';
 
 /** For `--help`: the table as text. */
 export const exitCodeHelp = `Exit codes:

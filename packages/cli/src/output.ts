@@ -11,6 +11,8 @@ export interface CliIo {
   readonly stderr: Stream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Aborted on Ctrl-C (the binary wires SIGINT to it); long commands stop cleanly. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface CliIo {
  */
 export class Output {
   #redactor: Redactor;
+  readonly #secrets = new Set<string>();
   readonly color: boolean;
 
   constructor(readonly io: CliIo) {
@@ -27,9 +30,10 @@ export class Output {
     this.color = Boolean(io.stderr.isTTY) && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
   }
 
-  /** Adds secrets (resolved connection values) that must never be printed. */
-  useRedactor(redactor: Redactor): void {
-    this.#redactor = redactor;
+  /** From now on, mask these secrets too (resolved connection values, API keys). */
+  useSecrets(secrets: Iterable<string>): void {
+    for (const secret of secrets) this.#secrets.add(secret);
+    this.#redactor = createRedactor({ knownSecrets: this.#secrets });
   }
 
   redact(text: string): string {

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
-import { isOsirisError } from '@osiris/registry';
+import { ExitCode, exitCodeOf, isOsirisError } from '@osiris/registry';
 import { Command, CommanderError } from 'commander';
+import { type ChatDeps, registerChat } from './commands/chat';
 import { registerCompile } from './commands/compile';
 import { registerComponents } from './commands/components';
+import { discoverConnection, registerDiscover } from './commands/discover';
 import { registerPrompts } from './commands/prompts';
-import { ExitCode, exitCodeHelp, exitCodeOf } from './exit-codes';
+import { registerRun } from './commands/run';
+import { registerRuns } from './commands/runs';
+import { exitCodeHelp } from './exit-codes';
 import { type CliIo, Output } from './output';
 import { version } from './version';
 
 /** Wraps a command handler: it gets the output first and returns an exit code. */
 export type Action = <Args extends unknown[]>(
-  handler: (output: Output, ...args: Args) => ExitCode | Promise<ExitCode>,
+  handler: (output: Output, ...args: Args) => number | Promise<number>,
 ) => (...args: Args) => Promise<void>;
 
 const environmentHelp = `Environment (a flag beats the environment beats the default):
@@ -28,8 +32,9 @@ const environmentHelp = `Environment (a flag beats the environment beats the def
 /**
  * Runs the `osiris` command line with the given arguments (without `node` and
  * the script) and returns the exit code. Never calls `process.exit`.
+ * `overrides` replace what commands would otherwise build themselves (tests, embedders).
  */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo, overrides: { chat?: ChatDeps } = {}): Promise<number> {
   const output = new Output(io);
   let exitCode: number = ExitCode.Success;
 
@@ -57,7 +62,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   registerComponents(program, action);
   registerCompile(program, action);
+  registerRun(program, action);
+  registerRuns(program, action);
+  registerDiscover(program, action);
   registerPrompts(program, action);
+  registerChat(program, action, {
+    // The agent's discover_schema tool: the same cached discovery as `osiris discover`, an hour fresh.
+    discover: async (ref, request) => (await discoverConnection(io, ref, { ...request, ttlMs: 3_600_000 })).tables,
+    ...overrides.chat,
+  });
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

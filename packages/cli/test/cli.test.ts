@@ -81,10 +81,12 @@ describe('osiris components', () => {
 
   it('list --json is machine-readable', async () => {
     const { stdout } = await runCli(['components', 'list', '--json']);
-    expect(JSON.parse(stdout).map((c: { name: string; modes: string[] }) => [c.name, c.modes])).toEqual([
-      ['mysql.table', ['read']],
-      ['supabase.table', ['read', 'write']],
-    ]);
+    expect(JSON.parse(stdout).map((c: { name: string; modes: string[] }) => [c.name, c.modes])).toEqual(
+      expect.arrayContaining([
+        ['mysql.table', ['read']],
+        ['supabase.table', ['read', 'write']],
+      ]),
+    );
   });
 
   it('spec prints the full card as yaml or json', async () => {
@@ -107,7 +109,7 @@ describe('osiris spec-lint', () => {
   it('passes on the built-in cards', async () => {
     const { code, stdout } = await runCli(['spec-lint']);
     expect(code).toBe(0);
-    expect(stdout).toContain('2 spec card(s) valid');
+    expect(stdout).toMatch(/\d+ spec card\(s\) valid: .*mysql\.table.*supabase\.table/);
   });
 
   it('exits 2 and names file and field for a broken folder', async () => {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runNode } from '@osiris/test-utils';
+import type { ChatDeps } from '../src/commands/chat';
 import { main } from '../src/program';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -18,40 +19,34 @@ export interface CliResult {
 /** Runs the CLI in process with captured streams. */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined>; chat?: ChatDeps } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, {
-    stdout: {
-      write: (text: string) => {
-        stdout += text;
+  const code = await main(
+    args,
+    {
+      stdout: {
+        write: (text: string) => {
+          stdout += text;
+        },
       },
-    },
-    stderr: {
-      write: (text: string) => {
-        stderr += text;
+      stderr: {
+        write: (text: string) => {
+          stderr += text;
+        },
       },
+      env: options.env ?? {},
+      cwd: options.cwd ?? repoRoot,
     },
-    env: options.env ?? {},
-    cwd: options.cwd ?? repoRoot,
-  });
+    options.chat === undefined ? {} : { chat: options.chat },
+  );
   return { code, stdout, stderr };
 }
 
 /** Runs the built `osiris` binary as a user would. */
 export function spawnCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  return new Promise<CliResult>((resolve) => {
-    execFile(
-      process.execPath,
-      [binPath, ...args],
-      { cwd: options.cwd ?? repoRoot, env: { PATH: process.env.PATH ?? '', ...options.env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runNode(binPath, args, { cwd: options.cwd ?? repoRoot, ...(options.env ? { env: options.env } : {}) });
 }
 
 export function tempDirs() {

@@ -52,3 +52,35 @@ export class OsirisError extends Error {
 export function isOsirisError(value: unknown): value is OsirisError {
   return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
 }
+
+/** The one table of process exit codes (SPEC §6). */
+export const ExitCode = {
+  Success: 0,
+  /** An error nobody raised on purpose: a bug. */
+  Internal: 1,
+  /** Validation errors, and command-line usage errors. */
+  Validation: 2,
+  Compile: 3,
+  Run: 4,
+  Config: 5,
+  Interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+const exitCodes: Record<OsirisErrorCode, ExitCode> = {
+  VALIDATION: ExitCode.Validation,
+  COMPILE: ExitCode.Compile,
+  RUN: ExitCode.Run,
+  CONFIG: ExitCode.Config,
+  INTERRUPTED: ExitCode.Interrupted,
+};
+
+/**
+ * The exit code for an error: its code's entry in the table, or `fallback`
+ * for an error that is not an Osiris error (a bug in the CLI; a driver error
+ * inside a run, where the runner passes `ExitCode.Run`).
+ */
+export function exitCodeOf(error: unknown, fallback: ExitCode = ExitCode.Internal): ExitCode {
+  return isOsirisError(error) ? exitCodes[error.code] : fallback;
+}

@@ -225,7 +225,9 @@ describe('validateStep explains invalid steps', () => {
 
 describe('registry', () => {
   it('lists the built-in components sorted by name', () => {
-    expect(registry.list().map((spec) => spec.name)).toEqual(['mysql.table', 'supabase.table']);
+    const names = registry.list().map((spec) => spec.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['mysql.table', 'supabase.table']));
   });
 
   it('returns secret maps', () => {

@@ -13,3 +13,33 @@ export type {
   TabularStream,
   WriteResult,
 } from './contracts';
+export type { DiscoverWithCacheOptions, DiscoveryResult } from './discovery';
+export { discoverWithCache } from './discovery';
+export type {
+  Engine,
+  EngineContext,
+  EngineResult,
+  EventSink,
+  ResolvedConnections,
+  RetryOptions,
+  RunEventName,
+  RunStatus,
+  StepConfigs,
+  StepEvent,
+  StepResult,
+  StepStatus,
+} from './engine';
+export { describeError, isTransientError } from './errors';
+export type { ExecuteOptions } from './execute';
+export { executeSteps } from './execute';
+export type { ProgressTarget } from './internal/progress';
+export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';
+export type { OsirisPaths } from './paths';
+export { osirisPaths } from './paths';
+export type { RunFailure, RunManifestOptions, RunResult } from './run';
+export { chunkSizeOf, runManifest } from './run';
+export { newRunId, RUN_ID_PATTERN } from './run-id';
+export type { RunArtifacts, RunDetails, RunSummary } from './runs';
+export { listRuns, readRun } from './runs';
+export type { ConnectionOrigin, ConnectionResolution, ResolveConnectionsOptions } from './secrets';
+export { connectionEnvPrefix, connectionRefsOf, resolveConnections } from './secrets';

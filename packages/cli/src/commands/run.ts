@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+import { relative } from 'node:path';
+import { localEngine } from '@osiris/engine-local';
+import { loadRegistry, OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
+import { type Command, Option } from 'commander';
+import { loadPlan } from '../load-plan';
+import type { Output } from '../output';
+import type { Action } from '../program';
+import { collect } from '../settings';
+
+interface RunOptions {
+  engine?: 'local' | 'e2b';
+  secretsFile?: string;
+  param: string[];
+  mode?: string;
+  runsDir?: string;
+  redaction?: RedactionStrategy;
+  logLevel?: 'info' | 'debug';
+  json?: boolean;
+}
+
+/** Engines other than `local`, supplied by whoever composes the CLI (so `run` stays free of their dependencies). */
+export type EngineFactory = (output: Output) => Engine;
+
+const number = (value: number) => value.toLocaleString('en-US');
+
+export function registerRun(
+  program: Command,
+  action: Action,
+  engines: Readonly<Record<string, EngineFactory>> = {},
+): void {
+  program
+    .command('run')
+    .description(
+      'Run a pipeline file (compiled first) or a compiled manifest; leave logs, metrics and artifacts in a run folder.',
+    )
+    .argument('<pipeline>', 'pipeline file (OML) or manifest.yaml written by osiris compile')
+    .addOption(
+      new Option('--engine <engine>', "where to run (default: the manifest's, else local)").choices(['local', 'e2b']),
+    )
+    .option(
+      '--secrets-file <file>',
+      'YAML with connections: { <name>: { <field>: value } }; beats OSIRIS_CONN__* variables',
+    )
+    .addOption(
+      new Option('-p, --param <name=value>', 'override a declared param (repeatable)').argParser(collect).default([]),
+    )
+    .addOption(
+      new Option('--mode <mode>', 'validation mode (env OSIRIS_VALIDATION, default warn)').choices([
+        'warn',
+        'strict',
+        'off',
+      ]),
+    )
+    .option('--runs-dir <dir>', 'folder for run folders (default $OSIRIS_HOME/runs, else .osiris/runs)')
+    .addOption(
+      new Option('--redaction <strategy>', 'how secrets are masked (env OSIRIS_REDACTION_STRATEGY)').choices([
+        'fixed',
+        'hash',
+      ]),
+    )
+    .addOption(new Option('--log-level <level>', 'run log detail (env OSIRIS_LOG_LEVEL)').choices(['info', 'debug']))
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  osiris run examples/mysql-to-supabase-merge/pipeline.yaml --secrets-file secrets.yaml
+  OSIRIS_CONN__MYSQL__URL=mysql://… OSIRIS_CONN__SUPABASE__URL=postgresql://… osiris run build/manifest.yaml
+  osiris run pipeline.yaml --engine e2b --param chunk_size=20000`,
+    )
+    .action(
+      action(async (output: Output, path: string, options: RunOptions) => {
+        const { io } = output;
+        const registry = loadRegistry();
+        const plan = loadPlan(output, registry, path, {
+          param: options.param,
+          ...(options.mode === undefined ? {} : { mode: options.mode }),
+          ...(options.engine === undefined ? {} : { engine: options.engine }),
+        });
+        const engineName = plan.manifest.execution.engine;
+        const engine = engineName === 'local' ? localEngine : engines[engineName]?.(output);
+        if (!engine) {
+          throw new OsirisError(
+            OsirisErrorCode.Config,
+            `engine ${engineName} is not available in this build of the CLI`,
+          );
+        }
+        const paths = osirisPaths({
+          env: io.env,
+          cwd: io.cwd,
+          ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
+        });
+
+        const result = await runManifest({
+          manifest: plan.manifest,
+          configs: plan.configs,
+          engine,
+          registry,
+          runsDir: paths.runsDir,
+          env: io.env,
+          ...(options.secretsFile === undefined ? {} : { secretsFile: options.secretsFile }),
+          ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
+          ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+          ...(io.signal === undefined ? {} : { signal: io.signal }),
+          progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) },
+        });
+
+        const runDir = relative(io.cwd, result.runDir) || result.runDir;
+        if (options.json) {
+          output.json({
+            ok: result.exitCode === 0,
+            run_id: result.runId,
+            run_dir: runDir,
+            status: result.status,
+            exit_code: result.exitCode,
+            rows_read: result.rowsRead,
+            rows_written: result.rowsWritten,
+            duration_ms: result.durationMs,
+            steps: result.steps,
+            ...(result.error === undefined ? {} : { error: result.error }),
+          });
+          return result.exitCode;
+        }
+        const seconds = (result.durationMs / 1000).toFixed(1);
+        const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
+        if (result.exitCode === 0) {
+          output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${rows} (run ${result.runId}, ${engineName})`);
+          output.out(`  run folder: ${runDir}/`);
+        } else {
+          output.err(
+            `${output.red('✗')} ${plan.manifest.pipeline} ${result.status}: ${result.error?.message ?? 'see the run log'}`,
+          );
+          if (result.error?.hint) output.err(`  ${result.error.hint}`);
+          output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
+        }
+        return result.exitCode;
+      }),
+    );
+}

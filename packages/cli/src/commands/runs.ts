@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+import { relative } from 'node:path';
+import { listRuns, osirisPaths, readRun } from '@osiris/runner';
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes';
+import type { Output } from '../output';
+import type { Action } from '../program';
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
+const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
+
+export function registerRuns(program: Command, action: Action): void {
+  const runs = program.command('runs').description('List past runs and show one.');
+  const runsDirOption = [
+    '--runs-dir <dir>',
+    'folder of run folders (default $OSIRIS_HOME/runs, else .osiris/runs)',
+  ] as const;
+
+  runs
+    .command('list')
+    .description('Past runs, newest first.')
+    .option(...runsDirOption)
+    .option('--json', 'print JSON')
+    .action(
+      action(async (output: Output, options: { runsDir?: string; json?: boolean }) => {
+        const { runsDir } = osirisPaths({
+          env: output.io.env,
+          cwd: output.io.cwd,
+          ...(options.runsDir ? { runsDir: options.runsDir } : {}),
+        });
+        const list = await listRuns(runsDir);
+        if (options.json) {
+          output.json(list);
+          return ExitCode.Success;
+        }
+        if (list.length === 0) output.err(`no runs in ${relative(output.io.cwd, runsDir) || runsDir}`);
+        for (const run of list) {
+          output.out(
+            [
+              run.runId,
+              run.status.padEnd(11),
+              (run.pipeline ?? '-').padEnd(20),
+              `${count(run.rowsWritten)} rows`,
+              seconds(run.durationMs),
+            ].join('  '),
+          );
+        }
+        return ExitCode.Success;
+      }),
+    );
+
+  runs
+    .command('view')
+    .description('Status, steps with rows and durations, and the paths of the artifacts of one run.')
+    .argument('<run_id>', 'a run id from osiris runs list (or "latest")')
+    .option(...runsDirOption)
+    .option('--json', 'print JSON')
+    .action(
+      action(async (output: Output, runId: string, options: { runsDir?: string; json?: boolean }) => {
+        const { runsDir } = osirisPaths({
+          env: output.io.env,
+          cwd: output.io.cwd,
+          ...(options.runsDir ? { runsDir: options.runsDir } : {}),
+        });
+        const id = runId === 'latest' ? ((await listRuns(runsDir))[0]?.runId ?? runId) : runId;
+        const run = await readRun(runsDir, id);
+        if (options.json) {
+          output.json(run);
+          return ExitCode.Success;
+        }
+        const where = (path: string | undefined) => (path === undefined ? '-' : relative(output.io.cwd, path) || path);
+        output.out(
+          `${output.bold(run.runId)}  ${run.status}  exit ${run.exitCode ?? '-'}  ${run.pipeline ?? ''}  ${run.engine ?? ''}`,
+        );
+        if (run.error) output.out(`  error: ${run.error}`);
+        output.out(`  started ${run.startedAt ?? '-'}, took ${seconds(run.durationMs)}`);
+        for (const step of run.metrics?.steps ?? []) {
+          output.out(
+            `  ${step.id.padEnd(16)} ${step.component.padEnd(16)} ${step.status.padEnd(11)} read ${count(step.rows_read)}  written ${count(step.rows_written)}  ${seconds(step.duration_ms)}`,
+          );
+        }
+        output.out(`  manifest: ${where(run.artifacts.manifest)}`);
+        output.out(`  configs:  ${run.artifacts.configs.map(where).join(', ') || '-'}`);
+        output.out(`  log:      ${where(run.artifacts.log)}`);
+        output.out(`  metrics:  ${where(run.artifacts.metrics)}`);
+        output.out(`  status:   ${where(run.artifacts.status)}`);
+        return ExitCode.Success;
+      }),
+    );
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+import type { ColumnKind } from '@osiris/runner';
+
+/**
+ * Text → value for each column kind, and type inference over a sample.
+ * A converter returns {@link INVALID} when the text is not a value of its kind.
+ */
+export const INVALID: unique symbol = Symbol('invalid');
+export type Converter = (text: string) => unknown;
+
+const INTEGER = /^-?(0|[1-9]\d*)$/;
+const SIGNED_DIGITS = /^[+-]?\d+$/;
+const PLAIN_DECIMAL = /^-?(0|[1-9]\d*)\.\d+$/;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const EXPONENT = /^-?(0|[1-9]\d*)(\.\d+)?[eE][+-]?\d+$/;
+const FLOAT_WORD = /^[+-]?(infinity|inf|nan)$/i;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// date, then optionally [T ]HH:MM[:SS[.ffffff]], then optionally a zone
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX_BYTES = /^\\x((?:[0-9a-fA-F]{2})*)$/;
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+function validDate(year: string, month: string, day: string): boolean {
+  const y = Number(year);
+  const m = Number(month);
+  const d = Number(day);
+  if (m < 1 || m > 12 || d < 1) return false;
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return d <= (days[m - 1] ?? 0);
+}
+
+function validClock(hours: string, minutes: string, seconds: string | undefined): boolean {
+  return Number(hours) <= 23 && Number(minutes) <= 59 && (seconds === undefined || Number(seconds) <= 59);
+}
+
+function normalizeOffset(zone: string): string {
+  if (zone === 'Z' || zone === 'z') return '+00:00';
+  const digits = zone.slice(1).replace(':', '');
+  return `${zone[0]}${digits.slice(0, 2)}:${digits.length > 2 ? digits.slice(2) : '00'}`;
+}
+
+/** `YYYY-MM-DD[ HH:MM[:SS[.ffffff]]][zone]` → parts, or undefined when it is not one. */
+function dateTimeParts(text: string) {
+  const m = DATE_TIME.exec(text);
+  if (m === null) return undefined;
+  const [, year = '', month = '', day = '', hours, minutes, seconds, fraction, zone] = m;
+  if (!validDate(year, month, day)) return undefined;
+  if (hours !== undefined && !validClock(hours, minutes ?? '', seconds)) return undefined;
+  // A zone without a time of day (2026-01-01+02:00) is not a timestamp anyone writes.
+  if (hours === undefined && zone !== undefined) return undefined;
+  const clock = hours === undefined ? '00:00:00' : `${hours}:${minutes}:${seconds ?? '00'}${fraction ?? ''}`;
+  return { date: `${year}-${month}-${day}`, clock, zone, hasTime: hours !== undefined };
+}
+
+function toBoolean(text: string): unknown {
+  const lower = text.toLowerCase();
+  if (TRUE_WORDS.has(lower)) return true;
+  if (FALSE_WORDS.has(lower)) return false;
+  return INVALID;
+}
+
+function toInteger(text: string): unknown {
+  if (!SIGNED_DIGITS.test(text)) return INVALID;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : INVALID;
+}
+
+function toBigint(text: string): unknown {
+  if (!SIGNED_DIGITS.test(text)) return INVALID;
+  const n = BigInt(text);
+  return n > INT64_MAX || n < INT64_MIN ? INVALID : n.toString();
+}
+
+function toDecimal(text: string): unknown {
+  if (!DECIMAL.test(text)) return INVALID;
+  return text.startsWith('+') ? text.slice(1) : text;
+}
+
+function toFloat(text: string): unknown {
+  if (DECIMAL.test(text)) return Number(text);
+  if (FLOAT_WORD.test(text)) {
+    const lower = text.toLowerCase();
+    if (lower.endsWith('nan')) return Number.NaN;
+    return lower.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+  return INVALID;
+}
+
+function toDate(text: string): unknown {
+  const m = DATE.exec(text);
+  return m !== null && validDate(m[1] ?? '', m[2] ?? '', m[3] ?? '') ? text : INVALID;
+}
+
+function toTimestamp(text: string): unknown {
+  const parts = dateTimeParts(text);
+  if (parts === undefined || parts.zone !== undefined) return INVALID;
+  return `${parts.date} ${parts.clock}`;
+}
+
+function toTimestamptz(text: string): unknown {
+  const parts = dateTimeParts(text);
+  if (parts?.zone === undefined) return INVALID;
+  return `${parts.date}T${parts.clock}${normalizeOffset(parts.zone)}`;
+}
+
+function toTime(text: string): unknown {
+  const m = TIME.exec(text);
+  if (m === null || !validClock(m[1] ?? '', m[2] ?? '', m[3])) return INVALID;
+  return `${m[1]}:${m[2]}:${m[3] ?? '00'}${m[4] ?? ''}`;
+}
+
+function toJson(text: string): unknown {
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return INVALID;
+  }
+}
+
+function toBytes(text: string): unknown {
+  const m = HEX_BYTES.exec(text);
+  return m === null ? INVALID : Buffer.from(m[1] ?? '', 'hex');
+}
+
+function toUuid(text: string): unknown {
+  return UUID.test(text) ? text.toLowerCase() : INVALID;
+}
+
+const identity: Converter = (text) => text;
+
+const CONVERTERS: Record<ColumnKind, Converter> = {
+  integer: toInteger,
+  bigint: toBigint,
+  decimal: toDecimal,
+  float: toFloat,
+  boolean: toBoolean,
+  text: identity,
+  date: toDate,
+  timestamp: toTimestamp,
+  timestamptz: toTimestamptz,
+  time: toTime,
+  json: toJson,
+  bytes: toBytes,
+  uuid: toUuid,
+};
+
+/** The converter of a kind: text as it stands in the file → the value representation of the kind. */
+export function converterFor(kind: ColumnKind): Converter {
+  return CONVERTERS[kind];
+}
+
+/** What a value of each kind looks like, for error messages. */
+export const KIND_FORMS: Record<ColumnKind, string> = {
+  integer: 'a whole number between -(2^53-1) and 2^53-1',
+  bigint: 'a whole number within 64 bits',
+  decimal: 'a decimal number such as 12.50',
+  float: 'a number such as 1.5e3, or NaN / Infinity',
+  boolean: 'true/false (also t/f, yes/no, y/n, on/off, 1/0)',
+  text: 'text',
+  date: 'a date YYYY-MM-DD',
+  timestamp: 'a timestamp YYYY-MM-DD HH:MM[:SS[.ffffff]] without a zone',
+  timestamptz: 'a timestamp with a zone, e.g. 2026-01-31T10:00:00+01:00 or …Z',
+  time: 'a time of day HH:MM[:SS[.ffffff]]',
+  json: 'JSON text',
+  bytes: 'bytes as \\x followed by hex digits',
+  uuid: 'a UUID such as 123e4567-e89b-12d3-a456-426614174000',
+};
+
+/**
+ * What inference recognises, in the order it tries them: the first kind that
+ * every sampled (non-NULL, non-empty) value of a column fits wins. The tests
+ * are stricter than the converters, so that text such as a ZIP code `02134`
+ * or a phone number `+4930…` stays text.
+ */
+const INFERENCE: readonly { kind: ColumnKind; test: (text: string) => boolean }[] = [
+  { kind: 'boolean', test: (t) => /^(true|false)$/i.test(t) },
+  { kind: 'integer', test: (t) => INTEGER.test(t) && Number.isSafeInteger(Number(t)) },
+  { kind: 'bigint', test: (t) => INTEGER.test(t) && toBigint(t) !== INVALID },
+  { kind: 'decimal', test: (t) => INTEGER.test(t) || PLAIN_DECIMAL.test(t) },
+  { kind: 'float', test: (t) => INTEGER.test(t) || PLAIN_DECIMAL.test(t) || EXPONENT.test(t) },
+  { kind: 'date', test: (t) => toDate(t) !== INVALID },
+  // A column that mixes dates and timestamps is a timestamp column (a date reads as midnight).
+  { kind: 'timestamp', test: (t) => toTimestamp(t) !== INVALID },
+  { kind: 'timestamptz', test: (t) => dateTimeParts(t)?.hasTime === true && toTimestamptz(t) !== INVALID },
+  { kind: 'time', test: (t) => /^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(t) && toTime(t) !== INVALID },
+  { kind: 'uuid', test: (t) => UUID.test(t) },
+];
+
+/**
+ * Infers the kind of each column from sampled rows (values as read: text, or
+ * null for NULL). NULLs and empty strings say nothing; a column with no other
+ * value is text.
+ */
+export function inferKinds(columnCount: number, rows: Iterable<readonly (string | null)[]>): ColumnKind[] {
+  // For each column, the candidates still standing.
+  const candidates = Array.from({ length: columnCount }, () => [...INFERENCE]);
+  const seen = new Array<boolean>(columnCount).fill(false);
+  for (const row of rows) {
+    for (let i = 0; i < columnCount; i++) {
+      const value = row[i];
+      if (value === null || value === undefined || value === '') continue;
+      seen[i] = true;
+      const standing = candidates[i] as (typeof INFERENCE)[number][];
+      if (standing.length === 0) continue;
+      candidates[i] = standing.filter((candidate) => candidate.test(value));
+    }
+  }
+  return candidates.map((standing, i) => (seen[i] ? (standing[0]?.kind ?? 'text') : 'text'));
+}

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+import type { Row, StepContext, TabularStream } from '@osiris/runner';
+import type { Connection, Query } from 'mysql2';
+import { type CatalogColumn, loadColumns, toDescriptor } from './catalog';
+import { parseReadConfig } from './config';
+import {
+  abortedError,
+  closeConnection,
+  inlineParameters,
+  openConnection,
+  prepareSession,
+  resolveConnection,
+  runQuery,
+  scrub,
+} from './connection';
+import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
+import { compileSelect } from './sql';
+import { isFloat32, isZeroDate, mayHoldZeroDate, shortestFloat32 } from './types';
+
+function quoteName(schema: string, table: string): string {
+  return `\`${schema.replace(/`/g, '``')}\`.\`${table.replace(/`/g, '``')}\``;
+}
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 20).join(', ');
+  return names.length > 20 ? `${shown}, … (${names.length} in all)` : shown;
+}
+
+/** `read` of `mysql.table`: resolves the table and columns now, streams rows when the batches are pulled. */
+export async function readTable(
+  ctx: StepContext,
+  rawConfig: Readonly<Record<string, unknown>>,
+): Promise<TabularStream> {
+  const { stepId } = ctx;
+  const config = parseReadConfig(stepId, rawConfig);
+  const target = resolveConnection(stepId, ctx.connection);
+  const conn = await openConnection(ctx, target);
+  try {
+    await prepareSession(conn);
+    let schema = config.schema ?? target.database;
+    if (schema === undefined) {
+      const [row] = await runQuery<[string | null]>(conn, 'SELECT DATABASE()', true);
+      schema = row?.[0] ?? undefined;
+    }
+    if (schema === undefined) {
+      throw new MysqlConnectorError(
+        MYSQL_ERROR_REASONS.CONFIG_INVALID,
+        stepId,
+        `mysql.table step '${stepId}': no database to read table '${config.table}' from. Set options.schema, or a database in the connection.`,
+      );
+    }
+    const all = await loadColumns(conn, { schema, table: config.table });
+    if (all.length === 0) {
+      throw new MysqlConnectorError(
+        MYSQL_ERROR_REASONS.TABLE_NOT_FOUND,
+        stepId,
+        `mysql.table step '${stepId}': table ${quoteName(schema, config.table)} does not exist or is not visible to this user. Check options.schema and options.table (osiris discover lists the tables).`,
+      );
+    }
+    const byName = new Map(all.map((c) => [c.name, c]));
+    const wanted = config.columns ?? all.map((c) => c.name);
+    const referenced = [...wanted, ...config.filters.map((f) => f.column)];
+    const missing = [...new Set(referenced.filter((name) => !byName.has(name)))];
+    if (missing.length > 0) {
+      throw new MysqlConnectorError(
+        MYSQL_ERROR_REASONS.COLUMN_NOT_FOUND,
+        stepId,
+        `mysql.table step '${stepId}': table ${quoteName(schema, config.table)} has no column ${missing.map((m) => `'${m}'`).join(', ')}. Its columns are: ${listNames(all.map((c) => c.name))}.`,
+      );
+    }
+    const selected = wanted.map((name) => byName.get(name) as CatalogColumn);
+    const compiled = compileSelect(schema, config.table, selected, config.filters);
+    const text = inlineParameters(compiled.sql, compiled.parameters);
+    const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target.secrets);
+    return { columns: selected.map(toDescriptor), batches };
+  } catch (err) {
+    closeConnection(conn, false);
+    if (err instanceof MysqlConnectorError) throw err;
+    throw new MysqlConnectorError(
+      MYSQL_ERROR_REASONS.QUERY_FAILED,
+      stepId,
+      scrub(
+        `mysql.table step '${stepId}': could not read the table definition: ${err instanceof Error ? err.message : String(err)}`,
+        target.secrets,
+      ),
+      { cause: err },
+    );
+  }
+}
+
+type Waiter = {
+  resolve: (result: IteratorResult<Row[]>) => void;
+  reject: (error: unknown) => void;
+};
+
+/**
+ * The batches of one read: a pull-based async iterable over a streaming
+ * mysql2 query. At most one full batch waits for the consumer; when it
+ * is not pulled, the connection is paused (TCP backpressure reaches the
+ * server), so memory is bounded by the chunk size.
+ */
+class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
+  readonly #ctx: StepContext;
+  readonly #conn: Connection;
+  readonly #sql: string;
+  readonly #columns: readonly CatalogColumn[];
+  readonly #tableName: string;
+  readonly #secrets: readonly string[];
+  readonly #chunkSize: number;
+  /** Column positions that may hold a zero date. */
+  readonly #dateIdx: number[];
+  /** Column positions of 32-bit floats. */
+  readonly #floatIdx: number[];
+  readonly #zeroDates: number[];
+
+  #query: Query | undefined;
+  #current: Row[] = [];
+  #ready: Row[][] = [];
+  #paused = false;
+  #ended = false;
+  #closed = false;
+  #error: unknown;
+  #waiter: Waiter | undefined;
+  readonly #onAbort = () => this.#fail(abortedError(this.#ctx.stepId, this.#ctx.signal));
+
+  constructor(
+    ctx: StepContext,
+    conn: Connection,
+    sqlText: string,
+    columns: readonly CatalogColumn[],
+    tableName: string,
+    secrets: readonly string[],
+  ) {
+    this.#ctx = ctx;
+    this.#conn = conn;
+    this.#sql = sqlText;
+    this.#columns = columns;
+    this.#tableName = tableName;
+    this.#secrets = secrets;
+    this.#chunkSize = Math.max(1, Math.floor(ctx.chunkSize) || 1);
+    this.#dateIdx = [];
+    this.#floatIdx = [];
+    columns.forEach((c, i) => {
+      if (mayHoldZeroDate(c.dataType)) this.#dateIdx.push(i);
+      if (isFloat32(c.dataType)) this.#floatIdx.push(i);
+    });
+    this.#zeroDates = columns.map(() => 0);
+    if (ctx.signal.aborted) this.#onAbort();
+    else ctx.signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Like a generator: the batches are one iterator, consumed once. */
+  [Symbol.asyncIterator](): AsyncIterator<Row[]> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Row[]>> {
+    const batch = this.#ready.shift();
+    if (batch !== undefined) {
+      if (this.#paused && !this.#closed) {
+        this.#paused = false;
+        this.#conn.resume();
+      }
+      return Promise.resolve({ done: false, value: batch });
+    }
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.resolve({ done: true, value: undefined });
+    if (this.#waiter !== undefined) {
+      return Promise.reject(new Error('next() called again before the previous call settled'));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+      if (this.#query === undefined) this.#start();
+      else if (this.#paused && !this.#closed) {
+        this.#paused = false;
+        this.#conn.resume();
+      }
+    });
+  }
+
+  /** The consumer stopped early (break, or it failed): drop the query and the connection. */
+  return(): Promise<IteratorResult<Row[]>> {
+    if (!this.#ended && this.#error === undefined) {
+      this.#ended = true;
+      this.#ready = [];
+      this.#close(false);
+    }
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  #start(): void {
+    const q = this.#conn.query({ sql: this.#sql, rowsAsArray: true });
+    this.#query = q;
+    q.on('result', (row: unknown) => this.#onRow(row as Row));
+    q.on('error', (err: Error) => {
+      this.#fail(
+        new MysqlConnectorError(
+          MYSQL_ERROR_REASONS.QUERY_FAILED,
+          this.#ctx.stepId,
+          scrub(
+            `mysql.table step '${this.#ctx.stepId}': reading ${this.#tableName} failed: ${err.message}`,
+            this.#secrets,
+          ),
+          { cause: err },
+        ),
+      );
+    });
+    q.on('end', () => this.#onEnd());
+  }
+
+  #onRow(row: Row): void {
+    if (this.#closed) return;
+    const idx = this.#dateIdx;
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k] as number;
+      const v = row[i];
+      if (typeof v === 'string' && isZeroDate(v)) {
+        row[i] = null;
+        this.#zeroDates[i] = (this.#zeroDates[i] ?? 0) + 1;
+      }
+    }
+    const floats = this.#floatIdx;
+    for (let k = 0; k < floats.length; k++) {
+      const i = floats[k] as number;
+      const v = row[i];
+      if (typeof v === 'number') row[i] = shortestFloat32(v);
+    }
+    const current = this.#current;
+    current.push(row);
+    if (current.length < this.#chunkSize) return;
+    this.#current = [];
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter.resolve({ done: false, value: current });
+      return;
+    }
+    this.#ready.push(current);
+    if (!this.#paused) {
+      this.#paused = true;
+      this.#conn.pause();
+    }
+  }
+
+  #onEnd(): void {
+    if (this.#closed) return;
+    if (this.#current.length > 0) {
+      this.#ready.push(this.#current);
+      this.#current = [];
+    }
+    this.#ended = true;
+    this.#close(true);
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      const batch = this.#ready.shift();
+      waiter.resolve(batch === undefined ? { done: true, value: undefined } : { done: false, value: batch });
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#closed && this.#ended) return;
+    this.#error ??= error;
+    this.#ready = [];
+    this.#current = [];
+    this.#close(false);
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter.reject(this.#error);
+    }
+  }
+
+  #close(graceful: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ctx.signal.removeEventListener('abort', this.#onAbort);
+    closeConnection(this.#conn, graceful);
+    this.#reportZeroDates();
+  }
+
+  #reportZeroDates(): void {
+    this.#zeroDates.forEach((count, i) => {
+      if (count === 0) return;
+      const column = this.#columns[i]?.name;
+      this.#ctx.reporter.log(
+        'warn',
+        `mysql.table step '${this.#ctx.stepId}': ${count} zero or partly zero date value(s) (such as 0000-00-00) in column '${column}' of ${this.#tableName} were read as NULL`,
+        { step: this.#ctx.stepId, table: this.#tableName, column, count },
+      );
+    });
+  }
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+import {
+  type CompiledQuery,
+  DummyDriver,
+  type Expression,
+  Kysely,
+  MysqlAdapter,
+  MysqlIntrospector,
+  MysqlQueryCompiler,
+  type RawBuilder,
+  type SqlBool,
+  sql,
+} from 'kysely';
+import type { Filter } from './config';
+import { isFloat32, isGeometry } from './types';
+
+// biome-ignore lint/suspicious/noExplicitAny: table and column names are only known at run time.
+type AnyDB = any;
+
+let builder: Kysely<AnyDB> | undefined;
+
+/** A kysely instance that only compiles (MySQL dialect, no driver): SQL text plus parameters. */
+function db(): Kysely<AnyDB> {
+  builder ??= new Kysely<AnyDB>({
+    dialect: {
+      createAdapter: () => new MysqlAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new MysqlIntrospector(k),
+      createQueryCompiler: () => new MysqlQueryCompiler(),
+    },
+  });
+  return builder;
+}
+
+export function compileOnly(query: RawBuilder<unknown>): CompiledQuery {
+  return query.compile(db());
+}
+
+const COMPARISON = {
+  eq: '=',
+  ne: '<>',
+  lt: '<',
+  lte: '<=',
+  gt: '>',
+  gte: '>=',
+  like: 'like',
+  in: 'in',
+  not_in: 'not in',
+} as const;
+
+export interface SelectColumn {
+  readonly name: string;
+  readonly dataType: string;
+}
+
+/**
+ * `SELECT cols FROM schema.table WHERE filters`, every name a quoted
+ * identifier (`sql.id`, so a dot or a backtick in a name stays part of it)
+ * and every filter value a parameter.
+ */
+export function compileSelect(
+  schema: string,
+  table: string,
+  columns: readonly SelectColumn[],
+  filters: readonly Filter[],
+): CompiledQuery {
+  let query = db()
+    .selectFrom(sql.id(schema, table).as('t'))
+    .select(
+      columns.map((c) => {
+        const ref = sql.id('t', c.name);
+        if (isGeometry(c.dataType)) return sql`ST_AsBinary(${ref})`.as(c.name);
+        // The server prints FLOAT with 6 significant digits; as a double it is exact (see shortestFloat32).
+        if (isFloat32(c.dataType)) return sql`(${ref} + 0e0)`.as(c.name);
+        return ref.as(c.name);
+      }),
+    );
+  if (filters.length > 0) {
+    query = query.where((eb) =>
+      eb.and(
+        filters.map((f): Expression<SqlBool> => {
+          const ref = sql.id('t', f.column);
+          switch (f.op) {
+            case 'is_null':
+              return eb(ref, 'is', null);
+            case 'is_not_null':
+              return eb(ref, 'is not', null);
+            default:
+              return eb(ref, COMPARISON[f.op], f.value);
+          }
+        }),
+      ),
+    );
+  }
+  return query.compile();
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+import { randomBytes } from 'node:crypto';
+import type { LogLevel, Row, StepContext, TabularStream } from '@osiris/runner';
+import { type Connection, createConnection } from 'mysql2/promise';
+
+export const MYSQL_HOST = '127.0.0.1';
+export const MYSQL_PORT = 3306;
+
+export interface LogEntry {
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly fields: Record<string, unknown> | undefined;
+}
+
+/** A fresh database for one test file; connecting fails loudly when MariaDB is not running. */
+export async function createTestDatabase(): Promise<{ name: string; admin: Connection; drop: () => Promise<void> }> {
+  const name = `osiris_t_${randomBytes(5).toString('hex')}`;
+  let admin: Connection;
+  try {
+    admin = await createConnection({
+      host: MYSQL_HOST,
+      port: MYSQL_PORT,
+      user: 'root',
+      multipleStatements: true,
+      charset: 'UTF8MB4_GENERAL_CI',
+    });
+  } catch (err) {
+    throw new Error(
+      `These tests need MariaDB/MySQL on ${MYSQL_HOST}:${MYSQL_PORT} (user root, empty password): ${String(err)}`,
+    );
+  }
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.query(`USE \`${name}\``);
+  return {
+    name,
+    admin,
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.end();
+    },
+  };
+}
+
+export function makeCtx(
+  connection: Record<string, string>,
+  options: { chunkSize?: number; signal?: AbortSignal; stepId?: string } = {},
+): { ctx: StepContext; logs: LogEntry[] } {
+  const logs: LogEntry[] = [];
+  const ctx: StepContext = {
+    stepId: options.stepId ?? 'src',
+    connection,
+    chunkSize: options.chunkSize ?? 1000,
+    signal: options.signal ?? new AbortController().signal,
+    reporter: {
+      log: (level, message, fields) => {
+        logs.push({ level, message, fields });
+      },
+    },
+  };
+  return { ctx, logs };
+}
+
+export async function collect(stream: TabularStream): Promise<{ rows: Row[]; sizes: number[] }> {
+  const rows: Row[] = [];
+  const sizes: number[] = [];
+  for await (const batch of stream.batches) {
+    sizes.push(batch.length);
+    for (const row of batch) rows.push(row);
+  }
+  return { rows, sizes };
+}
+
+export async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; reason?: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & { code?: string; reason?: string };
+  }
+  throw new Error('expected a rejection');
+}

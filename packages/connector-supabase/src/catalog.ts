@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+import type { ColumnDescriptor, ColumnKind, DiscoveredTable } from '@osiris/runner';
+import { sql } from 'kysely';
+import type { Client } from 'pg';
+import { compileOnly } from './sql';
+import { kindOf } from './types';
+
+/** One column of a table as pg_catalog describes it. */
+export interface CatalogColumn {
+  readonly name: string;
+  /** `format_type()`, e.g. `numeric(12,2)`, `character varying(20)`, `text[]`. */
+  readonly nativeType: string;
+  /** The type name, or the base type's for a domain (`int4`, `jsonb`, `_text`). */
+  readonly typname: string;
+  readonly typeOid: number;
+  readonly baseOid: number;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+  readonly primaryKey: boolean;
+  /** `a` (always) or `s` (stored) for generated and identity-always columns, '' otherwise. */
+  readonly generated: string;
+}
+
+export interface CatalogTable {
+  readonly oid: number;
+  /** `r` table, `p` partitioned table, `v` view, `m` materialized view, `f` foreign table. */
+  readonly relkind: string;
+  readonly columns: CatalogColumn[];
+}
+
+/** System and Supabase-managed schemas, left out of discovery unless asked for by name. */
+export const HIDDEN_SCHEMAS = [
+  'pg_catalog',
+  'information_schema',
+  'pg_toast',
+  'auth',
+  'storage',
+  'realtime',
+  '_realtime',
+  'extensions',
+  'graphql',
+  'graphql_public',
+  'vault',
+  'pgsodium',
+  'pgsodium_masks',
+  'supabase_functions',
+  'supabase_migrations',
+  '_analytics',
+  'net',
+  'cron',
+  'pgbouncer',
+  'pgtle',
+  'pgmq',
+];
+
+type ColumnRow = [
+  string, // schema
+  string, // table
+  number, // class oid
+  string, // relkind
+  number, // reltuples
+  string | null, // attname (null: no columns)
+  string, // native type
+  string, // typname
+  number, // type oid
+  number, // base oid
+  boolean, // not null
+  boolean, // primary key
+  string, // generated
+];
+
+function columnsQuery(filter: { schema?: string | undefined; table?: string | undefined }, hideInternal: boolean) {
+  const conditions = [sql`c.relkind IN ('r', 'p', 'v', 'm', 'f')`];
+  if (filter.schema !== undefined) conditions.push(sql`n.nspname = ${filter.schema}`);
+  else if (hideInternal) {
+    conditions.push(sql`n.nspname <> ALL (${sql.val(HIDDEN_SCHEMAS)}::text[]) AND n.nspname NOT LIKE 'pg\\_%'`);
+  }
+  if (filter.table !== undefined) conditions.push(sql`c.relname = ${filter.table}`);
+  return compileOnly(sql`SELECT n.nspname::text, c.relname::text, c.oid, c.relkind::text, c.reltuples::float8,
+  a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
+  COALESCE(bt.typname, t.typname)::text, t.oid, COALESCE(bt.oid, t.oid),
+  a.attnotnull,
+  COALESCE(a.attnum = ANY (pk.indkey::int2[]), false),
+  CASE WHEN a.attgenerated <> '' THEN a.attgenerated::text WHEN a.attidentity = 'a' THEN 'a' ELSE '' END
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+LEFT JOIN pg_catalog.pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
+WHERE ${sql.join(conditions, sql` AND `)}
+ORDER BY 1, 2, a.attnum`);
+}
+
+function toColumn(row: ColumnRow): CatalogColumn | undefined {
+  const [, , , , , name, nativeType, typname, typeOid, baseOid, notNull, primaryKey, generated] = row;
+  if (name === null) return undefined;
+  return {
+    name,
+    nativeType,
+    typname,
+    typeOid,
+    baseOid,
+    kind: kindOf(typname),
+    nullable: !notNull,
+    primaryKey,
+    generated,
+  };
+}
+
+/** The columns of `schema.table` in order, or undefined when no such relation exists. */
+export async function loadTable(client: Client, schema: string, table: string): Promise<CatalogTable | undefined> {
+  const q = columnsQuery({ schema, table }, false);
+  const { rows } = await client.query<ColumnRow>({ text: q.sql, values: [...q.parameters], rowMode: 'array' });
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  const columns: CatalogColumn[] = [];
+  for (const row of rows) {
+    const column = toColumn(row);
+    if (column !== undefined) columns.push(column);
+  }
+  return { oid: first[2], relkind: first[3], columns };
+}
+
+/** Column name lists of the unique, valid, immediate, non-partial indexes of a table (ON CONFLICT arbiters). */
+export async function uniqueKeys(client: Client, oid: number): Promise<string[][]> {
+  const { rows } = await client.query<[number, string]>({
+    text: `SELECT i.indexrelid, a.attname::text
+FROM pg_catalog.pg_index i
+CROSS JOIN LATERAL unnest(i.indkey::int2[]) AS k(attnum)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indimmediate
+  AND i.indpred IS NULL AND i.indexprs IS NULL`,
+    values: [oid],
+    rowMode: 'array',
+  });
+  const byIndex = new Map<number, string[]>();
+  for (const [index, name] of rows) {
+    const list = byIndex.get(index) ?? [];
+    list.push(name);
+    byIndex.set(index, list);
+  }
+  return [...byIndex.values()];
+}
+
+/** Precision and scale of `numeric(p,s)`, length of `character varying(n)`. */
+export function toDescriptor(column: CatalogColumn): ColumnDescriptor {
+  const args = /\((\d+)(?:,(\d+))?\)/.exec(column.nativeType);
+  const extra: { precision?: number; scale?: number; length?: number } = {};
+  if (args?.[1] !== undefined) {
+    if (column.kind === 'decimal') {
+      extra.precision = Number(args[1]);
+      extra.scale = Number(args[2] ?? 0);
+    } else if (column.kind === 'text' && /^(character|bit)/.test(column.nativeType)) {
+      extra.length = Number(args[1]);
+    }
+  }
+  return { name: column.name, kind: column.kind, nullable: column.nullable, nativeType: column.nativeType, ...extra };
+}
+
+/** Tables, views and their columns, with primary keys and approximate row counts (`pg_class.reltuples`). */
+export async function discoverTables(
+  client: Client,
+  filter: { schema?: string | undefined; table?: string | undefined },
+): Promise<DiscoveredTable[]> {
+  const q = columnsQuery(filter, true);
+  const { rows } = await client.query<ColumnRow>({ text: q.sql, values: [...q.parameters], rowMode: 'array' });
+  const tables: DiscoveredTable[] = [];
+  let current:
+    | { schema: string; name: string; approxRows: number | null; columns: DiscoveredTable['columns'][number][] }
+    | undefined;
+  for (const row of rows) {
+    const [schema, name, , relkind, reltuples] = row;
+    if (current === undefined || current.schema !== schema || current.name !== name) {
+      current = {
+        schema,
+        name,
+        approxRows:
+          (relkind === 'r' || relkind === 'p' || relkind === 'm') && reltuples >= 0 ? Math.round(reltuples) : null,
+        columns: [],
+      };
+      tables.push(current);
+    }
+    const column = toColumn(row);
+    if (column !== undefined) {
+      current.columns.push({
+        name: column.name,
+        kind: column.kind,
+        nativeType: column.nativeType,
+        nullable: column.nullable,
+        primaryKey: column.primaryKey,
+      });
+    }
+  }
+  return tables;
+}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+import { describe, expect, it } from 'vitest';
+import { resolveConnection, scrub } from './connection';
+
+describe('resolveConnection', () => {
+  it('keeps the URL, asks for libpq sslmode semantics and lists the secrets', () => {
+    const t = resolveConnection('s', {
+      url: 'postgresql://user.ref:p%40ss@aws-0.pooler.supabase.com:6543/postgres?sslmode=require',
+    });
+    const url = new URL(t.connectionString);
+    expect(url.searchParams.get('sslmode')).toBe('require');
+    expect(url.searchParams.get('uselibpqcompat')).toBe('true');
+    expect(t.where).toBe('aws-0.pooler.supabase.com:6543/postgres');
+    expect(t.user).toBe('user.ref');
+    expect(t.secrets).toEqual(expect.arrayContaining(['p%40ss', 'p@ss']));
+  });
+
+  it('leaves an explicit uselibpqcompat alone', () => {
+    const t = resolveConnection('s', { url: 'postgres://u@h/db?uselibpqcompat=false' });
+    expect(new URL(t.connectionString).searchParams.get('uselibpqcompat')).toBe('false');
+  });
+
+  it.each([
+    [{}, 'has no url'],
+    [{ url: 'not a url' }, 'not a valid URL'],
+    [{ url: 'mysql://u:pw@h/db' }, 'must start with postgresql://'],
+  ])('rejects %j', (connection, message) => {
+    expect(() => resolveConnection('s', connection)).toThrow(message);
+  });
+});
+
+describe('scrub', () => {
+  it('masks every secret', () => {
+    expect(scrub('pw in postgres://u:pw@h', ['postgres://u:pw@h', 'pw'])).toBe('*** in ***');
+  });
+});

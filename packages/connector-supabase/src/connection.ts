@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+import type { StepContext } from '@osiris/runner';
+import { Client, types as pgTypes } from 'pg';
+import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
+
+/** Where to connect, plus the secret strings that must never show up in a message. */
+export interface ConnectionTarget {
+  readonly connectionString: string;
+  /** `host:port/database`, safe to show. */
+  readonly where: string;
+  readonly user: string;
+  readonly secrets: readonly string[];
+}
+
+/** Masks every secret of the connection in a text (driver messages are not trusted to leave them out). */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length > 0) out = out.split(secret).join('***');
+  }
+  return out;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Reads the step's `url` (`postgresql://user:password@host:5432/db?sslmode=require`).
+ * `sslmode` follows libpq: `require` encrypts without verifying the
+ * certificate, `verify-ca`/`verify-full` verify it (`sslrootcert` names a CA file).
+ */
+export function resolveConnection(stepId: string, connection: Readonly<Record<string, string>>): ConnectionTarget {
+  const url = connection.url;
+  const invalid = (why: string) =>
+    new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.CONFIG_INVALID,
+      stepId,
+      `supabase.table step '${stepId}': ${why} Use postgresql://user:password@host:5432/database?sslmode=require.`,
+    );
+  if (url === undefined || url === '') throw invalid('the connection has no url.');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid('the connection url is not a valid URL.');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw invalid('the connection url must start with postgresql:// or postgres://.');
+  }
+  const secrets = [url];
+  if (parsed.password !== '') secrets.push(parsed.password, safeDecode(parsed.password));
+  if (connection.password !== undefined && connection.password !== '') secrets.push(connection.password);
+  if (!parsed.searchParams.has('uselibpqcompat')) parsed.searchParams.set('uselibpqcompat', 'true');
+  const database = safeDecode(parsed.pathname.replace(/^\//, ''));
+  const user = safeDecode(parsed.username);
+  return {
+    connectionString: parsed.toString(),
+    where: `${parsed.hostname}:${parsed.port || '5432'}/${database || user || 'postgres'}`,
+    user,
+    secrets: [...secrets, parsed.toString()],
+  };
+}
+
+type Parser = (value: string) => unknown;
+
+const toNumber: Parser = (v) => Number(v);
+const toBoolean: Parser = (v) => v === 't';
+const toBuffer: Parser = (v) =>
+  v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : (pgTypes.getTypeParser(17, 'text')(v) as Buffer);
+const asText: Parser = (v) => v;
+
+/** Text-format parsers by type OID: exact strings for int8, numeric, dates and json; numbers, booleans and Buffers otherwise. */
+const BUILTIN_PARSERS: ReadonlyMap<number, Parser> = new Map([
+  [16, toBoolean], // bool
+  [17, toBuffer], // bytea
+  [21, toNumber], // int2
+  [23, toNumber], // int4
+  [26, toNumber], // oid
+  [700, toNumber], // float4
+  [701, toNumber], // float8
+]);
+
+/**
+ * Type parsers for one client (never the global `pg.types`): unknown OIDs
+ * stay text; `alias` maps a domain's OID onto its base type's parser.
+ */
+export class ClientTypes {
+  readonly #extra = new Map<number, Parser>();
+
+  alias(domainOid: number, baseOid: number): void {
+    const parser = BUILTIN_PARSERS.get(baseOid);
+    if (parser !== undefined) this.#extra.set(domainOid, parser);
+  }
+
+  getTypeParser = (oid: number, format?: string): Parser => {
+    if (format === 'binary') return pgTypes.getTypeParser(oid, 'binary') as Parser;
+    return BUILTIN_PARSERS.get(oid) ?? this.#extra.get(oid) ?? asText;
+  };
+}
+
+function describeConnectError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  switch (code) {
+    case '28P01':
+    case '28000':
+      return `the server refused the login (${message}). Check the user and password of the connection.`;
+    case '3D000':
+      return `the database does not exist (${message}). Check the database in the connection url.`;
+    case 'ECONNREFUSED':
+      return 'the connection was refused. Check the host and port, and that the server is running.';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the host name could not be resolved. Check the host of the connection url.';
+    case 'ETIMEDOUT':
+      return 'the connection timed out. Check the host, port and any firewall in between.';
+    default:
+      return `${message}. Check the connection url (and sslmode).`;
+  }
+}
+
+export function abortedError(stepId: string, signal: AbortSignal, what: string): SupabaseConnectorError {
+  return new SupabaseConnectorError(
+    SUPABASE_ERROR_REASONS.ABORTED,
+    stepId,
+    `supabase.table step '${stepId}': the ${what} was aborted (the run was interrupted or another step failed).`,
+    { cause: signal.reason },
+  );
+}
+
+/** Opens one client with its own type parsers; rejects with a message that names no secret. */
+export async function openClient(
+  ctx: StepContext,
+  target: ConnectionTarget,
+  types: ClientTypes,
+  what: string,
+): Promise<Client> {
+  if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, what);
+  let client: Client;
+  try {
+    client = new Client({
+      connectionString: target.connectionString,
+      types,
+      application_name: 'osiris',
+      connectionTimeoutMillis: 15_000,
+      keepAlive: true,
+    });
+  } catch (err) {
+    // pg reads the TLS settings (and sslrootcert files) while parsing the URL.
+    throw new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.CONFIG_INVALID,
+      ctx.stepId,
+      scrub(
+        `supabase.table step '${ctx.stepId}': the connection url's settings are not usable: ${err instanceof Error ? err.message : String(err)}. Check sslmode and sslrootcert.`,
+        target.secrets,
+      ),
+      { cause: err },
+    );
+  }
+  // A late socket error must not crash the process; each query reports its own.
+  client.on('error', () => {});
+  const onAbort = () => {
+    destroyClient(client);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.connect();
+  } catch (err) {
+    destroyClient(client);
+    if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, what);
+    throw new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.CONNECTION_FAILED,
+      ctx.stepId,
+      scrub(
+        `supabase.table step '${ctx.stepId}': could not connect to Postgres at ${target.where} as '${target.user}': ${describeConnectError(err)}`,
+        target.secrets,
+      ),
+      { cause: err },
+    );
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  return client;
+}
+
+/** Closes the socket now: a statement in flight fails at once and the server rolls its transaction back. */
+export function destroyClient(client: Client): void {
+  try {
+    client.connection.stream.destroy();
+  } catch {
+    // already closed
+  }
+}
+
+/** Ends the session politely; falls back to destroying the socket. */
+export async function closeClient(client: Client): Promise<void> {
+  try {
+    await client.end();
+  } catch {
+    destroyClient(client);
+  }
+}
+
+/** A driver error as `message (SQLSTATE x) detail`, for wrapping. */
+export function describePgError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: string; detail?: string; hint?: string; where?: string };
+  let text = e.message;
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) text += ` (SQLSTATE ${e.code})`;
+  if (e.detail) text += `. ${e.detail}`;
+  if (e.where) text += ` [${e.where}]`;
+  if (e.hint) text += `. Hint: ${e.hint}`;
+  return text;
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+import type { Connector } from '@osiris/runner';
+import { discoverSupabase } from './discover';
+import { readTable } from './read';
+import { writeTable } from './write';
+
+/**
+ * The `supabase.table` component: streams a Postgres table out through a
+ * cursor, loads rows in with COPY (append, or merge by key through a staging
+ * table) in one transaction, and discovers tables and columns. Works through
+ * Supabase's transaction pooler.
+ *
+ * @example
+ * const result = await supabaseTableConnector.write!(ctx, { table: 'orders', write_mode: 'merge', merge_keys: ['id'] }, stream);
+ * console.log(result.rowsWritten, result.inserted, result.updated);
+ */
+export const supabaseTableConnector: Connector = {
+  type: 'supabase.table',
+  modes: ['read', 'write'],
+  capabilities: ['discovery', 'in_memory_move'],
+  read: readTable,
+  write: writeTable,
+  discover: discoverSupabase,
+};

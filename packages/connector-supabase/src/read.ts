@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+import type { Row, StepContext, TabularStream } from '@osiris/runner';
+import type { Client } from 'pg';
+import { type CatalogColumn, loadTable, toDescriptor } from './catalog';
+import { parseReadConfig } from './config';
+import {
+  abortedError,
+  ClientTypes,
+  closeClient,
+  describePgError,
+  destroyClient,
+  openClient,
+  resolveConnection,
+  scrub,
+} from './connection';
+import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
+import { compileSelect } from './sql';
+
+export function quoteName(schema: string, table: string): string {
+  return `"${schema.replace(/"/g, '""')}"."${table.replace(/"/g, '""')}"`;
+}
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 20).join(', ');
+  return names.length > 20 ? `${shown}, … (${names.length} in all)` : shown;
+}
+
+const CURSOR = 'osiris_read_cursor';
+
+/**
+ * `read` of `supabase.table`: a read-only transaction with a server-side
+ * cursor, fetched `chunkSize` rows at a time (one fetch ahead of the consumer).
+ */
+export async function readTable(
+  ctx: StepContext,
+  rawConfig: Readonly<Record<string, unknown>>,
+): Promise<TabularStream> {
+  const { stepId } = ctx;
+  const config = parseReadConfig(stepId, rawConfig);
+  const target = resolveConnection(stepId, ctx.connection);
+  const types = new ClientTypes();
+  const client = await openClient(ctx, target, types, 'read');
+  const tableName = quoteName(config.schema, config.table);
+  try {
+    // Dates and timestamps print the same whatever the server's settings.
+    await client.query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'",
+    );
+    const table = await loadTable(client, config.schema, config.table);
+    if (table === undefined) {
+      throw new SupabaseConnectorError(
+        SUPABASE_ERROR_REASONS.TABLE_NOT_FOUND,
+        stepId,
+        `supabase.table step '${stepId}': table ${tableName} does not exist or is not visible to this user. Check options.schema (default public) and options.table (osiris discover lists the tables).`,
+      );
+    }
+    const byName = new Map(table.columns.map((c) => [c.name, c]));
+    const wanted = config.columns ?? table.columns.map((c) => c.name);
+    const referenced = [...wanted, ...config.filters.map((f) => f.column)];
+    const missing = [...new Set(referenced.filter((name) => !byName.has(name)))];
+    if (missing.length > 0) {
+      throw new SupabaseConnectorError(
+        SUPABASE_ERROR_REASONS.COLUMN_NOT_FOUND,
+        stepId,
+        `supabase.table step '${stepId}': table ${tableName} has no column ${missing.map((m) => `'${m}'`).join(', ')}. Its columns are: ${listNames(table.columns.map((c) => c.name))}.`,
+      );
+    }
+    const selected = wanted.map((name) => byName.get(name) as CatalogColumn);
+    for (const c of selected) if (c.typeOid !== c.baseOid) types.alias(c.typeOid, c.baseOid);
+    const compiled = compileSelect(config.schema, config.table, wanted, config.filters);
+    await client.query({
+      text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${compiled.sql}`,
+      values: [...compiled.parameters],
+    });
+    const batches = new PgBatches(ctx, client, tableName, target.secrets);
+    return { columns: selected.map(toDescriptor), batches };
+  } catch (err) {
+    destroyClient(client);
+    if (err instanceof SupabaseConnectorError) throw err;
+    if (ctx.signal.aborted) throw abortedError(stepId, ctx.signal, 'read');
+    throw new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.QUERY_FAILED,
+      stepId,
+      scrub(
+        `supabase.table step '${stepId}': could not start reading ${tableName}: ${describePgError(err)}`,
+        target.secrets,
+      ),
+      { cause: err },
+    );
+  }
+}
+
+/** The batches of one read; at most one FETCH runs ahead of the consumer. */
+class PgBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
+  readonly #ctx: StepContext;
+  readonly #client: Client;
+  readonly #tableName: string;
+  readonly #secrets: readonly string[];
+  readonly #fetchSql: string;
+  readonly #chunkSize: number;
+  #pending: Promise<Row[]> | undefined;
+  #exhausted = false;
+  #closed = false;
+  #error: unknown;
+  readonly #onAbort = () => {
+    this.#error ??= abortedError(this.#ctx.stepId, this.#ctx.signal, 'read');
+    this.#close(false);
+  };
+
+  constructor(ctx: StepContext, client: Client, tableName: string, secrets: readonly string[]) {
+    this.#ctx = ctx;
+    this.#client = client;
+    this.#tableName = tableName;
+    this.#secrets = secrets;
+    this.#chunkSize = Math.max(1, Math.floor(ctx.chunkSize) || 1);
+    this.#fetchSql = `FETCH FORWARD ${this.#chunkSize} FROM ${CURSOR}`;
+    if (ctx.signal.aborted) this.#onAbort();
+    else ctx.signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Like a generator: the batches are one iterator, consumed once. */
+  [Symbol.asyncIterator](): AsyncIterator<Row[]> {
+    return this;
+  }
+
+  #fetch(): Promise<Row[]> {
+    const p = this.#client.query<Row>({ text: this.#fetchSql, rowMode: 'array' }).then((result) => result.rows);
+    p.catch(() => {}); // awaited later; never an unhandled rejection
+    return p;
+  }
+
+  async next(): Promise<IteratorResult<Row[]>> {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#closed) return { done: true, value: undefined };
+    let rows: Row[];
+    try {
+      rows = await (this.#pending ?? this.#fetch());
+      this.#pending = undefined;
+    } catch (err) {
+      this.#pending = undefined;
+      this.#error ??= new SupabaseConnectorError(
+        SUPABASE_ERROR_REASONS.QUERY_FAILED,
+        this.#ctx.stepId,
+        scrub(
+          `supabase.table step '${this.#ctx.stepId}': reading ${this.#tableName} failed: ${describePgError(err)}`,
+          this.#secrets,
+        ),
+        { cause: err },
+      );
+      this.#close(false);
+      throw this.#error;
+    }
+    if (this.#error !== undefined) throw this.#error;
+    if (rows.length < this.#chunkSize) this.#exhausted = true;
+    if (this.#exhausted) {
+      this.#close(true);
+      return rows.length === 0 ? { done: true, value: undefined } : { done: false, value: rows };
+    }
+    this.#pending = this.#fetch();
+    return { done: false, value: rows };
+  }
+
+  async return(): Promise<IteratorResult<Row[]>> {
+    this.#close(false);
+    return { done: true, value: undefined };
+  }
+
+  #close(graceful: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ctx.signal.removeEventListener('abort', this.#onAbort);
+    if (graceful) {
+      void this.#client
+        .query('COMMIT')
+        .catch(() => {})
+        .then(() => closeClient(this.#client));
+    } else {
+      destroyClient(this.#client);
+    }
+  }
+}

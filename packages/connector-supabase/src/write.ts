@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: MIT
+import { randomBytes } from 'node:crypto';
+import type { ColumnDescriptor, Row, StepContext, TabularStream, WriteResult } from '@osiris/runner';
+import { type RawBuilder, sql } from 'kysely';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { type CatalogColumn, type CatalogTable, loadTable, uniqueKeys } from './catalog';
+import { parseWriteConfig, type WriteConfig } from './config';
+import {
+  abortedError,
+  ClientTypes,
+  closeClient,
+  describePgError,
+  destroyClient,
+  openClient,
+  resolveConnection,
+  scrub,
+} from './connection';
+import { encodeBatch, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
+import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
+import { quoteName } from './read';
+import { compileOnly, ident } from './sql';
+import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
+
+/** Whether a COPY is running on the step's connection. */
+interface CopyState {
+  active: boolean;
+}
+
+/** Bytes of COPY text buffered ahead of the socket, so encoding overlaps sending. */
+const COPY_HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+/** The input stream failed: the source's error is the cause. */
+class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+/** Raised by us, not by the server: a step error that is already well worded. */
+function stepError(
+  ctx: StepContext,
+  code: SupabaseErrorReason,
+  message: string,
+  cause?: unknown,
+): SupabaseConnectorError {
+  return new SupabaseConnectorError(
+    code,
+    ctx.stepId,
+    `supabase.table step '${ctx.stepId}': ${message}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function text(query: RawBuilder<unknown>): string {
+  const compiled = compileOnly(query);
+  if (compiled.parameters.length > 0) throw new Error('internal: a DDL/DML statement with parameters');
+  return compiled.sql;
+}
+
+const list = (names: readonly string[], prefix?: string) =>
+  sql.join(names.map((n) => (prefix === undefined ? ident(n) : ident(prefix, n))));
+
+/**
+ * `write` of `supabase.table`: one transaction, COPY in text format, and
+ * for merge a staging table plus one upsert. Any failure (the server, the
+ * input stream, an abort) rolls everything back.
+ */
+export async function writeTable(
+  ctx: StepContext,
+  rawConfig: Readonly<Record<string, unknown>>,
+  input: TabularStream,
+): Promise<WriteResult> {
+  const config = parseWriteConfig(ctx.stepId, rawConfig);
+  checkInput(ctx, config, input.columns);
+  const target = resolveConnection(ctx.stepId, ctx.connection);
+  const client = await openClient(ctx, target, new ClientTypes(), 'write');
+  const tableName = quoteName(config.schema, config.table);
+  const copyState: CopyState = { active: false };
+  let phase: 'open' | 'committing' | 'done' = 'open';
+  // During COPY an abort ends the COPY with CopyFail; during any other statement it closes the socket.
+  const onAbort = () => {
+    if (phase === 'open' && !copyState.active) destroyClient(client);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
+    // Naive timestamps written into timestamptz columns are taken as UTC.
+    await client.query("BEGIN; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'");
+    const table = await prepareTarget(ctx, client, config, input.columns, tableName);
+    const byName = new Map(table.columns.map((c) => [c.name, c]));
+    const targetColumns = input.columns.map((c) => byName.get(c.name) as CatalogColumn);
+    const encoders = input.columns.map((c, i) =>
+      fieldEncoder(c.kind, categoryOf((targetColumns[i] as CatalogColumn).typname)),
+    );
+    const result =
+      config.writeMode === 'append'
+        ? await append(ctx, client, config, input, encoders, copyState)
+        : await merge(ctx, client, config, input, encoders, table, targetColumns, copyState);
+    if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
+    phase = 'committing';
+    await client.query('COMMIT');
+    phase = 'done';
+    return result;
+  } catch (err) {
+    if (phase !== 'done') await rollback(client);
+    const error = toStepError(ctx, err, tableName, target.secrets);
+    if (phase === 'committing') {
+      // The COMMIT may have reached the server: a retry could apply the change twice.
+      throw new SupabaseConnectorError(
+        error.reason,
+        ctx.stepId,
+        `${error.message.replace(/ The write was rolled back; the table is unchanged\.$/, '')} The failure came at COMMIT: check the table before running again.`,
+        { cause: err, retryable: false },
+      );
+    }
+    throw error;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await closeClient(client);
+  }
+}
+
+function checkInput(ctx: StepContext, config: WriteConfig, columns: readonly ColumnDescriptor[]): void {
+  if (columns.length === 0) {
+    throw stepError(ctx, SUPABASE_ERROR_REASONS.CONFIG_INVALID, 'the input has no columns; nothing can be written.');
+  }
+  const names = new Set<string>();
+  for (const c of columns) {
+    if (names.has(c.name)) {
+      throw stepError(ctx, SUPABASE_ERROR_REASONS.CONFIG_INVALID, `the input has the column '${c.name}' twice.`);
+    }
+    names.add(c.name);
+  }
+  const missingKeys = config.mergeKeys.filter((k) => !names.has(k));
+  if (missingKeys.length > 0) {
+    throw stepError(
+      ctx,
+      SUPABASE_ERROR_REASONS.COLUMN_NOT_FOUND,
+      `merge key ${missingKeys.map((k) => `'${k}'`).join(', ')} is not a column of the input (${[...names].join(', ')}). Fix options.merge_keys or add the column to the source.`,
+    );
+  }
+}
+
+async function rollback(client: Client): Promise<void> {
+  try {
+    await client.query('ROLLBACK');
+  } catch {
+    // The connection is gone: the server rolls back on its own.
+    destroyClient(client);
+  }
+}
+
+function toStepError(
+  ctx: StepContext,
+  err: unknown,
+  tableName: string,
+  secrets: readonly string[],
+): SupabaseConnectorError {
+  if (err instanceof SupabaseConnectorError) return err;
+  if (ctx.signal.aborted) {
+    return abortedError(ctx.stepId, ctx.signal, `write into ${tableName} (rolled back, the table is unchanged)`);
+  }
+  if (err instanceof InputError) {
+    const cause = err.cause;
+    return new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.INPUT_FAILED,
+      ctx.stepId,
+      scrub(
+        `supabase.table step '${ctx.stepId}': ${err.message}: ${cause instanceof Error ? cause.message : String(cause)}. The write into ${tableName} was rolled back; the table is unchanged.`,
+        secrets,
+      ),
+      { cause },
+    );
+  }
+  if (err instanceof RowEncodingError) {
+    return new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.WRITE_FAILED,
+      ctx.stepId,
+      scrub(
+        `supabase.table step '${ctx.stepId}': ${err.message}. The write into ${tableName} was rolled back; the table is unchanged.`,
+        secrets,
+      ),
+      { cause: err },
+    );
+  }
+  return new SupabaseConnectorError(
+    SUPABASE_ERROR_REASONS.WRITE_FAILED,
+    ctx.stepId,
+    scrub(
+      `supabase.table step '${ctx.stepId}': writing into ${tableName} failed: ${describePgError(err)}. The write was rolled back; the table is unchanged.`,
+      secrets,
+    ),
+    { cause: err },
+  );
+}
+
+async function prepareTarget(
+  ctx: StepContext,
+  client: Client,
+  config: WriteConfig,
+  inputColumns: readonly ColumnDescriptor[],
+  tableName: string,
+): Promise<CatalogTable> {
+  let table = await loadTable(client, config.schema, config.table);
+  if (table === undefined) {
+    if (!config.createTable) {
+      throw stepError(
+        ctx,
+        SUPABASE_ERROR_REASONS.TABLE_NOT_FOUND,
+        `the target table ${tableName} does not exist. Create it first, or set \`create_table: true\` in the step options to create it from the input's columns.`,
+      );
+    }
+    await client.query(createTableSql(config, inputColumns));
+    ctx.reporter.log('info', `created table ${tableName}`, { step: ctx.stepId, table: tableName });
+    table = (await loadTable(client, config.schema, config.table)) as CatalogTable;
+  }
+  if (table.relkind !== 'r' && table.relkind !== 'p') {
+    throw stepError(
+      ctx,
+      SUPABASE_ERROR_REASONS.CONFIG_INVALID,
+      `${tableName} is not a table (it is a view or a foreign table); write into a table.`,
+    );
+  }
+  const have = new Map(table.columns.map((c) => [c.name, c]));
+  const missing = inputColumns.filter((c) => !have.has(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    throw stepError(
+      ctx,
+      SUPABASE_ERROR_REASONS.COLUMN_NOT_FOUND,
+      `the target table ${tableName} has no column ${missing.map((m) => `'${m}'`).join(', ')} that the input has. Add the column to the table (ALTER TABLE … ADD COLUMN), or leave it out of the source's columns.`,
+    );
+  }
+  const generated = inputColumns.filter((c) => have.get(c.name)?.generated !== '').map((c) => c.name);
+  if (generated.length > 0) {
+    throw stepError(
+      ctx,
+      SUPABASE_ERROR_REASONS.CONFIG_INVALID,
+      `column ${generated.map((m) => `'${m}'`).join(', ')} of ${tableName} is generated by the database and cannot be written; leave it out of the source's columns.`,
+    );
+  }
+  return table;
+}
+
+/** `CREATE TABLE` from the input's descriptors (README, "Type map"); merge keys become the primary key. */
+export function createTableSql(config: WriteConfig, columns: readonly ColumnDescriptor[]): string {
+  const keys = new Set(config.writeMode === 'merge' ? config.mergeKeys : []);
+  const defs = columns.map(
+    (c) =>
+      sql`${ident(c.name)} ${sql.raw(postgresTypeFor(c))}${sql.raw(c.nullable && !keys.has(c.name) ? '' : ' NOT NULL')}`,
+  );
+  if (keys.size > 0) defs.push(sql`PRIMARY KEY (${list([...keys])})`);
+  return text(sql`CREATE TABLE ${ident(config.schema, config.table)} (${sql.join(defs)})`);
+}
+
+/**
+ * Streams the input into `COPY … FROM STDIN`. Waits for the socket when the
+ * buffer is full (backpressure); stops at once when the server reports an
+ * error, the input fails or the step is aborted, and then sends CopyFail so
+ * the connection can roll back.
+ */
+async function copyInput(
+  ctx: StepContext,
+  client: Client,
+  copySql: string,
+  input: TabularStream,
+  encoders: readonly FieldEncoder[],
+  withSequence: boolean,
+  copyState: CopyState,
+): Promise<number> {
+  copyState.active = true;
+  const names = input.columns.map((c) => c.name);
+  const copy = client.query(copyFrom(copySql, { highWaterMark: COPY_HIGH_WATER_MARK }));
+  let serverError: Error | undefined;
+  let wake: (() => void) | undefined;
+  const interrupt = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  copy.on('error', (err: Error) => {
+    serverError ??= err;
+    interrupt();
+  });
+  copy.on('drain', interrupt);
+  ctx.signal.addEventListener('abort', interrupt);
+
+  const stopped = () => serverError !== undefined || ctx.signal.aborted;
+  /** Resolves on the next wake-up (drain, server error, abort). */
+  const nextWake = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+
+  const iterator = input.batches[Symbol.asyncIterator]();
+  let iteratorDone = false;
+  let rows = 0;
+  try {
+    for (;;) {
+      if (stopped()) break;
+      let step: IteratorResult<Row[]> | undefined;
+      const pulled = iterator.next();
+      try {
+        for (;;) {
+          const race = await Promise.race([pulled.then((r) => ({ r })), nextWake().then(() => undefined)]);
+          if (race !== undefined) {
+            step = race.r;
+            break;
+          }
+          // A wake-up without a reason (a late drain) is ignored; a failure or an abort is not.
+          if (stopped()) break;
+        }
+      } catch (err) {
+        iteratorDone = true; // a throwing iterator is finished
+        throw new InputError(`the input stream failed after ${rows} rows`, { cause: err });
+      } finally {
+        wake = undefined;
+      }
+      if (step === undefined) {
+        pulled.catch(() => {});
+        break;
+      }
+      if (step.done === true) {
+        iteratorDone = true;
+        break;
+      }
+      const batch = step.value;
+      if (!Array.isArray(batch))
+        throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a batch (an array of rows)`);
+      if (batch.length === 0) continue;
+      const chunk = encodeBatch(batch, encoders, names, rows, withSequence ? rows + 1 : undefined);
+      rows += batch.length;
+      if (!copy.write(chunk)) {
+        while (!stopped() && copy.writableNeedDrain) await nextWake();
+      }
+    }
+    if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
+    if (serverError !== undefined) throw serverError;
+    await new Promise<void>((resolve, reject) => {
+      copy.once('finish', resolve);
+      copy.once('error', reject);
+      copy.end();
+    });
+    return rows;
+  } catch (err) {
+    if (serverError === undefined && !copy.destroyed) {
+      // CopyFail: the server ends the COPY with an error and the connection stays usable for ROLLBACK.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          destroyClient(client);
+          resolve();
+        }, 10_000);
+        copy.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        copy.destroy(err instanceof Error ? err : new Error(String(err)));
+      });
+    }
+    throw err;
+  } finally {
+    copyState.active = false;
+    ctx.signal.removeEventListener('abort', interrupt);
+    // Not awaited: an async generator would only return after its pending next() settles.
+    if (!iteratorDone) void Promise.resolve(iterator.return?.()).catch(() => {});
+  }
+}
+
+async function append(
+  ctx: StepContext,
+  client: Client,
+  config: WriteConfig,
+  input: TabularStream,
+  encoders: readonly FieldEncoder[],
+  copyState: CopyState,
+): Promise<WriteResult> {
+  const names = input.columns.map((c) => c.name);
+  const copySql = text(sql`COPY ${ident(config.schema, config.table)} (${list(names)}) FROM STDIN`);
+  const rowsWritten = await copyInput(ctx, client, copySql, input, encoders, false, copyState);
+  return { rowsWritten };
+}
+
+async function merge(
+  ctx: StepContext,
+  client: Client,
+  config: WriteConfig,
+  input: TabularStream,
+  encoders: readonly FieldEncoder[],
+  table: CatalogTable,
+  targetColumns: readonly CatalogColumn[],
+  copyState: CopyState,
+): Promise<WriteResult> {
+  const names = input.columns.map((c) => c.name);
+  const keys = config.mergeKeys;
+  const keySet = new Set(keys);
+  const updates = targetColumns.filter((c) => !keySet.has(c.name));
+  let seqName = '__osiris_row_seq';
+  while (names.includes(seqName)) seqName += '_';
+  const stage = `osiris_stage_${randomBytes(6).toString('hex')}`;
+  const target = ident(config.schema, config.table);
+
+  await client.query(
+    text(
+      sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${list(names)}, NULL::int8 AS ${ident(seqName)} FROM ${target} WITH NO DATA`,
+    ),
+  );
+  const copySql = text(sql`COPY ${ident(stage)} (${list([...names, seqName])}) FROM STDIN`);
+  const rowsWritten = await copyInput(ctx, client, copySql, input, encoders, true, copyState);
+  if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
+
+  const changed = (left: string, right: string) => {
+    const side = (alias: string) =>
+      sql.join(
+        updates.map((c) =>
+          needsTextComparison(c.typname) ? sql`${ident(alias, c.name)}::text` : ident(alias, c.name),
+        ),
+      );
+    return sql`(${side(left)}) IS DISTINCT FROM (${side(right)})`;
+  };
+  const deduplicated = sql`(SELECT DISTINCT ON (${list(keys)}) ${list(names)} FROM ${ident(stage)} ORDER BY ${list(keys)}, ${ident(seqName)} DESC)`;
+
+  const unique = (await uniqueKeys(client, table.oid)).some(
+    (cols) => cols.length === keySet.size && cols.every((c) => keySet.has(c)),
+  );
+  let counts: [string, string];
+  if (unique) {
+    const upsert = (source: RawBuilder<unknown>) => {
+      const action =
+        updates.length === 0
+          ? sql`DO NOTHING`
+          : sql`DO UPDATE SET ${sql.join(updates.map((c) => sql`${ident(c.name)} = EXCLUDED.${ident(c.name)}`))} WHERE ${changed('t', 'excluded')}`;
+      return text(sql`WITH r AS (
+  INSERT INTO ${target} AS t (${list(names)})
+  SELECT ${list(names)} FROM ${source} AS s
+  ON CONFLICT (${list(keys)}) ${action}
+  RETURNING (t.xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM r`);
+    };
+    // Most loads have no duplicate keys: try without de-duplicating, and only
+    // when the server says a key came twice, de-duplicate (last row wins).
+    await client.query('SAVEPOINT osiris_merge');
+    try {
+      counts = (await client.query<[string, string]>({ text: upsert(ident(stage)), rowMode: 'array' })).rows[0] as [
+        string,
+        string,
+      ];
+      await client.query('RELEASE SAVEPOINT osiris_merge');
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '21000') throw err;
+      await client.query('ROLLBACK TO SAVEPOINT osiris_merge');
+      counts = (await client.query<[string, string]>({ text: upsert(deduplicated), rowMode: 'array' })).rows[0] as [
+        string,
+        string,
+      ];
+    }
+  } else {
+    // No unique index on exactly the merge keys: ON CONFLICT cannot be used.
+    ctx.reporter.log(
+      'info',
+      `no unique index on (${keys.join(', ')}) of ${quoteName(config.schema, config.table)}: merging with UPDATE … FROM and INSERT … WHERE NOT EXISTS`,
+      { step: ctx.stepId },
+    );
+    await client.query(text(sql`ANALYZE ${ident(stage)}`));
+    const match = (left: string, right: string) =>
+      sql.join(
+        keys.map((k) => sql`${ident(left, k)} = ${ident(right, k)}`),
+        sql` AND `,
+      );
+    const update =
+      updates.length === 0
+        ? sql`SELECT 1 WHERE false`
+        : sql`UPDATE ${target} AS t SET ${sql.join(updates.map((c) => sql`${ident(c.name)} = s.${ident(c.name)}`))}
+  FROM src AS s WHERE ${match('t', 's')} AND ${changed('t', 's')} RETURNING 1`;
+    const statement = text(sql`WITH src AS ${deduplicated},
+upd AS (${update}),
+ins AS (
+  INSERT INTO ${target} (${list(names)})
+  SELECT ${list(names, 's')} FROM src AS s
+  WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match('t', 's')})
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`);
+    counts = (await client.query<[string, string]>({ text: statement, rowMode: 'array' })).rows[0] as [string, string];
+  }
+  return { rowsWritten, inserted: Number(counts[0]), updated: Number(counts[1]) };
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+import { randomBytes } from 'node:crypto';
+import type { ColumnDescriptor, ColumnKind, LogLevel, Row, StepContext, TabularStream } from '@osiris/runner';
+import { Client } from 'pg';
+
+export const PG_HOST = '127.0.0.1';
+export const PG_PORT = 5432;
+
+export interface LogEntry {
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly fields: Record<string, unknown> | undefined;
+}
+
+/** A fresh database for one test file; connecting fails loudly when Postgres is not running. */
+export async function createTestDatabase(): Promise<{
+  name: string;
+  url: string;
+  admin: Client;
+  drop: () => Promise<void>;
+}> {
+  const name = `osiris_t_${randomBytes(5).toString('hex')}`;
+  const root = new Client({ host: PG_HOST, port: PG_PORT, user: 'postgres', database: 'postgres' });
+  try {
+    await root.connect();
+  } catch (err) {
+    throw new Error(`These tests need PostgreSQL on ${PG_HOST}:${PG_PORT} (user postgres, trust auth): ${String(err)}`);
+  }
+  await root.query(`CREATE DATABASE ${name}`);
+  const admin = new Client({ host: PG_HOST, port: PG_PORT, user: 'postgres', database: name });
+  await admin.connect();
+  return {
+    name,
+    url: `postgresql://postgres@${PG_HOST}:${PG_PORT}/${name}`,
+    admin,
+    drop: async () => {
+      await admin.end();
+      await root.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await root.end();
+    },
+  };
+}
+
+export function makeCtx(
+  connection: Record<string, string>,
+  options: { chunkSize?: number; signal?: AbortSignal; stepId?: string } = {},
+): { ctx: StepContext; logs: LogEntry[] } {
+  const logs: LogEntry[] = [];
+  const ctx: StepContext = {
+    stepId: options.stepId ?? 'dst',
+    connection,
+    chunkSize: options.chunkSize ?? 1000,
+    signal: options.signal ?? new AbortController().signal,
+    reporter: {
+      log: (level, message, fields) => {
+        logs.push({ level, message, fields });
+      },
+    },
+  };
+  return { ctx, logs };
+}
+
+export function col(
+  name: string,
+  kind: ColumnKind,
+  nativeType: string,
+  extra: Partial<Omit<ColumnDescriptor, 'name' | 'kind' | 'nativeType'>> = {},
+): ColumnDescriptor {
+  return { name, kind, nativeType, nullable: true, ...extra };
+}
+
+/** A hand-built input: the rows in batches of `batchSize`, optionally failing or running a hook before a batch. */
+export function streamOf(
+  columns: readonly ColumnDescriptor[],
+  rows: readonly Row[],
+  options: { batchSize?: number; failBeforeBatch?: number; beforeBatch?: (index: number) => void | Promise<void> } = {},
+): TabularStream & { pulled: () => number; returned: () => boolean } {
+  const size = options.batchSize ?? 1000;
+  let pulled = 0;
+  let returned = false;
+  async function* gen(): AsyncGenerator<Row[]> {
+    try {
+      for (let i = 0, b = 0; i < rows.length; i += size, b++) {
+        await options.beforeBatch?.(b);
+        if (options.failBeforeBatch === b) throw new Error('source connection dropped (simulated)');
+        pulled++;
+        yield rows.slice(i, i + size).map((r) => [...r]);
+      }
+    } finally {
+      returned = true;
+    }
+  }
+  return { columns, batches: gen(), pulled: () => pulled, returned: () => returned };
+}
+
+export async function collect(stream: TabularStream): Promise<{ rows: Row[]; sizes: number[] }> {
+  const rows: Row[] = [];
+  const sizes: number[] = [];
+  for await (const batch of stream.batches) {
+    sizes.push(batch.length);
+    for (const row of batch) rows.push(row);
+  }
+  return { rows, sizes };
+}
+
+export async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; reason?: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & { code?: string; reason?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Row count and an order-independent checksum of a table's contents. */
+export async function fingerprint(admin: Client, table: string): Promise<{ count: number; md5: string }> {
+  const { rows } = await admin.query<{ count: string; md5: string }>(
+    `SELECT count(*) AS count, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS md5 FROM ${table} t`,
+  );
+  const row = rows[0] as { count: string; md5: string };
+  return { count: Number(row.count), md5: row.md5 };
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+import type { RunManifest } from '@osiris/compiler';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
+import type { LogLevel, RunEventName, RunMetrics, RunStatus, StepEvent, StepResult, StepStatus } from '@osiris/runner';
+import type { RemoteError } from './protocol';
+
+const EVENTS: readonly RunEventName[] = ['start', 'progress', 'metrics', 'end', 'error'];
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'interrupted'];
+const STEP_STATUSES: readonly StepStatus[] = ['succeeded', 'failed', 'interrupted', 'skipped'];
+const CODES = Object.values(OsirisErrorCode) as readonly string[];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A line of the remote `run.log.jsonl` as the event it records, or `undefined` for any other line. */
+export function stepEventOf(line: string): StepEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed)) return undefined;
+  const { event, level, step } = parsed;
+  if (!EVENTS.includes(event as RunEventName) || !LEVELS.includes(level as LogLevel)) return undefined;
+  if (step !== null && typeof step !== 'string') return undefined;
+  const rowsRead = count(parsed.rows_read);
+  const rowsWritten = count(parsed.rows_written);
+  const durationMs = count(parsed.duration_ms);
+  return {
+    event: event as RunEventName,
+    level: level as LogLevel,
+    step,
+    ...(rowsRead === undefined ? {} : { rowsRead }),
+    ...(rowsWritten === undefined ? {} : { rowsWritten }),
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(typeof parsed.error === 'string' ? { error: parsed.error } : {}),
+  };
+}
+
+interface TrackedStep {
+  started: boolean;
+  ended: boolean;
+  attempts: number;
+  rowsRead: number;
+  rowsWritten: number;
+  durationMs: number;
+  error: string | undefined;
+}
+
+/** What each step did, as far as the streamed events tell: the result when the sandbox is gone before the end. */
+export interface StepTracker {
+  onEvent(event: StepEvent): void;
+  results(unfinished: 'interrupted' | 'failed'): StepResult[];
+}
+
+export function createStepTracker(manifest: RunManifest): StepTracker {
+  const steps = new Map<string, TrackedStep>(
+    manifest.steps.map((step) => [
+      step.id,
+      { started: false, ended: false, attempts: 0, rowsRead: 0, rowsWritten: 0, durationMs: 0, error: undefined },
+    ]),
+  );
+  return {
+    onEvent(event) {
+      const state = event.step === null ? undefined : steps.get(event.step);
+      if (state === undefined) return;
+      if (event.event === 'start') {
+        state.started = true;
+        state.ended = false;
+        state.attempts += 1;
+        state.error = undefined;
+      }
+      if (event.rowsRead !== undefined) state.rowsRead = event.rowsRead;
+      if (event.rowsWritten !== undefined) state.rowsWritten = event.rowsWritten;
+      if (event.durationMs !== undefined && event.event !== 'progress') state.durationMs = event.durationMs;
+      if (event.event === 'end') state.ended = true;
+      if (event.event === 'error' && event.error !== undefined) state.error = event.error;
+    },
+    results(unfinished) {
+      return manifest.steps.map((step): StepResult => {
+        const state = steps.get(step.id) as TrackedStep;
+        const status: StepStatus = state.ended ? 'succeeded' : state.started ? unfinished : 'skipped';
+        const error = status === 'interrupted' ? 'interrupted' : status === 'failed' ? state.error : undefined;
+        return {
+          id: step.id,
+          component: step.component,
+          componentVersion: step.component_version,
+          mode: step.mode,
+          status,
+          attempts: state.attempts,
+          rowsRead: state.rowsRead,
+          // Writes of a step that did not end were rolled back.
+          rowsWritten: state.ended ? state.rowsWritten : 0,
+          durationMs: state.durationMs,
+          ...(error === undefined ? {} : { error }),
+        };
+      });
+    },
+  };
+}
+
+/** `metrics.json` of the remote run, when it is one. */
+export function parseMetrics(text: string | undefined): RunMetrics | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isRecord(parsed) || !RUN_STATUSES.includes(parsed.status as RunStatus) || !Array.isArray(parsed.steps)) {
+      return undefined;
+    }
+    return parsed as unknown as RunMetrics;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `out/error.json` of the remote runner, when it is one. */
+export function parseRemoteError(text: string | undefined): RemoteError | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isRecord(parsed) || typeof parsed.code !== 'string' || typeof parsed.message !== 'string') return undefined;
+    return {
+      code: parsed.code,
+      message: parsed.message,
+      ...(typeof parsed.hint === 'string' ? { hint: parsed.hint } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The step results of the remote run, in manifest order, from its `metrics.json`. */
+export function stepsFromMetrics(manifest: RunManifest, metrics: RunMetrics): StepResult[] {
+  const byId = new Map(metrics.steps.map((step) => [step.id, step]));
+  return manifest.steps.map((step): StepResult => {
+    const found = byId.get(step.id);
+    const status = STEP_STATUSES.includes(found?.status as StepStatus) ? (found?.status as StepStatus) : 'skipped';
+    return {
+      id: step.id,
+      component: step.component,
+      componentVersion: step.component_version,
+      mode: step.mode,
+      status,
+      attempts: count(found?.attempts) ?? 0,
+      rowsRead: count(found?.rows_read) ?? 0,
+      rowsWritten: count(found?.rows_written) ?? 0,
+      durationMs: count(found?.duration_ms) ?? 0,
+      ...(typeof found?.error === 'string' ? { error: found.error } : {}),
+    };
+  });
+}
+
+/** The error code an exit code of the remote runner stands for (SPEC §6). */
+export function codeOfExit(exitCode: number): OsirisErrorCode {
+  switch (exitCode) {
+    case 2:
+      return OsirisErrorCode.Validation;
+    case 3:
+      return OsirisErrorCode.Compile;
+    case 5:
+      return OsirisErrorCode.Config;
+    case 130:
+      return OsirisErrorCode.Interrupted;
+    default:
+      return OsirisErrorCode.Run;
+  }
+}
+
+/** An `OsirisError` from a code the remote runner reported (an unknown code counts as a run error). */
+export function remoteError(code: string | undefined, message: string, hint?: string): OsirisError {
+  const known = code !== undefined && CODES.includes(code) ? (code as OsirisErrorCode) : OsirisErrorCode.Run;
+  return new OsirisError(known, message, hint === undefined ? {} : { hint });
+}

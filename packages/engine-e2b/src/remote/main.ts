@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// The entry of the self-contained runner bundle (`dist/remote/osiris-runner.mjs`) that the e2b engine
+// uploads and runs with `node` inside the sandbox. It runs the manifest next to it with `runManifest`
+// — the same runner, redactor and connectors as a local run — and prints each line of its run log on
+// stdout as it is written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RunManifest, StepConfig } from '@osiris/compiler';
+import { mysqlTableConnector } from '@osiris/connector-mysql';
+import { supabaseTableConnector } from '@osiris/connector-supabase';
+import {
+  createRedactor,
+  createRegistry,
+  ExitCode,
+  exitCodeOf,
+  isOsirisError,
+  OsirisError,
+  OsirisErrorCode,
+  parseYamlSource,
+  type Registry,
+} from '@osiris/registry';
+import {
+  type Connector,
+  describeError,
+  type Engine,
+  executeSteps,
+  type RetryOptions,
+  runManifest,
+} from '@osiris/runner';
+import { sources } from 'osiris:builtin-components';
+import packageJson from '../../package.json' with { type: 'json' };
+import { OUT_DIR, OUT_ERROR, OUT_METRICS, OUT_STATUS, REMOTE_RUNS_DIR, type RemoteError } from '../internal/protocol';
+import { createLogTail, type LogTail } from './tail';
+
+/**
+ * The connectors that run in a sandbox: the database ones. `filesystem.csv`
+ * stays local, since the files it reads are on the user's machine.
+ */
+const connectors: readonly Connector[] = [mysqlTableConnector, supabaseTableConnector];
+
+interface Settings {
+  readonly expectVersion: string;
+  readonly runId: string;
+  readonly correlationId: string;
+  readonly logLevel?: 'info' | 'debug';
+  readonly redactionStrategy?: 'fixed' | 'hash';
+  readonly progressIntervalMs?: number;
+  readonly retry?: RetryOptions;
+}
+
+function usage(message: string): OsirisError {
+  return new OsirisError(OsirisErrorCode.Config, `osiris-runner: ${message}`, {
+    hint: 'The runner bundle is started by the e2b engine; use the engine and runner of the same version.',
+  });
+}
+
+function parseSettings(argv: readonly string[]): Settings {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        'expect-version': { type: 'string' },
+        'run-id': { type: 'string' },
+        'correlation-id': { type: 'string' },
+        'log-level': { type: 'string' },
+        'redaction-strategy': { type: 'string' },
+        'progress-interval-ms': { type: 'string' },
+        'retry-attempts': { type: 'string' },
+        'retry-base-delay-ms': { type: 'string' },
+        'retry-max-delay-ms': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    throw usage(describeError(error));
+  }
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const required = (name: string): string => {
+    const value = text(name);
+    if (value === undefined || value === '') throw usage(`--${name} is required`);
+    return value;
+  };
+  const integer = (name: string): number | undefined => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw usage(`--${name} must be a whole number`);
+    return Number(value);
+  };
+  const logLevel = text('log-level');
+  if (logLevel !== undefined && logLevel !== 'info' && logLevel !== 'debug') throw usage('--log-level is info or debug');
+  const strategy = text('redaction-strategy');
+  if (strategy !== undefined && strategy !== 'fixed' && strategy !== 'hash') {
+    throw usage('--redaction-strategy is fixed or hash');
+  }
+  const attempts = integer('retry-attempts');
+  const baseDelayMs = integer('retry-base-delay-ms');
+  const maxDelayMs = integer('retry-max-delay-ms');
+  const progressIntervalMs = integer('progress-interval-ms');
+  const retry: RetryOptions = {
+    ...(attempts === undefined ? {} : { attempts }),
+    ...(baseDelayMs === undefined ? {} : { baseDelayMs }),
+    ...(maxDelayMs === undefined ? {} : { maxDelayMs }),
+  };
+  return {
+    expectVersion: required('expect-version'),
+    runId: required('run-id'),
+    correlationId: required('correlation-id'),
+    ...(logLevel === undefined ? {} : { logLevel }),
+    ...(strategy === undefined ? {} : { redactionStrategy: strategy }),
+    ...(progressIntervalMs === undefined ? {} : { progressIntervalMs }),
+    ...(Object.keys(retry).length === 0 ? {} : { retry }),
+  };
+}
+
+/** Only the connection variables: nothing else of the sandbox's environment steers the run. */
+function connectionEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith('OSIRIS_CONN__') && entry[1] !== undefined,
+    ),
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function parseManifest(text: string): RunManifest {
+  const parsed = parseYamlSource(text, 'manifest.yaml');
+  const value = parsed.value;
+  if (parsed.diagnostics.length > 0 || !isRecord(value) || !Array.isArray(value.steps) || !isRecord(value.execution)) {
+    throw new OsirisError(OsirisErrorCode.Run, 'osiris-runner: manifest.yaml in the sandbox is not a run manifest', {
+      hint: 'The upload was damaged; run again.',
+    });
+  }
+  return value as unknown as RunManifest;
+}
+
+async function readConfigs(dir: string, manifest: RunManifest): Promise<Map<string, StepConfig>> {
+  const configs = new Map<string, StepConfig>();
+  for (const step of manifest.steps) {
+    let text: string;
+    try {
+      text = await readFile(join(dir, 'cfg', `${step.id}.json`), 'utf8');
+    } catch {
+      continue; // executeSteps reports a step without a config, as in a local run.
+    }
+    configs.set(step.id, JSON.parse(text) as StepConfig);
+  }
+  return configs;
+}
+
+/** Runs the steps in this process, like the local engine, and streams the log after every event. */
+function sandboxEngine(registry: Registry, runsDir: string, tail: LogTail): Engine {
+  return {
+    name: 'e2b',
+    run(manifest, configs, context) {
+      tail.open(join(runsDir, context.runId, 'run.log.jsonl'));
+      tail.flush();
+      return executeSteps(manifest, configs, {
+        connectors,
+        connections: context.connections,
+        events: (event) => {
+          context.events(event);
+          tail.flush();
+        },
+        signal: context.signal,
+        chunkSize: context.chunkSize,
+        registry,
+        ...(context.retry === undefined ? {} : { retry: context.retry }),
+        ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
+      });
+    },
+  };
+}
+
+/** The log line with the host's run id, so that what the user sees matches the local run folder. */
+function relabel(line: string, runId: string): string {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (isRecord(parsed) && typeof parsed.run_id === 'string') return JSON.stringify({ ...parsed, run_id: runId });
+  } catch {
+    // Not JSON: passed on as it is.
+  }
+  return line;
+}
+
+async function writeOut(dir: string, name: string, text: string): Promise<void> {
+  await mkdir(join(dir, OUT_DIR), { recursive: true });
+  await writeFile(join(dir, name), text);
+}
+
+async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
+  const settings = parseSettings(argv);
+  const version = packageJson.version;
+  if (settings.expectVersion !== version) {
+    throw new OsirisError(
+      OsirisErrorCode.Config,
+      `this runner bundle is version ${version}, the e2b engine that uploaded it ${settings.expectVersion}`,
+      { hint: 'Reinstall @osiris/engine-e2b so that the engine and its bundle come from the same build.' },
+    );
+  }
+  const dir = process.cwd();
+  const manifestText = await readFile(join(dir, 'manifest.yaml'), 'utf8');
+  const manifest = parseManifest(manifestText);
+  const configs = await readConfigs(dir, manifest);
+  const registry = createRegistry(sources, undefined);
+  const runsDir = join(dir, REMOTE_RUNS_DIR);
+  const tail = createLogTail((line) => process.stdout.write(`${relabel(line, settings.runId)}\n`));
+  let result: Awaited<ReturnType<typeof runManifest>>;
+  try {
+    result = await runManifest({
+      manifest,
+      configs,
+      engine: sandboxEngine(registry, runsDir, tail),
+      registry,
+      runsDir,
+      env: connectionEnv(),
+      signal,
+      manifestText,
+      correlationId: settings.correlationId,
+      ...(settings.logLevel === undefined ? {} : { logLevel: settings.logLevel }),
+      ...(settings.redactionStrategy === undefined ? {} : { redactionStrategy: settings.redactionStrategy }),
+      ...(settings.retry === undefined ? {} : { retry: settings.retry }),
+      ...(settings.progressIntervalMs === undefined ? {} : { progressIntervalMs: settings.progressIntervalMs }),
+    });
+  } finally {
+    tail.close();
+  }
+  await mkdir(join(dir, OUT_DIR), { recursive: true });
+  await copyFile(join(result.runDir, 'metrics.json'), join(dir, OUT_METRICS));
+  await copyFile(join(result.runDir, 'status.json'), join(dir, OUT_STATUS));
+  if (result.error !== undefined) {
+    const report: RemoteError = {
+      code: result.error.code,
+      message: result.error.message,
+      ...(result.error.hint === undefined ? {} : { hint: result.error.hint }),
+    };
+    await writeOut(dir, OUT_ERROR, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return result.exitCode;
+}
+
+/** Reports an error that stopped the runner before or outside a run, redacted, and returns its exit code. */
+async function fail(error: unknown): Promise<number> {
+  const redactor = createRedactor({ knownSecrets: Object.values(connectionEnv()) });
+  const report: RemoteError = isOsirisError(error)
+    ? {
+        code: error.code,
+        message: redactor.text(error.message),
+        ...(error.hint === undefined ? {} : { hint: redactor.text(error.hint) }),
+      }
+    : { code: OsirisErrorCode.Run, message: redactor.text(`the remote runner failed: ${describeError(error)}`) };
+  process.stderr.write(`osiris-runner: ${report.message}\n`);
+  try {
+    await writeOut(process.cwd(), OUT_ERROR, `${JSON.stringify(report, null, 2)}\n`);
+  } catch {
+    // The message on stderr is what is left.
+  }
+  return exitCodeOf(error, ExitCode.Run);
+}
+
+const controller = new AbortController();
+let signals = 0;
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(name, () => {
+    signals += 1;
+    // A second signal does not wait for the writers to roll back.
+    if (signals > 1) process.exit(ExitCode.Interrupted);
+    controller.abort();
+  });
+}
+
+main(process.argv.slice(2), controller.signal).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (error: unknown) => {
+    process.exitCode = await fail(error);
+  },
+);

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+import type { RunManifest, StepConfig } from '@osiris/compiler';
+import { loadRegistry } from '@osiris/registry';
+import type { Connector, Row, StepEvent } from '@osiris/runner';
+import { describe, expect, it } from 'vitest';
+import { builtinConnectors, createLocalEngine, localEngine } from '../src/engine';
+
+const registry = loadRegistry();
+
+describe('localEngine', () => {
+  it('is named local and carries the MySQL and Supabase connectors', () => {
+    expect(localEngine.name).toBe('local');
+    expect(localEngine.connectors.map((connector) => connector.type)).toEqual(['mysql.table', 'supabase.table']);
+    expect(builtinConnectors).toHaveLength(2);
+  });
+
+  it.each(['mysql.table', 'supabase.table'])('%s matches its spec card', (type) => {
+    const connector = localEngine.connectors.find((candidate) => candidate.type === type);
+    const card = registry.get(type);
+    if (connector === undefined || card === undefined) throw new Error(`${type} is missing`);
+    expect([...connector.modes].sort()).toEqual([...card.modes].sort());
+    for (const capability of connector.capabilities) expect(card.capabilities).toContain(capability);
+    for (const mode of connector.modes) expect(typeof connector[mode]).toBe('function');
+    if (connector.capabilities.includes('discovery')) expect(typeof connector.discover).toBe('function');
+  });
+
+  it('mysql.table reads only; supabase.table reads and writes', () => {
+    const [mysql, supabase] = localEngine.connectors;
+    expect(mysql?.modes).toEqual(['read']);
+    expect(mysql?.write).toBeUndefined();
+    expect([...(supabase?.modes ?? [])].sort()).toEqual(['read', 'write']);
+  });
+
+  it('runs a manifest in process with connectors that replace the built-in ones', async () => {
+    const rows: Row[] = [];
+    const source: Connector = {
+      type: 'mysql.table',
+      modes: ['read'],
+      capabilities: [],
+      async read() {
+        return {
+          columns: [{ name: 'id', kind: 'integer', nullable: false, nativeType: 'int' }],
+          batches: (async function* () {
+            yield [[1], [2]];
+            yield [[3]];
+          })(),
+        };
+      },
+    };
+    const sink: Connector = {
+      type: 'supabase.table',
+      modes: ['write'],
+      capabilities: [],
+      async write(_ctx, _config, input) {
+        for await (const batch of input.batches) rows.push(...batch);
+        return { rowsWritten: rows.length };
+      },
+    };
+    const manifest: RunManifest = {
+      apiVersion: 'osiris.v1',
+      kind: 'RunManifest',
+      pipeline: 'p',
+      fingerprints: { oml: 'sha256-x', registry: 'sha256-x' },
+      steps: [
+        { id: 'src', component: 'mysql.table', component_version: '0.1.0', mode: 'read', cfg: 'cfg/src.json' },
+        {
+          id: 'dst',
+          component: 'supabase.table',
+          component_version: '0.1.0',
+          mode: 'write',
+          cfg: 'cfg/dst.json',
+          needs: ['src'],
+        },
+      ],
+      execution: { engine: 'local', params: {} },
+    };
+    const configs: Record<string, StepConfig> = {
+      src: { id: 'src', component: 'mysql.table', mode: 'read', connection: '@m', options: { table: 't' } },
+      dst: { id: 'dst', component: 'supabase.table', mode: 'write', connection: '@s', options: { table: 't' } },
+    };
+    const events: StepEvent[] = [];
+    const engine = createLocalEngine({ connectors: [source] });
+    expect(engine.connectors).toContain(source);
+    const result = await engine.run(manifest, configs, {
+      runId: 'r_20261127T143000Z_abcdef',
+      correlationId: 'c',
+      connections: new Map([
+        ['@m', { url: 'mysql://h/db' }],
+        ['@s', { url: 'postgresql://h/db' }],
+      ]),
+      events: (event) => events.push(event),
+      signal: new AbortController().signal,
+      chunkSize: 2,
+      registry,
+      connectors: [sink],
+    });
+    expect(result.status).toBe('succeeded');
+    expect(rows).toEqual([[1], [2], [3]]);
+    expect(result.steps.map((step) => [step.id, step.rowsRead, step.rowsWritten])).toEqual([
+      ['src', 3, 0],
+      ['dst', 3, 3],
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+import type { OsirisErrorCode } from '@osiris/registry';
+import type { RunStatus, StepStatus } from './engine';
+
+/** One step in `metrics.json`. */
+export interface StepMetrics {
+  readonly id: string;
+  readonly component: string;
+  readonly component_version: string;
+  readonly mode: string;
+  readonly status: StepStatus;
+  readonly attempts: number;
+  readonly rows_read: number;
+  readonly rows_written: number;
+  readonly duration_ms: number;
+  readonly error?: string;
+}
+
+/** The content of `metrics.json` in a run folder. */
+export interface RunMetrics {
+  readonly run_id: string;
+  readonly correlation_id: string;
+  readonly pipeline: string;
+  readonly engine: string;
+  readonly status: RunStatus;
+  /** 0 success, 2 validation, 4 run error, 5 configuration or secrets, 130 interrupted. */
+  readonly exit_code: number;
+  readonly started_at: string;
+  readonly ended_at: string;
+  readonly duration_ms: number;
+  readonly rows_read: number;
+  readonly rows_written: number;
+  readonly steps: readonly StepMetrics[];
+  /** Component type → version, for every component the run used. */
+  readonly components: Readonly<Record<string, string>>;
+  readonly fingerprints: { readonly oml: string; readonly registry: string };
+  readonly error?: { readonly code: OsirisErrorCode; readonly message: string };
+}
+
+/** The content of `status.json`: `running` while the run goes, then its outcome. */
+export interface RunStatusFile {
+  readonly run_id: string;
+  readonly status: RunStatus | 'running';
+  readonly exit_code: number | null;
+  readonly error?: string;
+}
+
+/** One line of `run.log.jsonl`. Every line has every key; those that do not apply are `null`. */
+export interface RunLogLine {
+  readonly ts: string;
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly run_id: string;
+  readonly correlation_id: string;
+  readonly agent: string;
+  readonly engine: string;
+  readonly step: string | null;
+  readonly event: 'start' | 'progress' | 'metrics' | 'end' | 'error';
+  readonly rows_read: number | null;
+  readonly rows_written: number | null;
+  readonly duration_ms: number | null;
+  readonly error: string | null;
+}

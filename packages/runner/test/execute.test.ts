@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+import { isOsirisError, loadRegistry, OsirisErrorCode } from '@osiris/registry';
+import { describe, expect, it } from 'vitest';
+import type { StepEvent } from '../src/engine';
+import { isTransientError } from '../src/errors';
+import { type ExecuteOptions, executeSteps } from '../src/execute';
+import { codeError, connections, fakeSink, fakeSource, pipeline } from './fakes';
+
+const registry = loadRegistry();
+
+function options(overrides: Partial<ExecuteOptions> & Pick<ExecuteOptions, 'connectors'>) {
+  const events: StepEvent[] = [];
+  return {
+    events,
+    options: {
+      connections,
+      events: (event: StepEvent) => events.push(event),
+      signal: new AbortController().signal,
+      chunkSize: 10,
+      registry,
+      retry: { baseDelayMs: 1 },
+      progressIntervalMs: 0,
+      ...overrides,
+    } satisfies ExecuteOptions,
+  };
+}
+
+describe('executeSteps', () => {
+  it('pipes every row from the source into the sink and reports each step', async () => {
+    const source = fakeSource({ rows: 25, batchSize: 10 });
+    const sink = fakeSink();
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({ connectors: [source, sink] });
+
+    const result = await executeSteps(manifest, configs, opts);
+
+    expect(result.status).toBe('succeeded');
+    expect(sink.committed).toHaveLength(25);
+    expect(result.steps).toEqual([
+      expect.objectContaining({ id: 'src', status: 'succeeded', attempts: 1, rowsRead: 25, rowsWritten: 0 }),
+      expect.objectContaining({ id: 'dst', status: 'succeeded', attempts: 1, rowsRead: 25, rowsWritten: 25 }),
+    ]);
+    const names = events.map((event) => `${event.step}:${event.event}`);
+    expect(names.slice(0, 2)).toEqual(['src:start', 'dst:start']);
+    expect(names).toContain('dst:progress');
+    expect(names.slice(-4)).toEqual(['src:metrics', 'src:end', 'dst:metrics', 'dst:end']);
+    const progress = events.filter((event) => event.event === 'progress').map((event) => event.rowsRead);
+    expect(progress).toEqual([10, 20, 25]);
+  });
+
+  it('throttles progress events by time', async () => {
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({
+      connectors: [fakeSource({ rows: 1000, batchSize: 1 }), fakeSink()],
+      progressIntervalMs: 60_000,
+    });
+    await executeSteps(manifest, configs, opts);
+    expect(events.filter((event) => event.event === 'progress')).toHaveLength(0);
+  });
+
+  it('fails fast when a step asks a connector for a mode it does not have', async () => {
+    const { manifest, configs } = pipeline();
+    // A sink that only reads: the write step is a violation, found before the source is touched.
+    const source = fakeSource();
+    const readOnly = fakeSink({ modes: ['read'] });
+    const { options: opts } = options({ connectors: [source, readOnly], registry: undefined as never });
+    const failure = await executeSteps(manifest, configs, { ...opts, registry: undefined as never }).catch(
+      (error: unknown) => error,
+    );
+    expect(isOsirisError(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: OsirisErrorCode.Validation });
+    expect((failure as Error).message).toBe('step "dst" (supabase.table) cannot write: its connector supports read');
+    expect(source.reads).toBe(0);
+    expect(readOnly.writes).toBe(0);
+  });
+
+  it('fails fast when a step mode is not declared by the spec card', async () => {
+    const { manifest, configs } = pipeline();
+    const writeStep = { ...manifest.steps[1], component: 'mysql.table' } as (typeof manifest.steps)[1];
+    const broken = { ...manifest, steps: [manifest.steps[0], writeStep] } as typeof manifest;
+    const dst = configs.get('dst');
+    if (dst === undefined) throw new Error('no dst');
+    configs.set('dst', { ...dst, component: 'mysql.table' });
+    const source = fakeSource({ modes: ['read', 'write'] });
+    Object.assign(source, { write: fakeSink().write });
+    const { options: opts } = options({ connectors: [source] });
+    await expect(executeSteps(broken, configs, opts)).rejects.toThrow(
+      /step "src" \(mysql\.table\): the connector claims mode write, which the mysql\.table spec card does not declare/,
+    );
+    expect(source.reads).toBe(0);
+  });
+
+  it('fails fast when a connector claims a capability its card does not declare', async () => {
+    const { manifest, configs } = pipeline();
+    const source = fakeSource({ capabilities: ['discovery', 'in_memory_move'] });
+    const { options: opts } = options({ connectors: [source, fakeSink()] });
+    await expect(executeSteps(manifest, configs, opts)).rejects.toThrow(/capability in_memory_move/);
+    expect(source.reads).toBe(0);
+  });
+
+  it('fails fast on a component without a connector, a missing config or an unresolved connection', async () => {
+    const { manifest, configs } = pipeline();
+    await expect(executeSteps(manifest, configs, options({ connectors: [fakeSink()] }).options)).rejects.toThrow(
+      /no connector for mysql\.table/,
+    );
+    const noConfig = new Map(configs);
+    noConfig.delete('dst');
+    await expect(
+      executeSteps(manifest, noConfig, options({ connectors: [fakeSource(), fakeSink()] }).options),
+    ).rejects.toThrow(/step "dst" \(supabase\.table\) has no config/);
+    const { options: opts } = options({ connectors: [fakeSource(), fakeSink()], connections: new Map() });
+    await expect(executeSteps(manifest, configs, opts)).rejects.toMatchObject({ code: OsirisErrorCode.Config });
+  });
+
+  it('retries a transient connection error and succeeds on attempt 2', async () => {
+    const source = fakeSource({ readError: (attempt) => (attempt === 1 ? codeError('ECONNREFUSED') : undefined) });
+    const sink = fakeSink();
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({ connectors: [source, sink] });
+
+    const result = await executeSteps(manifest, configs, opts);
+
+    expect(result.status).toBe('succeeded');
+    expect(source.reads).toBe(2);
+    expect(sink.committed).toHaveLength(25);
+    expect(result.steps[0]).toMatchObject({ attempts: 2, rowsRead: 25 });
+    const srcEvents = events.filter((event) => event.step === 'src');
+    expect(srcEvents.filter((event) => event.event === 'start').map((event) => event.attempt)).toEqual([1, 2]);
+    const retry = srcEvents.find((event) => event.event === 'error');
+    expect(retry).toMatchObject({ level: 'warn', attempt: 1 });
+    expect(retry?.error).toMatch(/^attempt 1 of 3 failed with a transient error, retrying in 1 ms: .*ECONNREFUSED/);
+  });
+
+  it('retries a transient error of the writer, with the whole pipe', async () => {
+    const source = fakeSource();
+    const sink = fakeSink({
+      writeError: (attempt) =>
+        attempt === 1 ? Object.assign(new Error('sorry, too many clients already'), { code: '53300' }) : undefined,
+    });
+    const { manifest, configs } = pipeline();
+    const result = await executeSteps(manifest, configs, options({ connectors: [source, sink] }).options);
+    expect(result.status).toBe('succeeded');
+    expect(result.steps.map((step) => step.attempts)).toEqual([2, 2]);
+    expect(sink.committed).toHaveLength(25);
+    expect(source.reads).toBe(2);
+  });
+
+  it('gives up after 3 attempts', async () => {
+    const source = fakeSource({ readError: () => codeError('ECONNRESET', 'read ECONNRESET') });
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({ connectors: [source, fakeSink()] });
+
+    const result = await executeSteps(manifest, configs, opts);
+
+    expect(result.status).toBe('failed');
+    expect(source.reads).toBe(3);
+    expect(result.error?.code).toBe(OsirisErrorCode.Run);
+    expect(result.error?.message).toBe('step "src" (mysql.table) failed after 3 attempts: read ECONNRESET');
+    expect(result.steps[0]).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(result.steps[1]).toMatchObject({ status: 'skipped', attempts: 0 });
+    const errors = events.filter((event) => event.event === 'error');
+    expect(errors.map((event) => event.level)).toEqual(['warn', 'warn', 'error']);
+  });
+
+  it('does not retry an ordinary error, nor one marked retryable: false', async () => {
+    const { manifest, configs } = pipeline();
+    const plain = fakeSource({ readError: () => new Error('table shop.orders does not exist') });
+    const first = await executeSteps(manifest, configs, options({ connectors: [plain, fakeSink()] }).options);
+    expect(first.status).toBe('failed');
+    expect(plain.reads).toBe(1);
+
+    const afterCommit = fakeSink({
+      writeError: () => Object.assign(codeError('ECONNRESET'), { retryable: false }),
+    });
+    const second = await executeSteps(manifest, configs, options({ connectors: [fakeSource(), afterCommit] }).options);
+    expect(second.status).toBe('failed');
+    expect(afterCommit.writes).toBe(1);
+  });
+
+  it('blames the source when it fails mid-stream, and the sink rolls back', async () => {
+    const source = fakeSource({ rows: 50, failAtBatch: { index: 2, error: new Error('Lost connection to server') } });
+    const sink = fakeSink();
+    const { manifest, configs } = pipeline();
+    const result = await executeSteps(manifest, configs, options({ connectors: [source, sink] }).options);
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toBe('step "src" (mysql.table) failed: Lost connection to server');
+    expect(sink.committed).toHaveLength(0);
+    expect(sink.rolledBack).toBe(1);
+    expect(result.steps[0]).toMatchObject({ status: 'failed', rowsRead: 20 });
+    expect(result.steps[1]).toMatchObject({
+      status: 'failed',
+      rowsWritten: 0,
+      error: 'stopped because step "src" failed',
+    });
+  });
+
+  it('blames the sink when it rejects a row, and stops the source', async () => {
+    const source = fakeSource({ rows: 100 });
+    const sink = fakeSink({
+      failAfterRows: { rows: 30, error: () => new Error('new row violates check constraint "amount_positive"') },
+    });
+    const { manifest, configs } = pipeline();
+    const result = await executeSteps(manifest, configs, options({ connectors: [source, sink] }).options);
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toMatch(/^step "dst" \(supabase\.table\) failed: new row violates/);
+    expect(source.closed).toBe(1);
+    expect(sink.committed).toHaveLength(0);
+  });
+
+  it('stops on abort, lets the writer roll back and reports interrupted', async () => {
+    const controller = new AbortController();
+    const source = fakeSource({
+      rows: 100,
+      onBatch: (index) => {
+        if (index === 3) controller.abort();
+      },
+    });
+    const sink = fakeSink();
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({ connectors: [source, sink], signal: controller.signal });
+
+    const result = await executeSteps(manifest, configs, opts);
+
+    expect(result.status).toBe('interrupted');
+    expect(result.error?.code).toBe(OsirisErrorCode.Interrupted);
+    expect(sink.committed).toHaveLength(0);
+    expect(sink.rolledBack).toBe(1);
+    expect(source.closed).toBe(1);
+    expect(result.steps.map((step) => step.status)).toEqual(['interrupted', 'interrupted']);
+    expect(events.filter((event) => event.event === 'error').every((event) => event.level === 'warn')).toBe(true);
+  });
+
+  it('does not retry once aborted', async () => {
+    const controller = new AbortController();
+    const source = fakeSource({
+      readError: () => {
+        controller.abort();
+        return codeError('ECONNREFUSED');
+      },
+    });
+    const { manifest, configs } = pipeline();
+    const result = await executeSteps(
+      manifest,
+      configs,
+      options({ connectors: [source, fakeSink()], signal: controller.signal }).options,
+    );
+    expect(result.status).toBe('interrupted');
+    expect(source.reads).toBe(1);
+  });
+
+  it('reads a source that feeds no sink and counts its rows', async () => {
+    const { manifest, configs } = pipeline();
+    const only = { ...manifest, steps: [manifest.steps[0]] } as typeof manifest;
+    const result = await executeSteps(only, configs, options({ connectors: [fakeSource({ rows: 7 })] }).options);
+    expect(result.steps).toEqual([expect.objectContaining({ id: 'src', status: 'succeeded', rowsRead: 7 })]);
+  });
+
+  it('passes connector notes to the event sink', async () => {
+    const source = fakeSource({
+      onBatch: (index, ctx) => {
+        if (index === 0) ctx.reporter.log('warn', 'zero dates became NULL', { column: 'updated_at', rows: 2 });
+      },
+    });
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({ connectors: [source, fakeSink()] });
+    await executeSteps(manifest, configs, opts);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        event: 'progress',
+        level: 'warn',
+        step: 'src',
+        error: 'zero dates became NULL (column=updated_at, rows=2)',
+      }),
+    );
+  });
+});
+
+describe('isTransientError', () => {
+  it.each([
+    [codeError('ECONNREFUSED'), true],
+    [codeError('ECONNRESET'), true],
+    [Object.assign(new Error('Too many connections'), { code: 'ER_CON_COUNT_ERROR', errno: 1040 }), true],
+    [Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), true],
+    [new Error('wrapped', { cause: codeError('ECONNREFUSED') }), true],
+    [new AggregateError([codeError('ECONNREFUSED'), codeError('ECONNREFUSED')], ''), true],
+    [Object.assign(codeError('ECONNRESET'), { retryable: false }), false],
+    [Object.assign(new Error('password authentication failed'), { code: '28P01' }), false],
+    [new Error('syntax error'), false],
+    ['ECONNREFUSED', false],
+  ])('%#: %s → %s', (error, expected) => {
+    expect(isTransientError(error)).toBe(expected);
+  });
+});

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+export { createMysqlDatabase, createPgDatabase, MYSQL, PG } from './databases';
+export type { MysqlDatabase, PgDatabase } from './databases';
+export { runNode } from './process';
+export type { ProcessResult } from './process';
+export { callTool, conversation, fenced, lastMessage, startLlmServer, submit } from './llm-server';
+export type { LlmServer, LlmServerOptions, RecordedMessage, RecordedRequest, Turn } from './llm-server';
