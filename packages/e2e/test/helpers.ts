@@ -8,10 +8,7 @@ const cliPackage = new URL(import.meta.resolve('@osiris/cli/package.json'));
 export const binPath = new URL('./bin/osiris.js', cliPackage).pathname;
 
 /** Runs the built `osiris` binary in a folder with exactly the given environment. */
-export function osiris(
-  args: string[],
-  options: { cwd: string; env?: Record<string, string>; onStderr?: Parameters<typeof runNode>[2]['onStderr'] },
-) {
+export function osiris(args: string[], options: Parameters<typeof runNode>[2]) {
   return runNode(binPath, args, options);
 }
 

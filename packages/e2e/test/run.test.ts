@@ -35,9 +35,17 @@ beforeAll(async () => {
   [mysql, pg] = await Promise.all([createMysqlDatabase(), createPgDatabase()]);
   await mysql.connection.query(`CREATE TABLE orders (
     id INT PRIMARY KEY, customer VARCHAR(50) NOT NULL, amount DECIMAL(12,2) NOT NULL, note TEXT NULL, updated_at DATETIME NULL)`);
-  const values = Array.from({ length: 1200 }, (_, i) => [i + 1, `c${i % 17}`, `${i}.${String(i % 100).padStart(2, '0')}`, i % 5 === 0 ? null : `note\t${i}\n"q"\\`, '2026-01-02 03:04:05']);
+  const values = Array.from({ length: 1200 }, (_, i) => [
+    i + 1,
+    `c${i % 17}`,
+    `${i}.${String(i % 100).padStart(2, '0')}`,
+    i % 5 === 0 ? null : `note\t${i}\n"q"\\`,
+    '2026-01-02 03:04:05',
+  ]);
   await mysql.connection.query('INSERT INTO orders VALUES ?', [values]);
-  await pg.client.query(`CREATE TABLE orders (id INT PRIMARY KEY, customer TEXT NOT NULL, amount NUMERIC(12,2) NOT NULL CHECK (amount < 100000), note TEXT, updated_at TIMESTAMP)`);
+  await pg.client.query(
+    `CREATE TABLE orders (id INT PRIMARY KEY, customer TEXT NOT NULL, amount NUMERIC(12,2) NOT NULL CHECK (amount < 100000), note TEXT, updated_at TIMESTAMP)`,
+  );
   ws.write('secrets.yaml', `connections:\n  shop:\n    url: ${mysql.url}\n  warehouse:\n    url: ${pg.url}\n`);
   ws.write('append.yaml', pipeline('append'));
   ws.write('merge.yaml', pipeline('merge'));
@@ -62,31 +70,69 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     const runDir = join(ws.dir, result.run_dir);
     expect(result.run_id).toMatch(/^r_\d{8}T\d{6}Z_[0-9a-f]{6}$/);
     const files = [...readAll(runDir).keys()].map((file) => file.slice(runDir.length + 1)).sort();
-    expect(files).toEqual(['cfg/dst.json', 'cfg/src.json', 'manifest.yaml', 'metrics.json', 'run.log.jsonl', 'status.json']);
-    const lines = readFileSync(join(runDir, 'run.log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(files).toEqual([
+      'cfg/dst.json',
+      'cfg/src.json',
+      'manifest.yaml',
+      'metrics.json',
+      'run.log.jsonl',
+      'status.json',
+    ]);
+    const lines = readFileSync(join(runDir, 'run.log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     for (const line of lines) {
-      expect(Object.keys(line).sort()).toEqual(['agent', 'correlation_id', 'duration_ms', 'engine', 'error', 'event', 'level', 'rows_read', 'rows_written', 'run_id', 'step', 'ts'].sort());
+      expect(Object.keys(line).sort()).toEqual(
+        [
+          'agent',
+          'correlation_id',
+          'duration_ms',
+          'engine',
+          'error',
+          'event',
+          'level',
+          'rows_read',
+          'rows_written',
+          'run_id',
+          'step',
+          'ts',
+        ].sort(),
+      );
       expect(line.run_id).toBe(result.run_id);
     }
     expect(lines.map((line) => line.event)).toEqual(expect.arrayContaining(['start', 'end', 'metrics']));
     const metrics = JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8'));
     expect(metrics).toMatchObject({ status: 'succeeded', exit_code: 0 });
-    expect(metrics.steps.find((step: { id: string }) => step.id === 'dst')).toMatchObject({ rows_written: 1200, component_version: '0.1.0' });
+    expect(metrics.steps.find((step: { id: string }) => step.id === 'dst')).toMatchObject({
+      rows_written: 1200,
+      component_version: '0.1.0',
+    });
   });
 
   it('merges: a second run after changes updates rows and inserts new ones, no duplicates', async () => {
     await mysql.connection.query("UPDATE orders SET customer = 'changed' WHERE id % 2 = 0");
-    await mysql.connection.query("INSERT INTO orders VALUES (5001, 'new', 1.50, NULL, NULL), (5002, 'new', 2.50, 'x', NULL)");
+    await mysql.connection.query(
+      "INSERT INTO orders VALUES (5001, 'new', 1.50, NULL, NULL), (5002, 'new', 2.50, 'x', NULL)",
+    );
     const run = await osiris(['run', 'merge.yaml', '--secrets-file', 'secrets.yaml'], { cwd: ws.dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/orders_sync: 1,202 rows read, 1,202 written/);
-    expect(await pgRows('SELECT count(*)::int AS n, count(*) FILTER (WHERE customer = $$changed$$)::int AS changed FROM orders')).toEqual([{ n: 1202, changed: 600 }]);
+    expect(
+      await pgRows(
+        'SELECT count(*)::int AS n, count(*) FILTER (WHERE customer = $$changed$$)::int AS changed FROM orders',
+      ),
+    ).toEqual([{ n: 1202, changed: 600 }]);
   });
 
   it('runs a compiled manifest from another folder, and lists and views runs', async () => {
     const compiled = await osiris(['compile', 'merge.yaml', '--out', 'build'], { cwd: ws.dir });
     expect(compiled.code, compiled.stderr).toBe(0);
-    const env = { OSIRIS_CONN__SHOP__URL: mysql.url, OSIRIS_CONN__WAREHOUSE__URL: pg.url, OSIRIS_HOME: join(ws.dir, 'home') };
+    const env = {
+      OSIRIS_CONN__SHOP__URL: mysql.url,
+      OSIRIS_CONN__WAREHOUSE__URL: pg.url,
+      OSIRIS_HOME: join(ws.dir, 'home'),
+    };
     const run = await osiris(['run', join(ws.dir, 'build', 'manifest.yaml'), '--json'], { cwd: '/', env });
     expect(run.code, run.stderr).toBe(0);
     const { run_id } = JSON.parse(run.stdout);
@@ -95,17 +141,23 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     const view = await osiris(['runs', 'view', run_id], { cwd: ws.dir, env });
     expect(view.code).toBe(0);
     expect(view.stdout).toMatch(/dst\s+supabase\.table\s+succeeded\s+read 1,202\s+written 1,202/);
-    expect(readFileSync(join(ws.dir, 'home', 'runs', run_id, 'manifest.yaml'), 'utf8')).toBe(readFileSync(join(ws.dir, 'build', 'manifest.yaml'), 'utf8'));
+    expect(readFileSync(join(ws.dir, 'home', 'runs', run_id, 'manifest.yaml'), 'utf8')).toBe(
+      readFileSync(join(ws.dir, 'build', 'manifest.yaml'), 'utf8'),
+    );
   });
 
   it('a row rejected by a target constraint halfway fails the run (exit 4) and changes nothing', async () => {
-    const before = await pgRows('SELECT count(*)::int AS n, md5(string_agg(orders::text, \',\' ORDER BY id)) AS sum FROM orders');
+    const before = await pgRows(
+      "SELECT count(*)::int AS n, md5(string_agg(orders::text, ',' ORDER BY id)) AS sum FROM orders",
+    );
     await mysql.connection.query('UPDATE orders SET amount = 999999.00 WHERE id = 900');
     const run = await osiris(['run', 'merge.yaml', '--secrets-file', 'secrets.yaml'], { cwd: ws.dir });
     await mysql.connection.query('UPDATE orders SET amount = 1.00 WHERE id = 900');
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/failed/);
-    expect(await pgRows('SELECT count(*)::int AS n, md5(string_agg(orders::text, \',\' ORDER BY id)) AS sum FROM orders')).toEqual(before);
+    expect(
+      await pgRows("SELECT count(*)::int AS n, md5(string_agg(orders::text, ',' ORDER BY id)) AS sum FROM orders"),
+    ).toEqual(before);
   });
 
   it('a missing connection exits 5, naming the reference and where it looked', async () => {

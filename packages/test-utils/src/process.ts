@@ -20,6 +20,8 @@ export function runNode(
     cwd: string;
     env?: Readonly<Record<string, string>>;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    /** Called once the child runs (e.g. to send it a signal later). */
+    onSpawn?: (child: ReturnType<typeof spawn>) => void;
   },
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
@@ -28,6 +30,7 @@ export function runNode(
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
