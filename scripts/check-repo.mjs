@@ -17,6 +17,7 @@ const layers = {
   '@osiris/chat': 2,
   '@osiris/connector-mysql': 3,
   '@osiris/connector-supabase': 3,
+  '@osiris/connector-filesystem': 3,
   '@osiris/engine-local': 4,
   '@osiris/engine-e2b': 4,
   '@osiris/cli': 5,

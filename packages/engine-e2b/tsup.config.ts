@@ -24,7 +24,7 @@ type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 const builtinComponents: EsbuildPlugin = {
   name: 'osiris-builtin-components',
   setup(build) {
-    build.onResolve({ filter: /^osiris:builtin-components$/ }, (args) => ({
+    build.onResolve({ filter: /^virtual:osiris-builtin-components$/ }, (args) => ({
       path: args.path,
       namespace: 'osiris-builtin-components',
     }));

@@ -197,6 +197,18 @@ describe('read', () => {
     expect(error.message).toContain('options.delimiter');
   });
 
+  it.each([
+    { name: 'utf16le', options: { encoding: 'utf16le' }, delimiter: ',' },
+    { name: 'a two-character delimiter', options: { delimiter: '::' }, delimiter: '::' },
+  ])('counts lines the same way with $name', async ({ options, delimiter }) => {
+    const text = 'a,b,c\n1,2,3\n"multi\nline",5,6\n\n7,8\n'.replaceAll(',', delimiter);
+    await writeFile(join(dir.path, 'bad.csv'), Buffer.from(text, options.encoding === 'utf16le' ? 'utf16le' : 'utf8'));
+    const { ctx } = makeCtx({ baseDir: dir.path });
+    const error = await failure(read(ctx, { path: 'bad.csv', ...options }));
+    expect(error).toMatchObject({ code: 'CONNECTOR_PARSE_FAILED', line: 6 });
+    expect(error.message).toContain('line 6 has 2 field(s), expected 3');
+  });
+
   it('reports an unclosed quote as invalid CSV with its line', async () => {
     await file('quote.csv', 'a,b\n1,"open\n2,3\n');
     const { ctx } = makeCtx({ baseDir: dir.path });

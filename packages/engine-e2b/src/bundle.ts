@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { fileURLToPath } from 'node:url';
-import packageJson from '../package.json' with { type: 'json' };
+import { version } from '../package.json';
 
 /** The version of this package; the runner bundle is built from the same commit and carries the same. */
-export const ENGINE_VERSION: string = packageJson.version;
+export const ENGINE_VERSION: string = version;
 
 /**
  * Where the self-contained runner bundle is: `dist/remote/osiris-runner.mjs`

@@ -295,11 +295,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
     return bundle;
   };
 
-  async function run(
-    manifest: RunManifest,
-    stepConfigs: StepConfigs,
-    context: EngineContext,
-  ): Promise<EngineResult> {
+  async function run(manifest: RunManifest, stepConfigs: StepConfigs, context: EngineContext): Promise<EngineResult> {
     if (context.connectors !== undefined && context.connectors.length > 0) {
       throw configError(
         'the e2b engine cannot take connectors from this process: it runs the connectors bundled with it',
@@ -462,11 +458,9 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
       if (signal.aborted) return interruptedResult(tracker);
       return failedResult(
         tracker,
-        new OsirisError(
-          OsirisErrorCode.Run,
-          redactor.text(`the e2b sandbox failed: ${describeError(error)}`),
-          { hint: 'Check your connection to e2b and run again; nothing was committed by the step that was running.' },
-        ),
+        new OsirisError(OsirisErrorCode.Run, redactor.text(`the e2b sandbox failed: ${describeError(error)}`), {
+          hint: 'Check your connection to e2b and run again; nothing was committed by the step that was running.',
+        }),
       );
     } finally {
       signal.removeEventListener('abort', kill);

@@ -177,7 +177,9 @@ export class LocalProcessSandbox implements Sandbox {
         if (timedOut) return reject(new Error(`the command timed out after ${options.timeoutMs} ms`));
         const exitCode = code ?? (signal === null ? 1 : 128 + signalNumber(signal));
         if (exitCode === 0) return resolve({ exitCode, stdout, stderr });
-        reject(new LocalCommandExitError(exitCode, stdout, stderr, signal === null ? undefined : `killed by ${signal}`));
+        reject(
+          new LocalCommandExitError(exitCode, stdout, stderr, signal === null ? undefined : `killed by ${signal}`),
+        );
       });
     });
   }
@@ -188,6 +190,8 @@ function signalNumber(signal: NodeJS.Signals): number {
 }
 
 /** A {@link SandboxFactory} that makes a {@link LocalProcessSandbox}; the API key and template are ignored. */
-export function localProcessSandboxFactory(options: Omit<LocalProcessSandboxOptions, 'timeoutMs'> = {}): SandboxFactory {
+export function localProcessSandboxFactory(
+  options: Omit<LocalProcessSandboxOptions, 'timeoutMs'> = {},
+): SandboxFactory {
   return (create) => LocalProcessSandbox.create({ ...options, timeoutMs: create.timeoutMs });
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { filesystemCsvConnector } from '@osiris/connector-filesystem';
 import { mysqlTableConnector } from '@osiris/connector-mysql';
 import { supabaseTableConnector } from '@osiris/connector-supabase';
 import { type Connector, type Engine, executeSteps } from '@osiris/runner';
@@ -16,7 +17,11 @@ export interface LocalEngineOptions {
 }
 
 /** The connectors the local engine ships with. */
-export const builtinConnectors: readonly Connector[] = [mysqlTableConnector, supabaseTableConnector];
+export const builtinConnectors: readonly Connector[] = [
+  filesystemCsvConnector,
+  mysqlTableConnector,
+  supabaseTableConnector,
+];
 
 function merge(...lists: (readonly Connector[] | undefined)[]): Connector[] {
   const byType = new Map<string, Connector>();

@@ -8,13 +8,17 @@ import { builtinConnectors, createLocalEngine, localEngine } from '../src/engine
 const registry = loadRegistry();
 
 describe('localEngine', () => {
-  it('is named local and carries the MySQL and Supabase connectors', () => {
+  it('is named local and carries the CSV, MySQL and Supabase connectors', () => {
     expect(localEngine.name).toBe('local');
-    expect(localEngine.connectors.map((connector) => connector.type)).toEqual(['mysql.table', 'supabase.table']);
-    expect(builtinConnectors).toHaveLength(2);
+    expect(localEngine.connectors.map((connector) => connector.type)).toEqual([
+      'filesystem.csv',
+      'mysql.table',
+      'supabase.table',
+    ]);
+    expect(builtinConnectors).toHaveLength(3);
   });
 
-  it.each(['mysql.table', 'supabase.table'])('%s matches its spec card', (type) => {
+  it.each(['filesystem.csv', 'mysql.table', 'supabase.table'])('%s matches its spec card', (type) => {
     const connector = localEngine.connectors.find((candidate) => candidate.type === type);
     const card = registry.get(type);
     if (connector === undefined || card === undefined) throw new Error(`${type} is missing`);
@@ -25,7 +29,7 @@ describe('localEngine', () => {
   });
 
   it('mysql.table reads only; supabase.table reads and writes', () => {
-    const [mysql, supabase] = localEngine.connectors;
+    const [, mysql, supabase] = localEngine.connectors;
     expect(mysql?.modes).toEqual(['read']);
     expect(mysql?.write).toBeUndefined();
     expect([...(supabase?.modes ?? [])].sort()).toEqual(['read', 'write']);

@@ -87,6 +87,14 @@ function keyAt(file: SecretsFile, pointer: string): string {
   return position === undefined ? file.file : `${file.file}:${position.line}:${position.col}`;
 }
 
+/** True when a component's connection schema requires nothing (every field optional). */
+function needsNoFields(registry: Registry | undefined, type: string): boolean {
+  const schema = (registry?.get(type)?.['x-connection'] as { schema?: Record<string, unknown> } | undefined)?.schema;
+  if (schema === undefined) return false;
+  const required = schema.required;
+  return (!Array.isArray(required) || required.length === 0) && schema.anyOf === undefined && schema.oneOf === undefined;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -266,6 +274,11 @@ export async function resolveConnections(
       }
       pointerOf = (field) => (field === undefined ? '' : joinPointer('', field));
       locate = (field) => (field === undefined ? `${prefix}<FIELD>` : `${prefix}${field.toUpperCase()}`);
+    }
+    if (raw === undefined && types.length > 0 && types.every((type) => needsNoFields(options.registry, type))) {
+      // e.g. filesystem.csv: a connection whose fields are all optional may be left out entirely.
+      raw = {};
+      origins.set(ref, { kind: 'env', variables: [] });
     }
     if (raw === undefined) {
       missing.push(ref);

@@ -169,3 +169,24 @@ describe('resolveConnections', () => {
     );
   });
 });
+
+describe('connections without required fields', () => {
+  it('resolve to no fields when neither the file nor the environment names them', async () => {
+    const { connections } = await resolveConnections(['@files'], {
+      registry,
+      componentsByRef: new Map([['@files', ['filesystem.csv']]]),
+      env: {},
+    });
+    expect(connections.get('@files')).toEqual({});
+  });
+
+  it('still count as missing when one component using them needs a field', async () => {
+    await expect(
+      resolveConnections(['@db'], {
+        registry,
+        componentsByRef: new Map([['@db', ['filesystem.csv', 'supabase.table']]]),
+        env: {},
+      }),
+    ).rejects.toThrow(/@db/);
+  });
+});

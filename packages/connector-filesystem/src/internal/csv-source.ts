@@ -103,7 +103,6 @@ export class CsvSource {
   readonly #signal: AbortSignal;
   readonly #parser: Parser;
   readonly #iterator: AsyncIterator<Parsed>;
-  readonly #fast: boolean;
   #fieldCount: number | undefined;
   /** The line the next record starts on. */
   #line = 1;
@@ -120,13 +119,13 @@ export class CsvSource {
     this.#signal = options.signal;
     this.#measureBytes = options.measureBytes === true;
     const { delimiter, quote, encoding, nullValue } = options.format;
-    this.#fast =
+    const fast =
       encoding !== 'utf16le' &&
       Buffer.byteLength(delimiter, encoding) === 1 &&
       Buffer.byteLength(quote, encoding) === 1 &&
       delimiter.length === 1 &&
       quote.length === 1;
-    const general = this.#fast
+    const quoting = fast
       ? { raw: true }
       : {
           cast: (value: string, context: { quoting: boolean }): Field => {
@@ -146,7 +145,7 @@ export class CsvSource {
       relax_column_count: true,
       skip_empty_lines: false,
       max_record_size: MAX_RECORD_SIZE,
-      ...general,
+      ...quoting,
     } as Options);
     pipeline(createReadStream(options.file), this.#parser, () => {
       // Errors reach the consumer through the parser's iterator.

@@ -86,10 +86,10 @@ export async function writeCsv(
   }
 
   const appending = config.writeMode === 'append' && existing !== undefined && existing.size > 0;
-  const prefix = appending ? await appendPrefix(ctx, config, input.columns) : newFilePrefix(config);
   const temporary = join(folder, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   let rowsWritten = 0;
   try {
+    const prefix = appending ? await appendPrefix(ctx, config, input.columns) : newFilePrefix(config);
     if (appending) await copyFile(file, temporary);
     const out = createWriteStream(temporary, {
       flags: appending ? 'a' : 'wx',
@@ -120,11 +120,6 @@ export async function writeCsv(
     await rm(temporary, { force: true }).catch(() => undefined);
     throw failure(ctx, file, err, rowsWritten);
   }
-  ctx.reporter.log('debug', `${where}: wrote ${rowsWritten} row(s) to ${file}`, {
-    step: stepId,
-    rows: rowsWritten,
-    mode: config.writeMode,
-  });
   return { rowsWritten };
 }
 

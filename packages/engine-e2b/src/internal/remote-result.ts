@@ -68,6 +68,9 @@ export function createStepTracker(manifest: RunManifest): StepTracker {
       { started: false, ended: false, attempts: 0, rowsRead: 0, rowsWritten: 0, durationMs: 0, error: undefined },
     ]),
   );
+  const sourceOf = new Map(
+    manifest.steps.flatMap((step) => (step.needs?.[0] === undefined ? [] : [[step.id, step.needs[0]] as const])),
+  );
   return {
     onEvent(event) {
       const state = event.step === null ? undefined : steps.get(event.step);
@@ -78,9 +81,15 @@ export function createStepTracker(manifest: RunManifest): StepTracker {
         state.attempts += 1;
         state.error = undefined;
       }
-      if (event.rowsRead !== undefined) state.rowsRead = event.rowsRead;
+      if (event.rowsRead !== undefined) {
+        state.rowsRead = event.rowsRead;
+        // A sink reports the rows it has pulled from its source, which are the source's rows read so far.
+        const source = sourceOf.get(event.step as string);
+        const sourceState = source === undefined ? undefined : steps.get(source);
+        if (sourceState !== undefined && !sourceState.ended) sourceState.rowsRead = event.rowsRead;
+      }
       if (event.rowsWritten !== undefined) state.rowsWritten = event.rowsWritten;
-      if (event.durationMs !== undefined && event.event !== 'progress') state.durationMs = event.durationMs;
+      if (event.durationMs !== undefined) state.durationMs = event.durationMs;
       if (event.event === 'end') state.ended = true;
       if (event.event === 'error' && event.error !== undefined) state.error = event.error;
     },

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The built-in spec cards, embedded in the runner bundle at build time (see tsup.config.ts).
-declare module 'osiris:builtin-components' {
+declare module 'virtual:osiris-builtin-components' {
   import type { SpecSource } from '@osiris/registry';
 
   /** `components/<type>/spec.yaml` of every built-in component, labelled as `loadRegistry()` labels them. */

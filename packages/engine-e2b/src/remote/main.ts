@@ -6,6 +6,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sources } from 'virtual:osiris-builtin-components';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { mysqlTableConnector } from '@osiris/connector-mysql';
 import { supabaseTableConnector } from '@osiris/connector-supabase';
@@ -28,8 +29,7 @@ import {
   type RetryOptions,
   runManifest,
 } from '@osiris/runner';
-import { sources } from 'osiris:builtin-components';
-import packageJson from '../../package.json' with { type: 'json' };
+import { version } from '../../package.json';
 import { OUT_DIR, OUT_ERROR, OUT_METRICS, OUT_STATUS, REMOTE_RUNS_DIR, type RemoteError } from '../internal/protocol';
 import { createLogTail, type LogTail } from './tail';
 
@@ -50,7 +50,7 @@ interface Settings {
 }
 
 function usage(message: string): OsirisError {
-  return new OsirisError(OsirisErrorCode.Config, `osiris-runner: ${message}`, {
+  return new OsirisError(OsirisErrorCode.Config, message, {
     hint: 'The runner bundle is started by the e2b engine; use the engine and runner of the same version.',
   });
 }
@@ -92,7 +92,8 @@ function parseSettings(argv: readonly string[]): Settings {
     return Number(value);
   };
   const logLevel = text('log-level');
-  if (logLevel !== undefined && logLevel !== 'info' && logLevel !== 'debug') throw usage('--log-level is info or debug');
+  if (logLevel !== undefined && logLevel !== 'info' && logLevel !== 'debug')
+    throw usage('--log-level is info or debug');
   const strategy = text('redaction-strategy');
   if (strategy !== undefined && strategy !== 'fixed' && strategy !== 'hash') {
     throw usage('--redaction-strategy is fixed or hash');
@@ -197,7 +198,6 @@ async function writeOut(dir: string, name: string, text: string): Promise<void> 
 
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const settings = parseSettings(argv);
-  const version = packageJson.version;
   if (settings.expectVersion !== version) {
     throw new OsirisError(
       OsirisErrorCode.Config,

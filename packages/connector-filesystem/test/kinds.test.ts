@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { ColumnKind } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
-import { converterFor, INVALID, inferKinds } from './kinds';
+import { converterFor, INVALID, inferKinds } from '../src/internal/kinds';
 
 describe('inferKinds', () => {
   it.each<[string, (string | null)[], ColumnKind]>([

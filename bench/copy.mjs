@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// pnpm bench:copy — MySQL → Postgres throughput of `osiris run` (append and merge) beside baselines
+// measured in the same run on the same data:
+//   append baseline: mariadb --batch --quick | psql \copy
+//   merge baseline:  the same pipe into a psql script that COPYs into a staging table and upserts with ON CONFLICT
+// and osiris's peak RSS at two table sizes (SPEC §9). Uses the local MariaDB (root) and PostgreSQL (postgres).
+// Options: --rows N (default 1000000), --large-rows N (default 5000000, 0 to skip), --repeat N (default 3).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { printTable } from './stats.mjs';
+
+const arg = (name, fallback) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const rows = arg('rows', 1_000_000);
+const largeRows = arg('large-rows', 5_000_000);
+const repeat = arg('repeat', 3);
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = join(root, 'packages/cli/bin/osiris.js');
+const db = 'osiris_bench';
+const work = mkdtempSync(join(tmpdir(), 'osiris-bench-copy-'));
+const columns = 'id, qty, price, name, note, created_at';
+
+const mysql = (sql) => execFileSync('mariadb', ['-h', '127.0.0.1', '-u', 'root', '--batch', '-e', sql], { encoding: 'utf8' });
+process.env.PGOPTIONS = '-c client_min_messages=warning';
+const psql = (sql, database = db) =>
+  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { encoding: 'utf8' });
+
+function prepareSource(count) {
+  mysql(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db} CHARACTER SET utf8mb4;
+    CREATE TABLE ${db}.bench_rows (id BIGINT PRIMARY KEY, qty INT NOT NULL, price DECIMAL(12,2) NOT NULL,
+      name VARCHAR(64) NOT NULL, note TEXT NULL, created_at DATETIME NULL);
+    USE ${db};
+    INSERT INTO bench_rows SELECT seq, seq % 1000, (seq % 100000) / 100, CONCAT('name-', seq),
+      CASE seq % 7 WHEN 0 THEN NULL WHEN 1 THEN 'tab\\there' WHEN 2 THEN 'line\\nbreak' WHEN 3 THEN 'back\\\\slash'
+        WHEN 4 THEN '\\\\N' WHEN 5 THEN 'NULL' ELSE '' END,
+      IF(seq % 11 = 0, NULL, TIMESTAMP('2026-01-01') + INTERVAL (seq % 100000) SECOND)
+    FROM seq_1_to_${count};`);
+}
+
+function resetTarget() {
+  psql(`DROP TABLE IF EXISTS bench_rows; CREATE TABLE bench_rows (id BIGINT PRIMARY KEY, qty INT NOT NULL,
+    price NUMERIC(12,2) NOT NULL, name TEXT NOT NULL, note TEXT, created_at TIMESTAMP)`);
+}
+
+/** Runs a shell command under GNU time; returns wall seconds and peak RSS of the measured process in MB. */
+function timed(command, env = {}) {
+  const out = join(work, 'time.txt');
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', command], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`failed (${result.status}): ${command}\n${result.stderr}`);
+  const [seconds, kb] = execFileSync('cat', [out], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  return { seconds, rssMb: kb / 1024 };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const select = `SELECT ${columns} FROM bench_rows`;
+const pipe = `mariadb -h 127.0.0.1 -u root --batch --quick --skip-column-names ${db} -e "${select}"`;
+const copyOptions = "(FORMAT text, NULL 'NULL')";
+const appendBaseline = `${pipe} | psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -c "\\copy bench_rows (${columns}) FROM STDIN WITH ${copyOptions}"`;
+const mergeScript = join(work, 'merge.sql');
+writeFileSync(
+  mergeScript,
+  `BEGIN;
+CREATE TEMP TABLE stage (LIKE bench_rows) ON COMMIT DROP;
+\\copy stage (${columns}) FROM pstdin WITH ${copyOptions}
+INSERT INTO bench_rows SELECT * FROM stage
+  ON CONFLICT (id) DO UPDATE SET qty = EXCLUDED.qty, price = EXCLUDED.price, name = EXCLUDED.name,
+    note = EXCLUDED.note, created_at = EXCLUDED.created_at;
+COMMIT;
+`,
+);
+const mergeBaseline = `${pipe} | psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -f ${mergeScript}`;
+const pipeline = (mode) => {
+  const file = join(work, `${mode}.yaml`);
+  writeFileSync(
+    file,
+    `version: 0.0.1
+name: bench_${mode}
+params: { chunk_size: 10000 }
+sources:
+  - { id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows } }
+sinks:
+  - id: dst
+    type: supabase.table
+    connection: "@dst"
+    mode: write
+    options: { table: bench_rows, write_mode: ${mode}${mode === 'merge' ? ', merge_keys: [id]' : ''} }
+`,
+  );
+  return `node ${bin} run ${file} --runs-dir ${join(work, 'runs')}`;
+};
+const env = {
+  OSIRIS_CONN__SRC__URL: `mysql://root@127.0.0.1:3306/${db}`,
+  OSIRIS_CONN__DST__URL: `postgresql://postgres@127.0.0.1:5432/${db}`,
+};
+
+function measure(label, command, before, extraEnv = {}) {
+  const samples = [];
+  for (let i = 0; i < repeat; i++) {
+    before();
+    samples.push(timed(command, extraEnv));
+  }
+  return { label, seconds: median(samples.map((s) => s.seconds)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
+}
+
+try {
+  psql(`DROP DATABASE IF EXISTS ${db}`, 'postgres');
+  psql(`CREATE DATABASE ${db}`, 'postgres');
+  console.log(`Preparing ${rows.toLocaleString('en-US')} rows in MariaDB …`);
+  prepareSource(rows);
+  const fill = () => {
+    resetTarget();
+    timed(appendBaseline);
+  };
+  const results = [
+    measure('append: mariadb | psql \\copy (baseline)', appendBaseline, resetTarget),
+    measure('append: osiris run', pipeline('append'), resetTarget, env),
+    measure('merge into empty: psql staging + ON CONFLICT (baseline)', mergeBaseline, resetTarget),
+    measure('merge into empty: osiris run', pipeline('merge'), resetTarget, env),
+    measure('merge, all rows present: psql staging + ON CONFLICT (baseline)', mergeBaseline, fill),
+    measure('merge, all rows present: osiris run', pipeline('merge'), fill, env),
+  ];
+  const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'peak RSS MB']];
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    const baseline = results[i % 2 === 0 ? i : i - 1];
+    const ratio = i % 2 === 0 ? '1.00x' : `${(baseline.seconds / r.seconds).toFixed(2)}x`;
+    table.push([r.label, r.seconds.toFixed(2), Math.round(rows / r.seconds).toLocaleString('en-US'), ratio, r.rssMb.toFixed(0)]);
+  }
+  console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), 2 cores:`);
+  printTable(table);
+  console.log('targets: append and merge ≥ 0.90x of their baselines; osiris peak RSS < 200 MB');
+
+  if (largeRows > 0) {
+    console.log(`\nPreparing ${largeRows.toLocaleString('en-US')} rows for the memory check …`);
+    prepareSource(largeRows);
+    const large = timed(pipeline('append'), env);
+    resetTarget();
+    const small = results[1];
+    printTable([
+      ['rows', 'osiris append s', 'peak RSS MB'],
+      [rows.toLocaleString('en-US'), small.seconds.toFixed(2), small.rssMb.toFixed(0)],
+      [largeRows.toLocaleString('en-US'), large.seconds.toFixed(2), large.rssMb.toFixed(0)],
+    ]);
+    console.log('target: peak RSS < 200 MB and flat from the small to the large table');
+  }
+} finally {
+  psql(`DROP DATABASE IF EXISTS ${db}`, 'postgres');
+  mysql(`DROP DATABASE IF EXISTS ${db}`);
+  rmSync(work, { recursive: true, force: true });
+}
