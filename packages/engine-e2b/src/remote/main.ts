@@ -162,7 +162,6 @@ function sandboxEngine(registry: Registry, runsDir: string, tail: LogTail): Engi
     name: 'e2b',
     run(manifest, configs, context) {
       tail.open(join(runsDir, context.runId, 'run.log.jsonl'));
-      tail.flush();
       return executeSteps(manifest, configs, {
         connectors,
         connections: context.connections,

@@ -19,6 +19,7 @@ export interface LogTail {
  * they are written. A timer catches anything written between events.
  */
 export function createLogTail(onLine: (line: string) => void, intervalMs = 200): LogTail {
+  let path: string | undefined;
   let fd: number | undefined;
   let position = 0;
   let rest = '';
@@ -27,6 +28,13 @@ export function createLogTail(onLine: (line: string) => void, intervalMs = 200):
   const buffer = Buffer.alloc(64 * 1024);
 
   const flush = () => {
+    if (fd === undefined && path !== undefined) {
+      try {
+        fd = openSync(path, 'r');
+      } catch {
+        return; // Not written yet: the next flush tries again.
+      }
+    }
     if (fd === undefined) return;
     for (;;) {
       const read = readSync(fd, buffer, 0, buffer.length, position);
@@ -45,16 +53,17 @@ export function createLogTail(onLine: (line: string) => void, intervalMs = 200):
 
   return {
     open(file) {
-      if (fd !== undefined) return;
-      fd = openSync(file, 'r');
+      if (path !== undefined) return;
+      path = file;
       timer = setInterval(flush, intervalMs);
       timer.unref();
+      flush();
     },
     flush,
     close() {
       if (timer !== undefined) clearInterval(timer);
-      if (fd === undefined) return;
       flush();
+      if (fd === undefined) return;
       rest += decoder.end();
       if (rest !== '') onLine(rest);
       rest = '';
