@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmConfig } from '../src/config';
 import type { DiscoverFunction } from '../src/discovery';
 import { type ChatEvent, type ChatOptions, createChatSession } from '../src/session';
-import { APPEND, fixedDiscovery, MERGE, MYSQL_MERGE } from './fixtures';
+import { APPEND, fixedDiscovery, MERGE, MYSQL_MERGE } from '@osiris/test-utils';
 import { callTool, fenced, type LlmServer, lastMessage, startLlmServer, submit, type Turn } from '@osiris/test-utils';
 
 const registry = loadRegistry();

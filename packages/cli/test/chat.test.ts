@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: MIT
-import { runCli } from './helpers';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  APPEND,
   callTool,
   conversation,
   fenced,
+  fixedDiscovery,
   type LlmServer,
   lastMessage,
+  MERGE,
+  MYSQL_MERGE,
   type RecordedRequest,
+  readTree,
   startLlmServer,
   submit,
   type Turn,
 } from '@osiris/test-utils';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { APPEND, filesUnder, fixedDiscovery, MERGE, MYSQL_MERGE, runChat } from './chat-fixtures';
-import { tempDirs } from './helpers';
+import { runChat } from './chat-fixtures';
+import { runCli, tempDirs } from './helpers';
 
 const API_KEY = 'sk-canary-9d1e5b7a40c2f3e8';
 const MYSQL_URL = 'mysql://shop:mysql-canary-pw@mysql.internal:3306/shop';
@@ -45,7 +49,7 @@ async function setup(turns: Turn[], options: { rejectTools?: boolean } = {}) {
 
 function sessionFiles(cwd: string) {
   const sessions = join(cwd, '.osiris', 'sessions');
-  const files = filesUnder(sessions);
+  const files = readTree(sessions);
   const [id] = Object.keys(files)
     .map((path) => path.split('/')[0] ?? '')
     .filter(Boolean);
@@ -303,9 +307,7 @@ describe('secrets', () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, yaml: APPEND });
     expect(text.stderr).toContain('connection holds credentials inline');
-    const everything = [text.stdout, text.stderr, json.stdout, json.stderr, ...Object.values(filesUnder(cwd))].join(
-      '\n',
-    );
+    const everything = [text.stdout, text.stderr, json.stdout, json.stderr, ...Object.values(readTree(cwd))].join('\n');
     for (const canary of [API_KEY, 'mysql-canary-pw', 'supa-canary-pw']) expect(everything).not.toContain(canary);
     const sent = server.requests.map((r) => r.raw).join('\n');
     for (const canary of [API_KEY, 'mysql-canary-pw', 'supa-canary-pw']) expect(sent).not.toContain(canary);
@@ -317,7 +319,7 @@ describe('secrets', () => {
     const { code, stderr } = await runChat(['-m', 'copy events'], { cwd, env: { ...env, OSIRIS_HOME: home } });
     expect(code).toBe(0);
     expect(stderr).toMatch(/transcript: osiris-home\/sessions\/s_\d{8}T\d{6}Z_[0-9a-f]{6}\//);
-    expect(Object.keys(filesUnder(join(home, 'sessions'))).map((path) => path.split('/')[1])).toEqual([
+    expect(Object.keys(readTree(join(home, 'sessions'))).map((path) => path.split('/')[1])).toEqual([
       'session.json',
       'transcript.jsonl',
       'validation.json',

@@ -1,25 +1,13 @@
 // SPDX-License-Identifier: MIT
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTree } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, spawnCli, tempDirs } from './helpers';
 
 const dirs = tempDirs();
 afterAll(() => dirs.clean());
 const example = 'examples/mysql-to-supabase-merge/pipeline.yaml';
-
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (current: string) => {
-    for (const name of readdirSync(current).sort()) {
-      const full = join(current, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(dir, full)] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('osiris (built binary)', () => {
   it('--version prints the package version', async () => {

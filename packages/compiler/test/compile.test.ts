@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSchemaValidator, loadRegistry } from '@osiris/registry';
+import { readTree } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   compile,
@@ -31,18 +32,6 @@ function tempDir() {
   const dir = mkdtempSync(join(tmpdir(), 'osiris-compile-'));
   temp.push(dir);
   return dir;
-}
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (current: string) => {
-    for (const name of readdirSync(current).sort()) {
-      const full = join(current, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(dir, full)] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 const PIPELINE = `version: 0.0.1

@@ -1,16 +1,31 @@
 // SPDX-License-Identifier: MIT
+import { resolve as resolvePath } from 'node:path';
 import type { StepContext } from '@osiris/runner';
 import { Client, types as pgTypes } from 'pg';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 
-/** Where to connect, plus the secret strings that must never show up in a message. */
-export interface ConnectionTarget {
+/** A Postgres server reached over the network with `pg`. */
+export interface ServerTarget {
+  readonly kind: 'server';
   readonly connectionString: string;
   /** `host:port/database`, safe to show. */
   readonly where: string;
   readonly user: string;
   readonly secrets: readonly string[];
 }
+
+/** An embedded PGlite database: a data folder, or memory. */
+export interface EmbeddedTarget {
+  readonly kind: 'embedded';
+  /** The data folder resolved against the working directory; undefined for `pglite://memory`. */
+  readonly dataDir: string | undefined;
+  /** `pglite://memory` or `pglite:///absolute/folder`, safe to show. */
+  readonly where: string;
+  readonly secrets: readonly string[];
+}
+
+/** Where to connect, plus the secret strings that must never show up in a message. */
+export type ConnectionTarget = ServerTarget | EmbeddedTarget;
 
 /** Masks every secret of the connection in a text (driver messages are not trusted to leave them out). */
 export function scrub(text: string, secrets: readonly string[]): string {
@@ -29,10 +44,15 @@ function safeDecode(value: string): string {
   }
 }
 
+const PGLITE_PREFIX = 'pglite://';
+
 /**
- * Reads the step's `url` (`postgresql://user:password@host:5432/db?sslmode=require`).
+ * Reads the step's `url`: `postgresql://user:password@host:5432/db?sslmode=require`
+ * for a server, `pglite://<folder>` or `pglite://memory` for an embedded PGlite.
  * `sslmode` follows libpq: `require` encrypts without verifying the
  * certificate, `verify-ca`/`verify-full` verify it (`sslrootcert` names a CA file).
+ * A PGlite folder is taken as it is written (no percent-decoding), relative to
+ * the working directory; `pglite:///abs/path` is absolute.
  */
 export function resolveConnection(stepId: string, connection: Readonly<Record<string, string>>): ConnectionTarget {
   const url = connection.url;
@@ -40,9 +60,16 @@ export function resolveConnection(stepId: string, connection: Readonly<Record<st
     new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.CONFIG_INVALID,
       stepId,
-      `supabase.table step '${stepId}': ${why} Use postgresql://user:password@host:5432/database?sslmode=require.`,
+      `supabase.table step '${stepId}': ${why} Use postgresql://user:password@host:5432/database?sslmode=require, or pglite://<folder> (pglite://memory) for an embedded database.`,
     );
   if (url === undefined || url === '') throw invalid('the connection has no url.');
+  if (url.toLowerCase().startsWith(PGLITE_PREFIX)) {
+    const location = url.slice(PGLITE_PREFIX.length);
+    if (location === '' || location === '/') throw invalid('the pglite:// url names no folder.');
+    if (location === 'memory') return { kind: 'embedded', dataDir: undefined, where: 'pglite://memory', secrets: [] };
+    const dataDir = resolvePath(location);
+    return { kind: 'embedded', dataDir, where: `pglite://${dataDir}`, secrets: [] };
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -50,7 +77,7 @@ export function resolveConnection(stepId: string, connection: Readonly<Record<st
     throw invalid('the connection url is not a valid URL.');
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw invalid('the connection url must start with postgresql:// or postgres://.');
+    throw invalid('the connection url must start with postgresql://, postgres:// or pglite://.');
   }
   const secrets = [url];
   if (parsed.password !== '') secrets.push(parsed.password, safeDecode(parsed.password));
@@ -59,6 +86,7 @@ export function resolveConnection(stepId: string, connection: Readonly<Record<st
   const database = safeDecode(parsed.pathname.replace(/^\//, ''));
   const user = safeDecode(parsed.username);
   return {
+    kind: 'server',
     connectionString: parsed.toString(),
     where: `${parsed.hostname}:${parsed.port || '5432'}/${database || user || 'postgres'}`,
     user,
@@ -91,16 +119,36 @@ const BUILTIN_PARSERS: ReadonlyMap<number, Parser> = new Map([
  */
 export class ClientTypes {
   readonly #extra = new Map<number, Parser>();
+  #table: Readonly<Record<number, Parser>> | undefined;
 
   alias(domainOid: number, baseOid: number): void {
     const parser = BUILTIN_PARSERS.get(baseOid);
-    if (parser !== undefined) this.#extra.set(domainOid, parser);
+    if (parser !== undefined) {
+      this.#extra.set(domainOid, parser);
+      this.#table = undefined;
+    }
   }
 
   getTypeParser = (oid: number, format?: string): Parser => {
     if (format === 'binary') return pgTypes.getTypeParser(oid, 'binary') as Parser;
     return BUILTIN_PARSERS.get(oid) ?? this.#extra.get(oid) ?? asText;
   };
+
+  /**
+   * The same parsers as a record, for PGlite (which looks parsers up by OID and
+   * has its own for dates, int8, json, arrays…): every OID in `known` is text
+   * unless one of ours applies.
+   */
+  parserTable(known: readonly number[]): Readonly<Record<number, Parser>> {
+    if (this.#table === undefined) {
+      const table: Record<number, Parser> = {};
+      for (const oid of known) table[oid] = asText;
+      for (const [oid, parser] of BUILTIN_PARSERS) table[oid] = parser;
+      for (const [oid, parser] of this.#extra) table[oid] = parser;
+      this.#table = table;
+    }
+    return this.#table;
+  }
 }
 
 function describeConnectError(err: unknown): string {
@@ -136,7 +184,7 @@ export function abortedError(stepId: string, signal: AbortSignal, what: string):
 /** Opens one client with its own type parsers; rejects with a message that names no secret. */
 export async function openClient(
   ctx: StepContext,
-  target: ConnectionTarget,
+  target: ServerTarget,
   types: ClientTypes,
   what: string,
 ): Promise<Client> {

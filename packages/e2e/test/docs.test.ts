@@ -59,14 +59,21 @@ describe('README', () => {
 
 describe('examples', () => {
   it('embed-compiler compiles a pipeline held in a string and prints the manifest', async () => {
-    const result = await runNode(join(repo, 'examples/embed-compiler/compile.mjs'), [], { cwd: join(repo, 'examples/embed-compiler') });
+    const result = await runNode(join(repo, 'examples/embed-compiler/compile.mjs'), [], {
+      cwd: join(repo, 'examples/embed-compiler'),
+    });
     expect(result.code, result.stderr).toBe(0);
     const manifest = parse(result.stdout);
     expect(manifest).toMatchObject({ kind: 'RunManifest', pipeline: 'embedded' });
     expect(manifest.steps.map((step: { id: string }) => step.id)).toEqual(['src', 'dst']);
   });
 
-  it.each(['mysql-to-supabase-merge', 'supabase-append', 'supabase-merge', 'quickstart'])('%s validates strictly', async (name) => {
+  it.each([
+    'mysql-to-supabase-merge',
+    'supabase-append',
+    'supabase-merge',
+    'quickstart',
+  ])('%s validates strictly', async (name) => {
     const result = await osiris(['validate', `examples/${name}/pipeline.yaml`, '--mode', 'strict'], { cwd: repo });
     expect(result.code, result.stderr).toBe(0);
   });

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runNode } from '@osiris/test-utils';
@@ -25,18 +25,4 @@ export function workspace() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Every file under a folder, as text (for leak searches). */
-export function readAll(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const full = join(current, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.set(full, readFileSync(full, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
 }

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: MIT
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMysqlDatabase, createPgDatabase, type MysqlDatabase, type PgDatabase } from '@osiris/test-utils';
+import {
+  createMysqlDatabase,
+  createPgDatabase,
+  type MysqlDatabase,
+  type PgDatabase,
+  readTree,
+} from '@osiris/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { osiris, readAll, workspace } from './helpers';
+import { osiris, workspace } from './helpers';
 
 let mysql: MysqlDatabase;
 let pg: PgDatabase;
@@ -69,7 +75,7 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
 
     const runDir = join(ws.dir, result.run_dir);
     expect(result.run_id).toMatch(/^r_\d{8}T\d{6}Z_[0-9a-f]{6}$/);
-    const files = [...readAll(runDir).keys()].map((file) => file.slice(runDir.length + 1)).sort();
+    const files = Object.keys(readTree(runDir)).sort();
     expect(files).toEqual([
       'cfg/dst.json',
       'cfg/src.json',

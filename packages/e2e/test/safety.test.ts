@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: MIT
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMysqlDatabase, createPgDatabase, type MysqlDatabase, type PgDatabase } from '@osiris/test-utils';
+import {
+  createMysqlDatabase,
+  createPgDatabase,
+  type MysqlDatabase,
+  type PgDatabase,
+  readTree,
+} from '@osiris/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { osiris, readAll, workspace } from './helpers';
+import { osiris, workspace } from './helpers';
 
 let mysql: MysqlDatabase;
 let pg: PgDatabase;
@@ -94,7 +100,7 @@ describe('secrets never leak', () => {
     expect(inline.code).toBe(2);
     outputs.push(inline.stdout, inline.stderr);
 
-    const written = [...readAll(home).entries()];
+    const written = Object.entries(readTree(home));
     expect(written.length).toBeGreaterThan(6);
     for (const canary of Object.values(canaries)) {
       for (const text of outputs) expect(text).not.toContain(canary);

@@ -28,6 +28,7 @@ import {
   createStepTracker,
   parseMetrics,
   parseRemoteError,
+  parseStatus,
   remoteError,
   type StepTracker,
   stepEventOf,
@@ -192,7 +193,9 @@ function assertNoSecrets(files: readonly Upload[], secrets: readonly string[]): 
     if (parts.some((part) => file.text.includes(part))) {
       throw configError(
         `${file.path} holds the value of a connection secret and will not be uploaded to the sandbox`,
-        'Keep credentials out of the pipeline: reference connections as "@name" and put their fields in a secrets file or OSIRIS_CONN__<NAME>__<FIELD>.',
+        'Keep credentials out of the pipeline: reference connections as "@name" and put their fields in a secrets file ' +
+          'or OSIRIS_CONN__<NAME>__<FIELD>. If the pipeline only happens to contain the same word as a password ' +
+          '(a table named like it), change the password.',
       );
     }
   }
@@ -424,14 +427,17 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
         [OUT_METRICS, OUT_STATUS, OUT_ERROR].map((path) => readOptional(live, at(path))),
       );
       const metrics = parseMetrics(metricsText);
+      const outcome = parseStatus(statusText);
       const reported = parseRemoteError(errorText);
-      if (metrics !== undefined && statusText !== undefined) {
+      if (metrics !== undefined && outcome !== undefined) {
+        // status.json says how the run ended, metrics.json what each step did.
         const steps = stepsFromMetrics(manifest, metrics);
-        if (metrics.status === 'succeeded') return { status: 'succeeded', steps };
-        const code = reported?.code ?? metrics.error?.code ?? codeOfExit(metrics.exit_code);
-        const message = reported?.message ?? metrics.error?.message ?? `the remote run ${metrics.status}`;
+        if (outcome.status === 'succeeded') return { status: 'succeeded', steps };
+        const code = reported?.code ?? metrics.error?.code ?? codeOfExit(outcome.exit_code ?? exitCode);
+        const message =
+          reported?.message ?? outcome.error ?? metrics.error?.message ?? `the remote run ${outcome.status}`;
         return {
-          status: metrics.status,
+          status: outcome.status,
           steps,
           error: remoteError(code, redactor.text(message), reported?.hint),
         };

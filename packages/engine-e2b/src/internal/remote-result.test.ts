@@ -8,6 +8,7 @@ import {
   createStepTracker,
   parseMetrics,
   parseRemoteError,
+  parseStatus,
   remoteError,
   stepEventOf,
   stepsFromMetrics,
@@ -147,6 +148,18 @@ describe('remote files', () => {
     '{"status":"failed"}',
   ])('rejects %j as metrics', (text) => {
     expect(parseMetrics(text)).toBeUndefined();
+  });
+
+  it('reads status.json of a run that ended', () => {
+    expect(parseStatus('{"run_id":"r","status":"failed","exit_code":4,"error":"e"}')).toEqual({
+      run_id: 'r',
+      status: 'failed',
+      exit_code: 4,
+      error: 'e',
+    });
+    expect(parseStatus('{"run_id":"r","status":"running","exit_code":null}')).toBeUndefined();
+    expect(parseStatus('{"status":"failed","exit_code":"4"}')).toBeUndefined();
+    expect(parseStatus('not json')).toBeUndefined();
   });
 
   it('reads error.json', () => {

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: MIT
 import type { RunManifest } from '@osiris/compiler';
 import { OsirisError, OsirisErrorCode } from '@osiris/registry';
-import type { LogLevel, RunEventName, RunMetrics, RunStatus, StepEvent, StepResult, StepStatus } from '@osiris/runner';
+import type {
+  LogLevel,
+  RunEventName,
+  RunMetrics,
+  RunStatus,
+  RunStatusFile,
+  StepEvent,
+  StepResult,
+  StepStatus,
+} from '@osiris/runner';
 import type { RemoteError } from './protocol';
 
 const EVENTS: readonly RunEventName[] = ['start', 'progress', 'metrics', 'end', 'error'];
@@ -125,6 +134,19 @@ export function parseMetrics(text: string | undefined): RunMetrics | undefined {
       return undefined;
     }
     return parsed as unknown as RunMetrics;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `status.json` of a remote run that ended (not `running`), when it is one. */
+export function parseStatus(text: string | undefined): (RunStatusFile & { readonly status: RunStatus }) | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isRecord(parsed) || !RUN_STATUSES.includes(parsed.status as RunStatus)) return undefined;
+    if (parsed.exit_code !== null && typeof parsed.exit_code !== 'number') return undefined;
+    return parsed as unknown as RunStatusFile & { readonly status: RunStatus };
   } catch {
     return undefined;
   }

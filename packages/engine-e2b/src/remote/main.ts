@@ -135,7 +135,7 @@ function parseManifest(text: string): RunManifest {
   const parsed = parseYamlSource(text, 'manifest.yaml');
   const value = parsed.value;
   if (parsed.diagnostics.length > 0 || !isRecord(value) || !Array.isArray(value.steps) || !isRecord(value.execution)) {
-    throw new OsirisError(OsirisErrorCode.Run, 'osiris-runner: manifest.yaml in the sandbox is not a run manifest', {
+    throw new OsirisError(OsirisErrorCode.Run, 'manifest.yaml in the sandbox is not a run manifest', {
       hint: 'The upload was damaged; run again.',
     });
   }

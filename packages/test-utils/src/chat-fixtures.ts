@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Fixed discovery results and the pipelines of the three guided requests, shared by the chat tests.
-import type { DiscoveredColumn, DiscoveredTable, DiscoverFunction, DiscoverRequest } from '../src/discovery';
+// Fixed discovery results and the pipelines of the three guided requests, shared by the chat and CLI tests.
+import type { DiscoveredColumn, DiscoveredTable } from '@osiris/runner';
+
+// The chat agent's discovery types, structurally (the chat package does not depend on the runner).
+interface DiscoverRequest {
+  readonly schema?: string;
+  readonly table?: string;
+  readonly component?: string;
+}
+type DiscoverFunction = (connection: string, request: DiscoverRequest) => Promise<DiscoveredTable[]>;
 
 const column = (name: string, nativeType: string, primaryKey = false, nullable = !primaryKey): DiscoveredColumn => ({
   name,
