@@ -21,8 +21,8 @@ const layers = {
   '@osiris/engine-local': 4,
   '@osiris/engine-e2b': 4,
   '@osiris/cli': 5,
-  // Private test packages: shared fixtures (they may use the runner's types) and the end-to-end suite.
-  '@osiris/test-utils': 3,
+  // Private test packages: shared fixtures (no Osiris imports) and the end-to-end suite.
+  '@osiris/test-utils': 0,
   '@osiris/e2e': 6,
 };
 const pure = new Set(['@osiris/registry', '@osiris/context', '@osiris/compiler']);

@@ -24,6 +24,9 @@ const environmentHelp = `Environment (a flag beats the environment beats the def
   OSIRIS_HOME                 root of .osiris/ (runs, cache, sessions; default ./.osiris)
   OSIRIS_CONN__<NAME>__<FIELD> a connection field for "@name", e.g. OSIRIS_CONN__MYSQL__URL
   OSIRIS_E2B_API_KEY          API key of the e2b engine
+  OSIRIS_E2B_SANDBOX          e2b (default) | local: run the e2b engine's job in a local process
+  OSIRIS_E2B_TEMPLATE         e2b sandbox template (default base)
+  OSIRIS_E2B_TIMEOUT_MS       e2b sandbox lifetime (default one hour)
   OSIRIS_LLM_BASE_URL         OpenAI-compatible server for chat
   OSIRIS_LLM_API_KEY          its API key (or OPENAI_API_KEY)
   OSIRIS_LLM_MODEL            the model to ask

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { ColumnDescriptor, ColumnKind, DiscoveredTable } from '@osiris/runner';
 import { sql } from 'kysely';
-import type { Client } from 'pg';
+import type { Session } from './session';
 import { compileOnly } from './sql';
 import { kindOf } from './types';
 
@@ -109,9 +109,9 @@ function toColumn(row: ColumnRow): CatalogColumn | undefined {
 }
 
 /** The columns of `schema.table` in order, or undefined when no such relation exists. */
-export async function loadTable(client: Client, schema: string, table: string): Promise<CatalogTable | undefined> {
+export async function loadTable(session: Session, schema: string, table: string): Promise<CatalogTable | undefined> {
   const q = columnsQuery({ schema, table }, false);
-  const { rows } = await client.query<ColumnRow>({ text: q.sql, values: [...q.parameters], rowMode: 'array' });
+  const rows = await session.rows<ColumnRow>(q.sql, q.parameters);
   const first = rows[0];
   if (first === undefined) return undefined;
   const columns: CatalogColumn[] = [];
@@ -123,17 +123,16 @@ export async function loadTable(client: Client, schema: string, table: string): 
 }
 
 /** Column name lists of the unique, valid, immediate, non-partial indexes of a table (ON CONFLICT arbiters). */
-export async function uniqueKeys(client: Client, oid: number): Promise<string[][]> {
-  const { rows } = await client.query<[number, string]>({
-    text: `SELECT i.indexrelid, a.attname::text
+export async function uniqueKeys(session: Session, oid: number): Promise<string[][]> {
+  const rows = await session.rows<[number, string]>(
+    `SELECT i.indexrelid, a.attname::text
 FROM pg_catalog.pg_index i
 CROSS JOIN LATERAL unnest(i.indkey::int2[]) AS k(attnum)
 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
 WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indimmediate
   AND i.indpred IS NULL AND i.indexprs IS NULL`,
-    values: [oid],
-    rowMode: 'array',
-  });
+    [oid],
+  );
   const byIndex = new Map<number, string[]>();
   for (const [index, name] of rows) {
     const list = byIndex.get(index) ?? [];
@@ -160,11 +159,11 @@ export function toDescriptor(column: CatalogColumn): ColumnDescriptor {
 
 /** Tables, views and their columns, with primary keys and approximate row counts (`pg_class.reltuples`). */
 export async function discoverTables(
-  client: Client,
+  session: Session,
   filter: { schema?: string | undefined; table?: string | undefined },
 ): Promise<DiscoveredTable[]> {
   const q = columnsQuery(filter, true);
-  const { rows } = await client.query<ColumnRow>({ text: q.sql, values: [...q.parameters], rowMode: 'array' });
+  const rows = await session.rows<ColumnRow>(q.sql, q.parameters);
   const tables: DiscoveredTable[] = [];
   let current:
     | { schema: string; name: string; approxRows: number | null; columns: DiscoveredTable['columns'][number][] }

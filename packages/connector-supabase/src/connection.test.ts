@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: MIT
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConnection, scrub } from './connection';
+import { type ConnectionTarget, resolveConnection, type ServerTarget, scrub } from './connection';
+
+function server(target: ConnectionTarget): ServerTarget {
+  if (target.kind !== 'server') throw new Error(`expected a server target, got ${target.kind}`);
+  return target;
+}
 
 describe('resolveConnection', () => {
   it('keeps the URL, asks for libpq sslmode semantics and lists the secrets', () => {
-    const t = resolveConnection('s', {
-      url: 'postgresql://user.ref:p%40ss@aws-0.pooler.supabase.com:6543/postgres?sslmode=require',
-    });
+    const t = server(
+      resolveConnection('s', {
+        url: 'postgresql://user.ref:p%40ss@aws-0.pooler.supabase.com:6543/postgres?sslmode=require',
+      }),
+    );
     const url = new URL(t.connectionString);
     expect(url.searchParams.get('sslmode')).toBe('require');
     expect(url.searchParams.get('uselibpqcompat')).toBe('true');
@@ -16,7 +24,7 @@ describe('resolveConnection', () => {
   });
 
   it('leaves an explicit uselibpqcompat alone', () => {
-    const t = resolveConnection('s', { url: 'postgres://u@h/db?uselibpqcompat=false' });
+    const t = server(resolveConnection('s', { url: 'postgres://u@h/db?uselibpqcompat=false' }));
     expect(new URL(t.connectionString).searchParams.get('uselibpqcompat')).toBe('false');
   });
 
@@ -24,8 +32,22 @@ describe('resolveConnection', () => {
     [{}, 'has no url'],
     [{ url: 'not a url' }, 'not a valid URL'],
     [{ url: 'mysql://u:pw@h/db' }, 'must start with postgresql://'],
+    [{ url: 'pglite://' }, 'names no folder'],
   ])('rejects %j', (connection, message) => {
     expect(() => resolveConnection('s', connection)).toThrow(message);
+  });
+
+  it.each([
+    ['pglite://memory', undefined, 'pglite://memory'],
+    [
+      'pglite://.osiris/quickstart-db',
+      resolve('.osiris/quickstart-db'),
+      `pglite://${resolve('.osiris/quickstart-db')}`,
+    ],
+    ['pglite:///var/lib/osiris db', '/var/lib/osiris db', 'pglite:///var/lib/osiris db'],
+    ['PGLITE://data', resolve('data'), `pglite://${resolve('data')}`],
+  ])('reads %s as an embedded database', (url, dataDir, where) => {
+    expect(resolveConnection('s', { url })).toEqual({ kind: 'embedded', dataDir, where, secrets: [] });
   });
 });
 

@@ -56,6 +56,21 @@ function encodeAny(value: unknown, target: TargetCategory): string {
 
 export type FieldEncoder = (value: unknown) => string;
 
+/** How {@link CopyEncoder} writes a column whose value has the runtime type its kind promises. */
+const AS_IS = 0; // a string printed by a database (decimal, bigint, dates, uuid): no escaping
+const TEXT = 1; // a string that may hold a tab, a newline or a backslash
+const NUMBER = 2; // a number, as `numberText` prints it
+const ENCODER = 3; // anything else: the column's FieldEncoder, whose output is already escaped
+
+type Plan = 0 | 1 | 2 | 3;
+
+function planOf(encoder: FieldEncoder): Plan {
+  return (PLANS.get(encoder) ?? ENCODER) as Plan;
+}
+
+/** Which encoders {@link fieldEncoder} built for the common cases, and how to write their values directly. */
+const PLANS = new WeakMap<FieldEncoder, Plan>();
+
 /**
  * Picks the encoder of one column from its input kind and the target column's
  * type: the common case (the runtime type the kind promises) is one `typeof`
@@ -63,11 +78,15 @@ export type FieldEncoder = (value: unknown) => string;
  */
 export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEncoder {
   const fallback: FieldEncoder = (v) => encodeAny(v, target);
+  const planned = (plan: Plan, encoder: FieldEncoder): FieldEncoder => {
+    PLANS.set(encoder, plan);
+    return encoder;
+  };
   switch (kind) {
     case 'integer':
     case 'float':
       if (target === 'bool') return (v) => (typeof v === 'number' ? (v === 0 ? 'f' : 't') : fallback(v));
-      return (v) => (typeof v === 'number' ? numberText(v) : fallback(v));
+      return planned(NUMBER, (v) => (typeof v === 'number' ? numberText(v) : fallback(v)));
     case 'boolean':
       if (target === 'number') return (v) => (v === true ? '1' : v === false ? '0' : fallback(v));
       if (target === 'text' || target === 'json')
@@ -84,10 +103,10 @@ export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEnc
     case 'uuid':
       // Printed by a database in a fixed format: no tab, newline or backslash to escape.
       if (target === 'bytea') return fallback;
-      return (v) => (typeof v === 'string' ? v : fallback(v));
+      return planned(AS_IS, (v) => (typeof v === 'string' ? v : fallback(v)));
     default:
       if (target === 'bytea') return fallback;
-      return (v) => (typeof v === 'string' ? escapeCopyText(v) : fallback(v));
+      return planned(TEXT, (v) => (typeof v === 'string' ? escapeCopyText(v) : fallback(v)));
   }
 }
 
@@ -99,6 +118,7 @@ export class RowEncodingError extends Error {
 /**
  * Encodes a batch into COPY text. With `sequenceStart`, each line ends with
  * one more column holding a running row number (the merge's row order).
+ * The same bytes as {@link CopyEncoder}, as a string.
  */
 export function encodeBatch(
   batch: readonly Row[],
@@ -107,34 +127,174 @@ export function encodeBatch(
   rowOffset: number,
   sequenceStart?: number,
 ): string {
-  const n = encoders.length;
-  const last = n - 1;
-  const withSequence = sequenceStart !== undefined;
-  let seq = sequenceStart ?? 0;
-  let out = '';
-  for (let r = 0; r < batch.length; r++) {
-    const row = batch[r] as Row;
-    if (row.length !== n) {
+  return new CopyEncoder(encoders, columnNames).encode(batch, rowOffset, sequenceStart).toString('utf8');
+}
+
+const SMALL_INT = 0x7fffffff;
+const BACKSLASH = 92;
+
+/** Writes the ASCII digits of an integer `v` with `|v| <= SMALL_INT`, `v` not -0. */
+function writeSmallInt(buf: Buffer, at: number, value: number): number {
+  let p = at;
+  let v = value;
+  if (v < 0) {
+    buf[p++] = 45;
+    v = -v;
+  }
+  if (v < 10) {
+    buf[p++] = 48 + v;
+    return p;
+  }
+  let digits = 0;
+  for (let n = v; n > 0; n = (n / 10) | 0) digits++;
+  const end = p + digits;
+  for (let q = end; v > 0; ) {
+    const next = (v / 10) | 0;
+    buf[--q] = 48 + (v - next * 10);
+    v = next;
+  }
+  return end;
+}
+
+/**
+ * COPY text straight into bytes, with no string per field or per row: one
+ * Buffer per batch, ASCII copied character by character (escaping text on
+ * the way), UTF-8 written by the runtime only for strings that need it. The
+ * output is byte for byte what writing {@link FieldEncoder} strings as UTF-8
+ * gives; a value of an unexpected type goes through its column's encoder.
+ */
+export class CopyEncoder {
+  readonly #encoders: readonly FieldEncoder[];
+  readonly #plans: Plan[];
+  readonly #names: readonly string[];
+  #buf: Buffer = Buffer.allocUnsafe(0);
+  #pos = 0;
+  /** Bytes per row of the last batch: the next batch's buffer is sized from it. */
+  #bytesPerRow = 64;
+
+  constructor(encoders: readonly FieldEncoder[], columnNames: readonly string[]) {
+    this.#encoders = encoders;
+    this.#plans = encoders.map(planOf);
+    this.#names = columnNames;
+  }
+
+  /**
+   * The COPY text of `batch` in a new Buffer (the previous one may still wait
+   * for the socket). With `sequenceStart`, each line ends with a running row number.
+   */
+  encode(batch: readonly Row[], rowOffset: number, sequenceStart?: number): Buffer {
+    const n = this.#encoders.length;
+    const plans = this.#plans;
+    const encoders = this.#encoders;
+    const withSequence = sequenceStart !== undefined;
+    let seq = sequenceStart ?? 0;
+    this.#buf = Buffer.allocUnsafe(Math.max(4096, Math.ceil(this.#bytesPerRow * 1.25 * batch.length) + 64));
+    this.#pos = 0;
+    let r = 0;
+    let i = 0;
+    try {
+      for (r = 0; r < batch.length; r++) {
+        const row = batch[r] as Row;
+        if (row.length !== n) {
+          throw new RowEncodingError(
+            `input row ${rowOffset + r + 1} has ${row.length} values but the input declares ${n} columns`,
+          );
+        }
+        for (i = 0; i < n; i++) {
+          if (i > 0) this.#byte(9);
+          const v = row[i];
+          if (v === null || v === undefined) {
+            this.#null();
+            continue;
+          }
+          switch (plans[i]) {
+            case AS_IS:
+              if (typeof v === 'string') this.#ascii(v, false);
+              else this.#ascii((encoders[i] as FieldEncoder)(v), false);
+              break;
+            case TEXT:
+              if (typeof v === 'string') this.#ascii(v, true);
+              else this.#ascii((encoders[i] as FieldEncoder)(v), false);
+              break;
+            case NUMBER:
+              if (typeof v === 'number') this.#number(v);
+              else this.#ascii((encoders[i] as FieldEncoder)(v), false);
+              break;
+            default:
+              this.#ascii((encoders[i] as FieldEncoder)(v), false);
+          }
+        }
+        if (withSequence) {
+          this.#byte(9);
+          this.#number(seq++);
+        }
+        this.#byte(10);
+      }
+    } catch (err) {
+      if (err instanceof RowEncodingError) throw err;
       throw new RowEncodingError(
-        `input row ${rowOffset + r + 1} has ${row.length} values but the input declares ${n} columns`,
+        `input row ${rowOffset + r + 1}, column '${this.#names[i]}': cannot write ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    for (let i = 0; i < n; i++) {
-      const v = row[i];
-      if (v === null || v === undefined) {
-        out += i === last ? (withSequence ? `\\N\t${seq++}\n` : '\\N\n') : '\\N\t';
-        continue;
-      }
-      let text: string;
-      try {
-        text = (encoders[i] as FieldEncoder)(v);
-      } catch (err) {
-        throw new RowEncodingError(
-          `input row ${rowOffset + r + 1}, column '${columnNames[i]}': cannot write ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-      out += i === last ? (withSequence ? `${text}\t${seq++}\n` : `${text}\n`) : `${text}\t`;
+    const out = this.#buf.subarray(0, this.#pos);
+    if (batch.length > 0) this.#bytesPerRow = Math.max(8, Math.ceil(this.#pos / batch.length));
+    this.#buf = Buffer.allocUnsafe(0);
+    return out;
+  }
+
+  /** Room for `bytes` more bytes. */
+  #reserve(bytes: number): void {
+    const need = this.#pos + bytes;
+    if (need <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(need, this.#buf.length * 2, 4096));
+    this.#buf.copy(grown, 0, 0, this.#pos);
+    this.#buf = grown;
+  }
+
+  #byte(b: number): void {
+    this.#reserve(1);
+    this.#buf[this.#pos++] = b;
+  }
+
+  #null(): void {
+    this.#reserve(2);
+    this.#buf[this.#pos++] = BACKSLASH;
+    this.#buf[this.#pos++] = 78; // N
+  }
+
+  #number(v: number): void {
+    if (v <= SMALL_INT && v >= -SMALL_INT && (v | 0) === v && !(v === 0 && 1 / v < 0)) {
+      this.#reserve(11);
+      this.#pos = writeSmallInt(this.#buf, this.#pos, v);
+    } else {
+      this.#ascii(numberText(v), false);
     }
   }
-  return out;
+
+  /**
+   * Writes a string: ASCII byte by byte (with COPY escapes when `escape`),
+   * and from its first non-ASCII character on, as UTF-8 through the runtime.
+   */
+  #ascii(s: string, escape: boolean): void {
+    const len = s.length;
+    // Worst case: every character escaped (2 bytes) or a UTF-16 unit written as 3 bytes of UTF-8.
+    this.#reserve(len * 3);
+    const buf = this.#buf;
+    let p = this.#pos;
+    for (let k = 0; k < len; k++) {
+      const c = s.charCodeAt(k);
+      if (c >= 0x80) {
+        const rest = s.slice(k);
+        this.#pos = p + buf.write(escape ? escapeCopyText(rest) : rest, p, 'utf8');
+        return;
+      }
+      if (escape && (c === BACKSLASH || c === 9 || c === 10 || c === 13)) {
+        buf[p++] = BACKSLASH;
+        buf[p++] = c === BACKSLASH ? BACKSLASH : c === 9 ? 116 : c === 10 ? 110 : 114;
+      } else {
+        buf[p++] = c;
+      }
+    }
+    this.#pos = p;
+  }
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import type { DiscoveredTable, DiscoverOptions, StepContext } from '@osiris/runner';
 import { discoverTables } from './catalog';
-import { ClientTypes, closeClient, describePgError, openClient, resolveConnection, scrub } from './connection';
+import { ClientTypes, describePgError, resolveConnection, scrub } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
+import { openSession } from './session';
 
 /**
  * `discover` of `supabase.table`: one schema when asked, otherwise every
@@ -10,9 +11,13 @@ import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
  */
 export async function discoverSupabase(ctx: StepContext, options: DiscoverOptions): Promise<DiscoveredTable[]> {
   const target = resolveConnection(ctx.stepId, ctx.connection);
-  const client = await openClient(ctx, target, new ClientTypes(), 'discovery');
+  const session = await openSession(ctx, target, new ClientTypes(), 'discovery');
   try {
-    return await discoverTables(client, { schema: options.schema, table: options.table });
+    // A transaction of its own: on PGlite, the catalog as committed, not as another step's open transaction has it.
+    await session.begin('BEGIN READ ONLY');
+    const tables = await discoverTables(session, { schema: options.schema, table: options.table });
+    await session.commit();
+    return tables;
   } catch (err) {
     throw new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.QUERY_FAILED,
@@ -21,6 +26,6 @@ export async function discoverSupabase(ctx: StepContext, options: DiscoverOption
       { cause: err },
     );
   } finally {
-    await closeClient(client);
+    await session.close();
   }
 }

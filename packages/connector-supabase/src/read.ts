@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: MIT
+import { randomBytes } from 'node:crypto';
 import type { Row, StepContext, TabularStream } from '@osiris/runner';
-import type { Client } from 'pg';
 import { type CatalogColumn, loadTable, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
-import {
-  abortedError,
-  ClientTypes,
-  closeClient,
-  describePgError,
-  destroyClient,
-  openClient,
-  resolveConnection,
-  scrub,
-} from './connection';
+import { abortedError, ClientTypes, describePgError, resolveConnection, scrub } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
+import { openSession, type Session } from './session';
 import { compileSelect } from './sql';
 
 export function quoteName(schema: string, table: string): string {
@@ -25,11 +17,10 @@ function listNames(names: readonly string[]): string {
   return names.length > 20 ? `${shown}, … (${names.length} in all)` : shown;
 }
 
-const CURSOR = 'osiris_read_cursor';
-
 /**
  * `read` of `supabase.table`: a read-only transaction with a server-side
  * cursor, fetched `chunkSize` rows at a time (one fetch ahead of the consumer).
+ * On PGlite the cursor is `WITH HOLD` (see `Session.declareCursor`).
  */
 export async function readTable(
   ctx: StepContext,
@@ -39,14 +30,14 @@ export async function readTable(
   const config = parseReadConfig(stepId, rawConfig);
   const target = resolveConnection(stepId, ctx.connection);
   const types = new ClientTypes();
-  const client = await openClient(ctx, target, types, 'read');
+  const session = await openSession(ctx, target, types, 'read');
   const tableName = quoteName(config.schema, config.table);
   try {
     // Dates and timestamps print the same whatever the server's settings.
-    await client.query(
+    await session.begin(
       "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'",
     );
-    const table = await loadTable(client, config.schema, config.table);
+    const table = await loadTable(session, config.schema, config.table);
     if (table === undefined) {
       throw new SupabaseConnectorError(
         SUPABASE_ERROR_REASONS.TABLE_NOT_FOUND,
@@ -68,14 +59,13 @@ export async function readTable(
     const selected = wanted.map((name) => byName.get(name) as CatalogColumn);
     for (const c of selected) if (c.typeOid !== c.baseOid) types.alias(c.typeOid, c.baseOid);
     const compiled = compileSelect(config.schema, config.table, wanted, config.filters);
-    await client.query({
-      text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${compiled.sql}`,
-      values: [...compiled.parameters],
-    });
-    const batches = new PgBatches(ctx, client, tableName, target.secrets);
+    // Unique: PGlite's cursors of several reads share one connection.
+    const cursor = `osiris_read_${randomBytes(6).toString('hex')}`;
+    await session.declareCursor(cursor, compiled.sql, compiled.parameters);
+    const batches = new CursorBatches(ctx, session, cursor, tableName, target.secrets);
     return { columns: selected.map(toDescriptor), batches };
   } catch (err) {
-    destroyClient(client);
+    session.destroy();
     if (err instanceof SupabaseConnectorError) throw err;
     if (ctx.signal.aborted) throw abortedError(stepId, ctx.signal, 'read');
     throw new SupabaseConnectorError(
@@ -91,9 +81,9 @@ export async function readTable(
 }
 
 /** The batches of one read; at most one FETCH runs ahead of the consumer. */
-class PgBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
+class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
-  readonly #client: Client;
+  readonly #session: Session;
   readonly #tableName: string;
   readonly #secrets: readonly string[];
   readonly #fetchSql: string;
@@ -107,13 +97,13 @@ class PgBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     this.#close(false);
   };
 
-  constructor(ctx: StepContext, client: Client, tableName: string, secrets: readonly string[]) {
+  constructor(ctx: StepContext, session: Session, cursor: string, tableName: string, secrets: readonly string[]) {
     this.#ctx = ctx;
-    this.#client = client;
+    this.#session = session;
     this.#tableName = tableName;
     this.#secrets = secrets;
     this.#chunkSize = Math.max(1, Math.floor(ctx.chunkSize) || 1);
-    this.#fetchSql = `FETCH FORWARD ${this.#chunkSize} FROM ${CURSOR}`;
+    this.#fetchSql = `FETCH FORWARD ${this.#chunkSize} FROM ${cursor}`;
     if (ctx.signal.aborted) this.#onAbort();
     else ctx.signal.addEventListener('abort', this.#onAbort, { once: true });
   }
@@ -124,7 +114,7 @@ class PgBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   }
 
   #fetch(): Promise<Row[]> {
-    const p = this.#client.query<Row>({ text: this.#fetchSql, rowMode: 'array' }).then((result) => result.rows);
+    const p = this.#session.rows<Row>(this.#fetchSql);
     p.catch(() => {}); // awaited later; never an unhandled rejection
     return p;
   }
@@ -170,12 +160,12 @@ class PgBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     this.#closed = true;
     this.#ctx.signal.removeEventListener('abort', this.#onAbort);
     if (graceful) {
-      void this.#client
-        .query('COMMIT')
+      void this.#session
+        .commit()
         .catch(() => {})
-        .then(() => closeClient(this.#client));
+        .then(() => this.#session.close());
     } else {
-      destroyClient(this.#client);
+      this.#session.destroy();
     }
   }
 }

@@ -2,23 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ColumnDescriptor, Row, StepContext, TabularStream, WriteResult } from '@osiris/runner';
 import { type RawBuilder, sql } from 'kysely';
-import type { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { type CatalogColumn, type CatalogTable, loadTable, uniqueKeys } from './catalog';
 import { parseWriteConfig, type WriteConfig } from './config';
-import {
-  abortedError,
-  ClientTypes,
-  closeClient,
-  describePgError,
-  destroyClient,
-  openClient,
-  resolveConnection,
-  scrub,
-} from './connection';
-import { encodeBatch, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
+import { abortedError, ClientTypes, describePgError, resolveConnection, scrub } from './connection';
+import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
+import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';
 import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
 
@@ -26,9 +16,6 @@ import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
 interface CopyState {
   active: boolean;
 }
-
-/** Bytes of COPY text buffered ahead of the socket, so encoding overlaps sending. */
-const COPY_HIGH_WATER_MARK = 4 * 1024 * 1024;
 
 /** The input stream failed: the source's error is the cause. */
 class InputError extends Error {
@@ -72,20 +59,20 @@ export async function writeTable(
   const config = parseWriteConfig(ctx.stepId, rawConfig);
   checkInput(ctx, config, input.columns);
   const target = resolveConnection(ctx.stepId, ctx.connection);
-  const client = await openClient(ctx, target, new ClientTypes(), 'write');
+  const session = await openSession(ctx, target, new ClientTypes(), 'write');
   const tableName = quoteName(config.schema, config.table);
   const copyState: CopyState = { active: false };
   let phase: 'open' | 'committing' | 'done' = 'open';
-  // During COPY an abort ends the COPY with CopyFail; during any other statement it closes the socket.
+  // During COPY an abort ends the COPY with CopyFail; during any other statement it ends the session.
   const onAbort = () => {
-    if (phase === 'open' && !copyState.active) destroyClient(client);
+    if (phase === 'open' && !copyState.active) session.destroy();
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     // Naive timestamps written into timestamptz columns are taken as UTC.
-    await client.query("BEGIN; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'");
-    const table = await prepareTarget(ctx, client, config, input.columns, tableName);
+    await session.begin("BEGIN; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'");
+    const table = await prepareTarget(ctx, session, config, input.columns, tableName);
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const targetColumns = input.columns.map((c) => byName.get(c.name) as CatalogColumn);
     const encoders = input.columns.map((c, i) =>
@@ -93,15 +80,15 @@ export async function writeTable(
     );
     const result =
       config.writeMode === 'append'
-        ? await append(ctx, client, config, input, encoders, copyState)
-        : await merge(ctx, client, config, input, encoders, table, targetColumns, copyState);
+        ? await append(ctx, session, config, input, encoders, copyState)
+        : await merge(ctx, session, config, input, encoders, table, targetColumns, copyState);
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     phase = 'committing';
-    await client.query('COMMIT');
+    await session.commit();
     phase = 'done';
     return result;
   } catch (err) {
-    if (phase !== 'done') await rollback(client);
+    if (phase !== 'done') await rollback(session);
     const error = toStepError(ctx, err, tableName, target.secrets);
     if (phase === 'committing') {
       // The COMMIT may have reached the server: a retry could apply the change twice.
@@ -115,7 +102,7 @@ export async function writeTable(
     throw error;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await closeClient(client);
+    await session.close();
   }
 }
 
@@ -140,12 +127,12 @@ function checkInput(ctx: StepContext, config: WriteConfig, columns: readonly Col
   }
 }
 
-async function rollback(client: Client): Promise<void> {
+async function rollback(session: Session): Promise<void> {
   try {
-    await client.query('ROLLBACK');
+    await session.rollback();
   } catch {
-    // The connection is gone: the server rolls back on its own.
-    destroyClient(client);
+    // The connection is gone: the server rolls back on its own (PGlite: closing the session does).
+    session.destroy();
   }
 }
 
@@ -195,12 +182,12 @@ function toStepError(
 
 async function prepareTarget(
   ctx: StepContext,
-  client: Client,
+  session: Session,
   config: WriteConfig,
   inputColumns: readonly ColumnDescriptor[],
   tableName: string,
 ): Promise<CatalogTable> {
-  let table = await loadTable(client, config.schema, config.table);
+  let table = await loadTable(session, config.schema, config.table);
   if (table === undefined) {
     if (!config.createTable) {
       throw stepError(
@@ -209,9 +196,9 @@ async function prepareTarget(
         `the target table ${tableName} does not exist. Create it first, or set \`create_table: true\` in the step options to create it from the input's columns.`,
       );
     }
-    await client.query(createTableSql(config, inputColumns));
+    await session.exec(createTableSql(config, inputColumns));
     ctx.reporter.log('info', `created table ${tableName}`, { step: ctx.stepId, table: tableName });
-    table = (await loadTable(client, config.schema, config.table)) as CatalogTable;
+    table = (await loadTable(session, config.schema, config.table)) as CatalogTable;
   }
   if (table.relkind !== 'r' && table.relkind !== 'p') {
     throw stepError(
@@ -252,15 +239,16 @@ export function createTableSql(config: WriteConfig, columns: readonly ColumnDesc
 }
 
 /**
- * Streams the input into `COPY … FROM STDIN`. Waits for the socket when the
- * buffer is full (backpressure); stops at once when the server reports an
- * error, the input fails or the step is aborted, and then sends CopyFail so
- * the connection can roll back.
+ * Streams the input into the session's bulk load (`COPY … FROM STDIN`, or
+ * PGlite's `COPY … FROM '/dev/blob'`) of `copyTarget` (`table (columns)`).
+ * Waits for the database when its buffer is full (backpressure); stops at
+ * once when the database reports an error, the input fails or the step is
+ * aborted, and then cancels the load (CopyFail) so the transaction can roll back.
  */
 async function copyInput(
   ctx: StepContext,
-  client: Client,
-  copySql: string,
+  session: Session,
+  copyTarget: string,
   input: TabularStream,
   encoders: readonly FieldEncoder[],
   withSequence: boolean,
@@ -268,7 +256,6 @@ async function copyInput(
 ): Promise<number> {
   copyState.active = true;
   const names = input.columns.map((c) => c.name);
-  const copy = client.query(copyFrom(copySql, { highWaterMark: COPY_HIGH_WATER_MARK }));
   let serverError: Error | undefined;
   let wake: (() => void) | undefined;
   const interrupt = () => {
@@ -276,11 +263,13 @@ async function copyInput(
     wake = undefined;
     w?.();
   };
-  copy.on('error', (err: Error) => {
-    serverError ??= err;
-    interrupt();
+  const copy = session.copyIn(copyTarget, {
+    drain: interrupt,
+    error: (err) => {
+      serverError ??= err;
+      interrupt();
+    },
   });
-  copy.on('drain', interrupt);
   ctx.signal.addEventListener('abort', interrupt);
 
   const stopped = () => serverError !== undefined || ctx.signal.aborted;
@@ -290,6 +279,7 @@ async function copyInput(
       wake = resolve;
     });
 
+  const encoder = new CopyEncoder(encoders, names);
   const iterator = input.batches[Symbol.asyncIterator]();
   let iteratorDone = false;
   let rows = 0;
@@ -326,35 +316,18 @@ async function copyInput(
       if (!Array.isArray(batch))
         throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a batch (an array of rows)`);
       if (batch.length === 0) continue;
-      const chunk = encodeBatch(batch, encoders, names, rows, withSequence ? rows + 1 : undefined);
+      const chunk = encoder.encode(batch, rows, withSequence ? rows + 1 : undefined);
       rows += batch.length;
       if (!copy.write(chunk)) {
-        while (!stopped() && copy.writableNeedDrain) await nextWake();
+        while (!stopped() && copy.waiting) await nextWake();
       }
     }
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     if (serverError !== undefined) throw serverError;
-    await new Promise<void>((resolve, reject) => {
-      copy.once('finish', resolve);
-      copy.once('error', reject);
-      copy.end();
-    });
+    await copy.end();
     return rows;
   } catch (err) {
-    if (serverError === undefined && !copy.destroyed) {
-      // CopyFail: the server ends the COPY with an error and the connection stays usable for ROLLBACK.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          destroyClient(client);
-          resolve();
-        }, 10_000);
-        copy.once('close', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        copy.destroy(err instanceof Error ? err : new Error(String(err)));
-      });
-    }
+    await copy.cancel(err instanceof Error ? err : new Error(String(err)));
     throw err;
   } finally {
     copyState.active = false;
@@ -366,21 +339,21 @@ async function copyInput(
 
 async function append(
   ctx: StepContext,
-  client: Client,
+  session: Session,
   config: WriteConfig,
   input: TabularStream,
   encoders: readonly FieldEncoder[],
   copyState: CopyState,
 ): Promise<WriteResult> {
   const names = input.columns.map((c) => c.name);
-  const copySql = text(sql`COPY ${ident(config.schema, config.table)} (${list(names)}) FROM STDIN`);
-  const rowsWritten = await copyInput(ctx, client, copySql, input, encoders, false, copyState);
+  const copyTarget = text(sql`${ident(config.schema, config.table)} (${list(names)})`);
+  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoders, false, copyState);
   return { rowsWritten };
 }
 
 async function merge(
   ctx: StepContext,
-  client: Client,
+  session: Session,
   config: WriteConfig,
   input: TabularStream,
   encoders: readonly FieldEncoder[],
@@ -397,13 +370,13 @@ async function merge(
   const stage = `osiris_stage_${randomBytes(6).toString('hex')}`;
   const target = ident(config.schema, config.table);
 
-  await client.query(
+  await session.exec(
     text(
       sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${list(names)}, NULL::int8 AS ${ident(seqName)} FROM ${target} WITH NO DATA`,
     ),
   );
-  const copySql = text(sql`COPY ${ident(stage)} (${list([...names, seqName])}) FROM STDIN`);
-  const rowsWritten = await copyInput(ctx, client, copySql, input, encoders, true, copyState);
+  const copyTarget = text(sql`${ident(stage)} (${list([...names, seqName])})`);
+  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoders, true, copyState);
   if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
 
   const changed = (left: string, right: string) => {
@@ -417,7 +390,7 @@ async function merge(
   };
   const deduplicated = sql`(SELECT DISTINCT ON (${list(keys)}) ${list(names)} FROM ${ident(stage)} ORDER BY ${list(keys)}, ${ident(seqName)} DESC)`;
 
-  const unique = (await uniqueKeys(client, table.oid)).some(
+  const unique = (await uniqueKeys(session, table.oid)).some(
     (cols) => cols.length === keySet.size && cols.every((c) => keySet.has(c)),
   );
   let counts: [string, string];
@@ -437,20 +410,14 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
     };
     // Most loads have no duplicate keys: try without de-duplicating, and only
     // when the server says a key came twice, de-duplicate (last row wins).
-    await client.query('SAVEPOINT osiris_merge');
+    await session.exec('SAVEPOINT osiris_merge');
     try {
-      counts = (await client.query<[string, string]>({ text: upsert(ident(stage)), rowMode: 'array' })).rows[0] as [
-        string,
-        string,
-      ];
-      await client.query('RELEASE SAVEPOINT osiris_merge');
+      counts = (await session.rows<[string, string]>(upsert(ident(stage))))[0] as [string, string];
+      await session.exec('RELEASE SAVEPOINT osiris_merge');
     } catch (err) {
       if ((err as { code?: unknown }).code !== '21000') throw err;
-      await client.query('ROLLBACK TO SAVEPOINT osiris_merge');
-      counts = (await client.query<[string, string]>({ text: upsert(deduplicated), rowMode: 'array' })).rows[0] as [
-        string,
-        string,
-      ];
+      await session.exec('ROLLBACK TO SAVEPOINT osiris_merge');
+      counts = (await session.rows<[string, string]>(upsert(deduplicated)))[0] as [string, string];
     }
   } else {
     // No unique index on exactly the merge keys: ON CONFLICT cannot be used.
@@ -459,7 +426,7 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
       `no unique index on (${keys.join(', ')}) of ${quoteName(config.schema, config.table)}: merging with UPDATE … FROM and INSERT … WHERE NOT EXISTS`,
       { step: ctx.stepId },
     );
-    await client.query(text(sql`ANALYZE ${ident(stage)}`));
+    await session.exec(text(sql`ANALYZE ${ident(stage)}`));
     const match = (left: string, right: string) =>
       sql.join(
         keys.map((k) => sql`${ident(left, k)} = ${ident(right, k)}`),
@@ -479,7 +446,7 @@ ins AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`);
-    counts = (await client.query<[string, string]>({ text: statement, rowMode: 'array' })).rows[0] as [string, string];
+    counts = (await session.rows<[string, string]>(statement))[0] as [string, string];
   }
   return { rowsWritten, inserted: Number(counts[0]), updated: Number(counts[1]) };
 }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ColumnDescriptor, ColumnKind, LogLevel, Row, StepContext, TabularStream } from '@osiris/runner';
 import { Client } from 'pg';
+import { acquireEmbedded, embeddedUsers } from '../src/embedded-database';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 5432;
@@ -40,6 +44,107 @@ export async function createTestDatabase(): Promise<{
     },
   };
 }
+
+/** Runs SQL as a test's superuser, rows as objects with pg's default parsing (int8 and numeric as strings, bytea as Buffer). */
+export interface TestAdmin {
+  // biome-ignore lint/suspicious/noExplicitAny: rows of any shape, as pg returns them.
+  query(sql: string): Promise<{ rows: any[] }>;
+}
+
+/** A fresh database for one suite, on a server or embedded. */
+export interface TestDatabase {
+  readonly url: string;
+  readonly admin: TestAdmin;
+  /** Connector sessions still open: server sessions named osiris; PGlite users beside the admin (or leaked cursors). */
+  openSessions(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly embedded: boolean;
+  create(): Promise<TestDatabase>;
+}
+
+const postgres: Backend = {
+  name: 'PostgreSQL',
+  embedded: false,
+  async create() {
+    const db = await createTestDatabase();
+    return {
+      url: db.url,
+      admin: { query: (sql) => db.admin.query(sql) },
+      openSessions: async () => {
+        const { rows } = await db.admin.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'osiris'",
+        );
+        return rows[0]?.n as number;
+      },
+      drop: db.drop,
+    };
+  },
+};
+
+const ADMIN_PARSERS = {
+  20: (v: string) => v, // int8 as a string, as pg gives it
+  17: (v: string) => Buffer.from(v.slice(2), 'hex'), // bytea (hex output) as a Buffer
+};
+
+/** An embedded database in memory (`dataDir` undefined) or in a folder; the admin's handle keeps it open. */
+export async function createEmbeddedDatabase(dataDir: string | undefined, cleanup?: () => void): Promise<TestDatabase> {
+  const handle = await acquireEmbedded(dataDir);
+  const { db, lock } = handle.database;
+  const admin: TestAdmin = {
+    query: async (sql) => {
+      const release = await lock.acquire();
+      try {
+        const results = await db.exec(sql, { parsers: ADMIN_PARSERS });
+        return { rows: results[results.length - 1]?.rows ?? [] };
+      } finally {
+        release();
+      }
+    },
+  };
+  return {
+    url: dataDir === undefined ? 'pglite://memory' : `pglite://${dataDir}`,
+    admin,
+    openSessions: async () => {
+      // Sessions beside the admin's; with none left, a cursor still declared is one that leaked.
+      const sessions = embeddedUsers(dataDir) - 1;
+      if (sessions > 0) return sessions;
+      const { rows } = await admin.query('SELECT count(*)::int AS n FROM pg_cursors');
+      return rows[0]?.n as number;
+    },
+    drop: async () => {
+      await handle.release();
+      cleanup?.();
+    },
+  };
+}
+
+/** A new temporary folder (removed by the returned function). */
+export function tempFolder(): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'osiris-pglite-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+const pgliteMemory: Backend = {
+  name: 'PGlite in memory',
+  embedded: true,
+  create: () => createEmbeddedDatabase(undefined),
+};
+
+const pgliteFolder: Backend = {
+  name: 'PGlite in a folder',
+  embedded: true,
+  create: () => {
+    const folder = tempFolder();
+    return createEmbeddedDatabase(join(folder.path, 'db'), folder.remove);
+  },
+};
+
+/** Every backend the shared suites run on. */
+export const BACKENDS: readonly Backend[] = [postgres, pgliteMemory, pgliteFolder];
 
 export function makeCtx(
   connection: Record<string, string>,
@@ -113,8 +218,8 @@ export async function caught(promise: Promise<unknown>): Promise<Error & { code?
 }
 
 /** Row count and an order-independent checksum of a table's contents. */
-export async function fingerprint(admin: Client, table: string): Promise<{ count: number; md5: string }> {
-  const { rows } = await admin.query<{ count: string; md5: string }>(
+export async function fingerprint(admin: TestAdmin, table: string): Promise<{ count: number; md5: string }> {
+  const { rows } = await admin.query(
     `SELECT count(*) AS count, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS md5 FROM ${table} t`,
   );
   const row = rows[0] as { count: string; md5: string };

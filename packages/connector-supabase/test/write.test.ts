@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: MIT
 import type { Row, TabularStream, WriteResult } from '@osiris/runner';
-import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSupabaseConnectorError, supabaseTableConnector } from '../src/index';
-import { caught, col, collect, createTestDatabase, fingerprint, makeCtx, streamOf } from './helpers';
+import {
+  BACKENDS,
+  caught,
+  col,
+  collect,
+  fingerprint,
+  makeCtx,
+  streamOf,
+  type TestAdmin,
+  type TestDatabase,
+} from './helpers';
 
+// The database of the backend whose suites are running (they run one backend after the other).
 let url: string;
-let admin: Client;
-let drop: () => Promise<void>;
+let admin: TestAdmin;
+let database: TestDatabase | undefined;
 
 const write = (
   config: Record<string, unknown>,
@@ -29,14 +39,6 @@ const readAll = async (config: Record<string, unknown>, chunkSize = 1000) =>
   );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-beforeAll(async () => {
-  ({ url, admin, drop } = await createTestDatabase());
-}, 30_000);
-
-afterAll(async () => {
-  await drop?.();
-});
 
 const TRICKY_TEXT = 'tab\there\nnew\r\nline \\ back \\N NULL \\\\x \\. end\\';
 const JSON_CANONICAL = '{"a": [1, 2.5, "x\\ty\\n"], "b": null, "c": "😀 \\\\N"}';
@@ -130,619 +132,637 @@ const trickyRows: Row[] = [
   ],
 ];
 
-describe('supabase.table write: exact values', () => {
+describe.each(BACKENDS)('on $name', (backend) => {
   beforeAll(async () => {
-    await admin.query(`CREATE TABLE tricky (
-      id int4 PRIMARY KEY, dec numeric(30,10), big int8, dt timestamp(6), d date, tz timestamptz, t time,
-      txt text, vc varchar(64), flag boolean, small int2, dbl float8, blb bytea, js json, jsb jsonb, u uuid,
-      flag_int int2, bool_txt text)`);
+    database = await backend.create();
+    ({ url, admin } = database);
+  }, 60_000);
+
+  afterAll(async () => {
+    await database?.drop();
+    database = undefined;
   });
 
-  it('round-trips tricky values through COPY and a read', async () => {
-    const result = await write({ table: 'tricky' }, streamOf(trickyColumns, trickyRows, { batchSize: 3 }));
-    expect(result).toEqual({ rowsWritten: 4 });
-    const { rows } = await readAll({ table: 'tricky' });
-    rows.sort((a, b) => Number(a[0]) - Number(b[0]));
-    expect(rows[0]).toEqual([
-      1,
-      '12345678901234567890.0123456789',
-      '9007199254740993',
-      '2024-02-29 23:59:59.123456',
-      '1999-12-31',
-      '2024-03-30 02:30:00.25+00',
-      '12:34:56.789012',
-      TRICKY_TEXT,
-      '😀 漢字 ü',
-      true,
-      -32768,
-      0.1,
-      BYTES,
-      JSON_LOOSE,
-      JSON_CANONICAL,
-      UUID,
-      2,
-      'true',
-    ]);
-    expect(rows[1]).toEqual([2, ...Array.from({ length: 17 }, () => null)]);
-    expect(rows[2]).toEqual([
-      3,
-      '-0.0000000001',
-      '-9223372036854775808',
-      '1000-01-01 00:00:00',
-      '9999-12-31',
-      '1970-01-01 00:00:00+00',
-      '00:00:00',
-      '',
-      'NULL',
-      false,
-      32767,
-      -1.5e300,
-      Buffer.alloc(0),
-      '[]',
-      '[]',
-      UUID,
-      0,
-      'false',
-    ]);
-    expect(rows[3]).toEqual([
-      4,
-      '0.0000000000',
-      '0',
-      null,
-      null,
-      null,
-      null,
-      '\\N',
-      '\\',
-      true,
-      0,
-      Number.POSITIVE_INFINITY,
-      Buffer.from('\\x'),
-      '"\\\\N"',
-      'null',
-      null,
-      -1,
-      null,
-    ]);
-  });
-
-  it('keeps every awkward text value apart from NULL, byte for byte', async () => {
-    await admin.query('CREATE TABLE texts (id int4 PRIMARY KEY, v text)');
-    const values: (string | null)[] = [
-      '',
-      null,
-      '\\N',
-      'NULL',
-      'null',
-      '\\',
-      '\\\\',
-      '\t',
-      '\n',
-      '\r',
-      '\r\n',
-      'a\tb\nc\rd\\e',
-      '\\.',
-      '.',
-      'end\\',
-      ' padded ',
-      '😀',
-      '漢字',
-      'tab\\tnot',
-      '"q"',
-      "'s'",
-      '\u0001\u007f',
-      'x'.repeat(100_000),
-    ];
-    const rows = values.map((v, i) => [i, v]);
-    await write(
-      { table: 'texts' },
-      streamOf([col('id', 'integer', 'int'), col('v', 'text', 'text')], rows, { batchSize: 5 }),
-    );
-    const read = (await readAll({ table: 'texts' })).rows.sort((a, b) => Number(a[0]) - Number(b[0]));
-    expect(read).toEqual(rows);
-    const { rows: nulls } = await admin.query('SELECT id FROM texts WHERE v IS NULL');
-    expect(nulls).toEqual([{ id: 1 }]);
-    const { rows: lengths } = await admin.query(
-      'SELECT octet_length(v) AS n FROM texts WHERE id IN (0, 3, 16) ORDER BY id',
-    );
-    expect(lengths.map((r) => r.n)).toEqual([0, 4, 4]);
-  });
-
-  it('appends in batches and appends again', async () => {
-    await admin.query('CREATE TABLE appended (id int4, name text)');
-    const rows = Array.from({ length: 2500 }, (_, i) => [i, `n${i}`]);
-    const columns = [col('id', 'integer', 'int'), col('name', 'text', 'text')];
-    expect(await write({ table: 'appended' }, streamOf(columns, rows))).toEqual({ rowsWritten: 2500 });
-    expect(await write({ table: 'appended', write_mode: 'append' }, streamOf(columns, rows.slice(0, 10)))).toEqual({
-      rowsWritten: 10,
+  describe('supabase.table write: exact values', () => {
+    beforeAll(async () => {
+      await admin.query(`CREATE TABLE tricky (
+        id int4 PRIMARY KEY, dec numeric(30,10), big int8, dt timestamp(6), d date, tz timestamptz, t time,
+        txt text, vc varchar(64), flag boolean, small int2, dbl float8, blb bytea, js json, jsb jsonb, u uuid,
+        flag_int int2, bool_txt text)`);
     });
-    const { rows: counts } = await admin.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM appended');
-    expect(counts[0]).toEqual({ n: 2510, d: 2500 });
-  });
 
-  it('writes an empty input as zero rows', async () => {
-    expect(await write({ table: 'appended' }, streamOf([col('id', 'integer', 'int')], []))).toEqual({ rowsWritten: 0 });
-  });
-
-  it('writes input columns in any order and leaves the others to their defaults', async () => {
-    await admin.query("CREATE TABLE partial (id int4 PRIMARY KEY, a text, b text DEFAULT 'dflt', c int4)");
-    await write(
-      { table: 'partial' },
-      streamOf([col('c', 'integer', 'int'), col('id', 'integer', 'int'), col('a', 'text', 'text')], [[7, 1, 'x']]),
-    );
-    const { rows } = await admin.query('SELECT id, a, b, c FROM partial');
-    expect(rows).toEqual([{ id: 1, a: 'x', b: 'dflt', c: 7 }]);
-  });
-});
-
-describe('supabase.table write: merge', () => {
-  const columns = [
-    col('id', 'integer', 'int(11)', { nullable: false }),
-    col('name', 'text', 'varchar(50)'),
-    col('amount', 'decimal', 'decimal(12,2)', { precision: 12, scale: 2 }),
-  ];
-
-  beforeAll(async () => {
-    await admin.query('CREATE TABLE m_target (id int4 PRIMARY KEY, name text, amount numeric(12,2), note text)');
-  });
-
-  it('merges into an empty table', async () => {
-    const rows = Array.from({ length: 1000 }, (_, i) => [i + 1, `n${i + 1}`, `${i + 1}.5`]);
-    const result = await write(
-      { table: 'm_target', write_mode: 'merge', merge_keys: ['id'] },
-      streamOf(columns, rows, { batchSize: 300 }),
-    );
-    expect(result).toEqual({ rowsWritten: 1000, inserted: 1000, updated: 0 });
-    expect((await fingerprint(admin, 'm_target')).count).toBe(1000);
-  });
-
-  it('a second merge updates the changed half, skips unchanged rows and inserts new ones', async () => {
-    await admin.query("UPDATE m_target SET note = 'kept'");
-    const rows = [
-      ...Array.from({ length: 1000 }, (_, i) => {
-        const id = i + 1;
-        // Odd ids unchanged (the amount written differently but equal: 1.50 = 1.5).
-        return id % 2 === 0 ? [id, `n${id}-v2`, `${id}.5`] : [id, `n${id}`, `${id}.50`];
-      }),
-      ...Array.from({ length: 200 }, (_, i) => [1001 + i, `new${i}`, '0']),
-    ];
-    const { rows: before } = await admin.query('SELECT xmin::text AS x FROM m_target WHERE id = 1');
-    const result = await write(
-      { table: 'm_target', write_mode: 'merge', merge_keys: ['id'] },
-      streamOf(columns, rows, { batchSize: 250 }),
-    );
-    expect(result).toEqual({ rowsWritten: 1200, inserted: 200, updated: 500 });
-    const { rows: check } = await admin.query(
-      "SELECT count(*)::int AS n, count(*) FILTER (WHERE name LIKE '%-v2')::int AS v2, count(*) FILTER (WHERE note = 'kept')::int AS kept FROM m_target",
-    );
-    expect(check[0]).toEqual({ n: 1200, v2: 500, kept: 1000 });
-    const { rows: after } = await admin.query('SELECT xmin::text AS x FROM m_target WHERE id = 1');
-    expect(after[0]?.x).toBe(before[0]?.x);
-  });
-
-  it('with duplicate keys in the input, the last row wins', async () => {
-    await admin.query('CREATE TABLE m_dups (id int4 PRIMARY KEY, name text, amount numeric(12,2))');
-    await admin.query("INSERT INTO m_dups VALUES (5, 'old5', 1)");
-    const rows = [
-      [5, 'first5', '1'],
-      [6, 'first6', '1'],
-      [5, 'second5', '2'],
-      [7, 'only7', '3'],
-      [6, 'second6', '2'],
-      [5, 'last5', '3'],
-    ];
-    const result = await write(
-      { table: 'm_dups', write_mode: 'merge', merge_keys: ['id'] },
-      streamOf(columns, rows, { batchSize: 2 }),
-    );
-    expect(result).toEqual({ rowsWritten: 6, inserted: 2, updated: 1 });
-    const { rows: out } = await admin.query('SELECT id, name, amount FROM m_dups ORDER BY id');
-    expect(out).toEqual([
-      { id: 5, name: 'last5', amount: '3.00' },
-      { id: 6, name: 'second6', amount: '2.00' },
-      { id: 7, name: 'only7', amount: '3.00' },
-    ]);
-  });
-
-  it('uses a unique index (not the primary key) on the merge keys, in any order', async () => {
-    await admin.query('CREATE TABLE m_uniq (a int4 NOT NULL, b text NOT NULL, v text, UNIQUE (a, b))');
-    await admin.query("INSERT INTO m_uniq VALUES (1, 'x', 'old'), (2, 'y', 'same')");
-    const { ctx, logs } = makeCtx({ url });
-    const result = await (supabaseTableConnector.write as NonNullable<typeof supabaseTableConnector.write>)(
-      ctx,
-      { table: 'm_uniq', write_mode: 'merge', merge_keys: ['b', 'a'] },
-      streamOf(
-        [col('a', 'integer', 'int'), col('b', 'text', 'text'), col('v', 'text', 'text')],
-        [
-          [1, 'x', 'new'],
-          [2, 'y', 'same'],
-          [3, 'z', 'added'],
-        ],
-      ),
-    );
-    expect(result).toEqual({ rowsWritten: 3, inserted: 1, updated: 1 });
-    expect(logs.some((l) => l.message.includes('no unique index'))).toBe(false);
-    const { rows } = await admin.query('SELECT a, b, v FROM m_uniq ORDER BY a');
-    expect(rows.map((r) => r.v)).toEqual(['new', 'same', 'added']);
-  });
-
-  it.each([
-    ['no index at all', 'CREATE TABLE nf_a (id int4, name text, amount numeric)'],
-    ['a unique index on other columns', 'CREATE TABLE nf_b (id int4, name text, amount numeric, UNIQUE (id, name))'],
-  ])('falls back to UPDATE … FROM + INSERT … WHERE NOT EXISTS with %s', async (_why, ddl) => {
-    const table = ddl.includes('nf_a') ? 'nf_a' : 'nf_b';
-    await admin.query(ddl);
-    await admin.query(`INSERT INTO ${table} SELECT g, 'n' || g, g FROM generate_series(1, 10) g`);
-    const rows = [
-      ...[5, 6, 7].map((id) => [id, `changed${id}`, String(id)]),
-      ...[8, 9, 10].map((id) => [id, `n${id}`, `${id}.000`]),
-      ...[11, 12, 13, 14, 15].map((id) => [id, `new${id}`, '0']),
-      [12, 'new12-last', '1'],
-    ];
-    const { ctx, logs } = makeCtx({ url });
-    const result = await (supabaseTableConnector.write as NonNullable<typeof supabaseTableConnector.write>)(
-      ctx,
-      { table, write_mode: 'merge', merge_keys: ['id'] },
-      streamOf(columns, rows, { batchSize: 4 }),
-    );
-    expect(result).toEqual({ rowsWritten: 12, inserted: 5, updated: 3 });
-    expect(logs.some((l) => l.message.includes('no unique index'))).toBe(true);
-    const { rows: out } = await admin.query(`SELECT id, name FROM ${table} ORDER BY id`);
-    expect(out.map((r) => `${r.id}:${r.name}`)).toEqual([
-      '1:n1',
-      '2:n2',
-      '3:n3',
-      '4:n4',
-      '5:changed5',
-      '6:changed6',
-      '7:changed7',
-      '8:n8',
-      '9:n9',
-      '10:n10',
-      '11:new11',
-      '12:new12-last',
-      '13:new13',
-      '14:new14',
-      '15:new15',
-    ]);
-  });
-
-  it('merges json columns (no = operator) and skips unchanged ones', async () => {
-    await admin.query('CREATE TABLE m_json (id int4 PRIMARY KEY, j json, jb jsonb)');
-    const cols = [col('id', 'integer', 'int'), col('j', 'json', 'json'), col('jb', 'json', 'json')];
-    await write(
-      { table: 'm_json', write_mode: 'merge', merge_keys: ['id'] },
-      streamOf(cols, [
-        [1, '{"a":1}', '{"a":1}'],
-        [2, '[1]', '[1]'],
-      ]),
-    );
-    const result = await write(
-      { table: 'm_json', write_mode: 'merge', merge_keys: ['id'] },
-      streamOf(cols, [
-        [1, '{"a":1}', '{"a":1}'],
-        [2, '[1, 2]', '[1]'],
-      ]),
-    );
-    expect(result).toEqual({ rowsWritten: 2, inserted: 0, updated: 1 });
-  });
-
-  it('with only key columns, inserts the new keys and leaves the rest', async () => {
-    await admin.query('CREATE TABLE m_keys (id int4 PRIMARY KEY, extra text)');
-    await admin.query("INSERT INTO m_keys VALUES (1, 'keep')");
-    const result = await write(
-      { table: 'm_keys', write_mode: 'merge', merge_keys: ['id'] },
-      streamOf([col('id', 'integer', 'int')], [[1], [2]]),
-    );
-    expect(result).toEqual({ rowsWritten: 2, inserted: 1, updated: 0 });
-  });
-});
-
-describe('supabase.table write: missing tables and create_table', () => {
-  const mysqlColumns = [
-    col('id', 'integer', 'int(11)', { nullable: false }),
-    col('flag', 'integer', 'tinyint(1)'),
-    col('ubig', 'bigint', 'bigint(20) unsigned'),
-    col('big', 'bigint', 'bigint(20)', { nullable: false }),
-    col('dec', 'decimal', 'decimal(30,10)', { precision: 30, scale: 10 }),
-    col('dt', 'timestamp', 'datetime(6)'),
-    col('js', 'json', 'json'),
-    col('blb', 'bytes', 'blob'),
-    col('vc', 'text', 'varchar(64)', { length: 64 }),
-    col('dbl', 'float', 'double'),
-    col('f', 'float', 'float'),
-    col('small', 'integer', 'smallint(6)'),
-    col('usmall', 'integer', 'smallint(5) unsigned'),
-    col('uint', 'integer', 'int(10) unsigned'),
-    col('yr', 'integer', 'year(4)'),
-    col('d', 'date', 'date'),
-    col('t', 'time', 'time'),
-    col('u', 'uuid', 'uuid'),
-    col('tz', 'timestamptz', 'timestamptz'),
-    col('b', 'boolean', 'boolean'),
-  ];
-  const row: Row = [
-    1,
-    1,
-    '18446744073709551615',
-    '-5',
-    '1.5',
-    '2024-01-01 00:00:00.5',
-    '{"k": [1]}',
-    Buffer.from([1, 2]),
-    'v',
-    2.5,
-    1.25,
-    -3,
-    65535,
-    4294967295,
-    2024,
-    '2024-01-01',
-    '10:00:00',
-    UUID,
-    '2024-01-01 00:00:00+00',
-    false,
-  ];
-
-  it('names a missing table and suggests create_table', async () => {
-    const err = await caught(write({ table: 'not_there' }, streamOf(mysqlColumns, [row])));
-    expect(err.reason).toBe('CONNECTOR_TABLE_NOT_FOUND');
-    expect(err.message).toContain('"public"."not_there"');
-    expect(err.message).toContain('create_table: true');
-    const { rows } = await admin.query("SELECT to_regclass('public.not_there') AS r");
-    expect(rows[0]?.r).toBeNull();
-  });
-
-  it('creates the table from the input with the type map', async () => {
-    const result = await write({ table: 'created_a', create_table: true }, streamOf(mysqlColumns, [row]));
-    expect(result).toEqual({ rowsWritten: 1 });
-    const { rows } = await admin.query(
-      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS nn
-       FROM pg_attribute a WHERE a.attrelid = 'public.created_a'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
-    );
-    expect(rows.map((r) => [r.name, r.type, r.nn])).toEqual([
-      ['id', 'integer', true],
-      ['flag', 'boolean', false],
-      ['ubig', 'numeric(20,0)', false],
-      ['big', 'bigint', true],
-      ['dec', 'numeric(30,10)', false],
-      ['dt', 'timestamp without time zone', false],
-      ['js', 'jsonb', false],
-      ['blb', 'bytea', false],
-      ['vc', 'text', false],
-      ['dbl', 'double precision', false],
-      ['f', 'real', false],
-      ['small', 'smallint', false],
-      ['usmall', 'integer', false],
-      ['uint', 'bigint', false],
-      ['yr', 'smallint', false],
-      ['d', 'date', false],
-      ['t', 'time without time zone', false],
-      ['u', 'uuid', false],
-      ['tz', 'timestamp with time zone', false],
-      ['b', 'boolean', false],
-    ]);
-    const { rows: data } = await admin.query('SELECT flag, ubig, uint, js, blb FROM created_a');
-    expect(data[0]).toEqual({
-      flag: true,
-      ubig: '18446744073709551615',
-      uint: '4294967295',
-      js: { k: [1] },
-      blb: Buffer.from([1, 2]),
+    it('round-trips tricky values through COPY and a read', async () => {
+      const result = await write({ table: 'tricky' }, streamOf(trickyColumns, trickyRows, { batchSize: 3 }));
+      expect(result).toEqual({ rowsWritten: 4 });
+      const { rows } = await readAll({ table: 'tricky' });
+      rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+      expect(rows[0]).toEqual([
+        1,
+        '12345678901234567890.0123456789',
+        '9007199254740993',
+        '2024-02-29 23:59:59.123456',
+        '1999-12-31',
+        '2024-03-30 02:30:00.25+00',
+        '12:34:56.789012',
+        TRICKY_TEXT,
+        '😀 漢字 ü',
+        true,
+        -32768,
+        0.1,
+        BYTES,
+        JSON_LOOSE,
+        JSON_CANONICAL,
+        UUID,
+        2,
+        'true',
+      ]);
+      expect(rows[1]).toEqual([2, ...Array.from({ length: 17 }, () => null)]);
+      expect(rows[2]).toEqual([
+        3,
+        '-0.0000000001',
+        '-9223372036854775808',
+        '1000-01-01 00:00:00',
+        '9999-12-31',
+        '1970-01-01 00:00:00+00',
+        '00:00:00',
+        '',
+        'NULL',
+        false,
+        32767,
+        -1.5e300,
+        Buffer.alloc(0),
+        '[]',
+        '[]',
+        UUID,
+        0,
+        'false',
+      ]);
+      expect(rows[3]).toEqual([
+        4,
+        '0.0000000000',
+        '0',
+        null,
+        null,
+        null,
+        null,
+        '\\N',
+        '\\',
+        true,
+        0,
+        Number.POSITIVE_INFINITY,
+        Buffer.from('\\x'),
+        '"\\\\N"',
+        'null',
+        null,
+        -1,
+        null,
+      ]);
     });
-    const { rows: pk } = await admin.query(
-      "SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'public.created_a'::regclass AND indisprimary",
-    );
-    expect(pk[0]?.n).toBe(0);
-  });
 
-  it('creates the table with a primary key on the merge keys for merge', async () => {
-    const cols = [col('k1', 'text', 'varchar(10)'), col('k2', 'integer', 'int(11)'), col('v', 'text', 'text')];
-    const result = await write(
-      { schema: 'public', table: 'created_m', create_table: true, write_mode: 'merge', merge_keys: ['k2', 'k1'] },
-      streamOf(cols, [
-        ['a', 1, 'x'],
-        ['a', 1, 'y'],
-        ['b', 1, 'z'],
-      ]),
-    );
-    expect(result).toEqual({ rowsWritten: 3, inserted: 2, updated: 0 });
-    const { rows } = await admin.query(
-      `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols FROM pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-       WHERE i.indrelid = 'public.created_m'::regclass AND i.indisprimary`,
-    );
-    expect(rows[0]?.cols).toEqual(['k2', 'k1']);
-    const { rows: data } = await admin.query('SELECT k1, k2, v FROM created_m ORDER BY k1');
-    expect(data).toEqual([
-      { k1: 'a', k2: 1, v: 'y' },
-      { k1: 'b', k2: 1, v: 'z' },
-    ]);
-  });
-
-  it('a failed load into a new table leaves no table behind', async () => {
-    const err = await caught(
-      write(
-        { table: 'created_fail', create_table: true },
-        streamOf([col('id', 'integer', 'int(11)', { nullable: false })], [[1], [null]]),
-      ),
-    );
-    expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
-    const { rows } = await admin.query("SELECT to_regclass('public.created_fail') AS r");
-    expect(rows[0]?.r).toBeNull();
-  });
-
-  it('names an input column the target lacks', async () => {
-    await admin.query('CREATE TABLE narrow (id int4)');
-    const err = await caught(
-      write({ table: 'narrow' }, streamOf([col('id', 'integer', 'int'), col('nope', 'text', 'text')], [[1, 'x']])),
-    );
-    expect(err.reason).toBe('CONNECTOR_COLUMN_NOT_FOUND');
-    expect(err.message).toContain("'nope'");
-    expect(err.message).toContain('"public"."narrow"');
-    expect((await fingerprint(admin, 'narrow')).count).toBe(0);
-  });
-
-  it('names a merge key the input lacks', async () => {
-    const err = await caught(
-      write({ table: 'narrow', write_mode: 'merge', merge_keys: ['key'] }, streamOf([col('id', 'integer', 'int')], [])),
-    );
-    expect(err.reason).toBe('CONNECTOR_COLUMN_NOT_FOUND');
-    expect(err.message).toContain("'key'");
-  });
-
-  it('requires merge_keys for merge', async () => {
-    const err = await caught(
-      write({ table: 'narrow', write_mode: 'merge' }, streamOf([col('id', 'integer', 'int')], [])),
-    );
-    expect(err.reason).toBe('CONNECTOR_CONFIG_INVALID');
-    expect(err.message).toContain('merge_keys');
-  });
-});
-
-describe('supabase.table write: all or nothing', () => {
-  const columns = [col('id', 'integer', 'int', { nullable: false }), col('amount', 'decimal', 'decimal(10,2)')];
-  const rows = Array.from({ length: 5000 }, (_, i) => [1001 + i, i === 3499 ? '-1' : `${i}.25`]);
-  let before: { count: number; md5: string };
-
-  beforeAll(async () => {
-    await admin.query('CREATE TABLE guarded (id int4 PRIMARY KEY, amount numeric(10,2) CHECK (amount >= 0))');
-    await admin.query('INSERT INTO guarded SELECT g, g FROM generate_series(1, 100) g');
-    before = await fingerprint(admin, 'guarded');
-  });
-
-  it.each(['append', 'merge'])('%s: a row rejected by a constraint halfway changes nothing', async (mode) => {
-    const err = await caught(
-      write({ table: 'guarded', write_mode: mode, merge_keys: ['id'] }, streamOf(columns, rows, { batchSize: 500 })),
-    );
-    expect(isSupabaseConnectorError(err)).toBe(true);
-    expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
-    expect(err.message).toContain('guarded_amount_check');
-    expect(err.message).toContain('rolled back');
-    expect(await fingerprint(admin, 'guarded')).toEqual(before);
-  });
-
-  it('append: a duplicate primary key changes nothing', async () => {
-    const err = await caught(
-      write(
-        { table: 'guarded' },
-        streamOf(columns, [
-          [5000, '1'],
-          [50, '1'],
-        ]),
-      ),
-    );
-    expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
-    expect(err.message).toContain('23505');
-    expect(await fingerprint(admin, 'guarded')).toEqual(before);
-  });
-
-  it.each(['append', 'merge'])('%s: an input that throws after some batches changes nothing', async (mode) => {
-    const okRows = rows.map((r) => [r[0], '1.00']);
-    const input = streamOf(columns, okRows, { batchSize: 1000, failBeforeBatch: 3 });
-    const err = await caught(write({ table: 'guarded', write_mode: mode, merge_keys: ['id'] }, input));
-    expect(err.reason).toBe('CONNECTOR_INPUT_FAILED');
-    expect(err.message).toContain('source connection dropped (simulated)');
-    expect(err.message).toContain('after 3000 rows');
-    expect(input.pulled()).toBe(3);
-    expect(await fingerprint(admin, 'guarded')).toEqual(before);
-  });
-
-  it('a row of the wrong shape changes nothing', async () => {
-    const err = await caught(write({ table: 'guarded' }, streamOf(columns, [[9001, '1'], [9002]])));
-    expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
-    expect(err.message).toContain('input row 2 has 1 values');
-    expect(await fingerprint(admin, 'guarded')).toEqual(before);
-  });
-
-  it.each(['append', 'merge'])('%s: an abort mid-stream rolls back', async (mode) => {
-    const controller = new AbortController();
-    const okRows = rows.map((r) => [r[0], '1.00']);
-    const input = streamOf(columns, okRows, {
-      batchSize: 500,
-      beforeBatch: (b) => {
-        if (b === 4) controller.abort(new Error('interrupted'));
-      },
-    });
-    const err = await caught(
-      write({ table: 'guarded', write_mode: mode, merge_keys: ['id'] }, input, { signal: controller.signal }),
-    );
-    expect(err.reason).toBe('CONNECTOR_ABORTED');
-    expect(await fingerprint(admin, 'guarded')).toEqual(before);
-    expect(input.returned()).toBe(true);
-  });
-
-  it('an abort while the source is silent ends the write at once', async () => {
-    const controller = new AbortController();
-    const input = streamOf(
-      columns,
-      [
-        [9001, '1'],
-        [9002, '2'],
-      ],
-      {
-        batchSize: 1,
-        beforeBatch: (b) => (b === 1 ? new Promise<void>(() => {}) : undefined),
-      },
-    );
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    const err = await caught(write({ table: 'guarded' }, input, { signal: controller.signal }));
-    expect(err.reason).toBe('CONNECTOR_ABORTED');
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(await fingerprint(admin, 'guarded')).toEqual(before);
-  });
-
-  it('an abort during the merge statement closes the session at once and changes nothing', async () => {
-    await admin.query(`CREATE TABLE slow_t (id int4 PRIMARY KEY, v text);
-      CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$;
-      CREATE TRIGGER slow BEFORE INSERT ON slow_t FOR EACH ROW EXECUTE FUNCTION slow_insert();`);
-    const controller = new AbortController();
-    const batches = (async function* () {
-      yield [[1, 'a']];
-      // The source is done: the writer now runs the upsert, which the trigger makes slow.
-      setTimeout(() => controller.abort(new Error('interrupted')), 300);
-    })();
-    const started = Date.now();
-    const err = await caught(
-      write(
-        { table: 'slow_t', write_mode: 'merge', merge_keys: ['id'] },
-        { columns: [col('id', 'integer', 'int'), col('v', 'text', 'text')], batches },
-        { signal: controller.signal },
-      ),
-    );
-    expect(err.reason).toBe('CONNECTOR_ABORTED');
-    expect(err.code).toBe('INTERRUPTED');
-    expect(Date.now() - started).toBeLessThan(2500);
-    expect((await fingerprint(admin, 'slow_t')).count).toBe(0);
-  });
-
-  it('a failure at COMMIT is reported as not retryable', async () => {
-    await admin.query(
-      'CREATE TABLE deferred_t (id int4, CONSTRAINT deferred_u UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)',
-    );
-    const err = (await caught(
-      write({ table: 'deferred_t' }, streamOf([col('id', 'integer', 'int')], [[1], [2], [1]])),
-    )) as Error & { reason?: string; retryable?: boolean };
-    expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
-    expect(err.retryable).toBe(false);
-    expect(err.message).toContain('COMMIT');
-    expect(err.message).toContain('deferred_u');
-    expect((await fingerprint(admin, 'deferred_t')).count).toBe(0);
-  });
-
-  it('leaves no session behind', async () => {
-    const deadline = Date.now() + 5000;
-    let open = -1;
-    while (Date.now() < deadline) {
-      const { rows: s } = await admin.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'osiris'",
+    it('keeps every awkward text value apart from NULL, byte for byte', async () => {
+      await admin.query('CREATE TABLE texts (id int4 PRIMARY KEY, v text)');
+      const values: (string | null)[] = [
+        '',
+        null,
+        '\\N',
+        'NULL',
+        'null',
+        '\\',
+        '\\\\',
+        '\t',
+        '\n',
+        '\r',
+        '\r\n',
+        'a\tb\nc\rd\\e',
+        '\\.',
+        '.',
+        'end\\',
+        ' padded ',
+        '😀',
+        '漢字',
+        'tab\\tnot',
+        '"q"',
+        "'s'",
+        '\u0001\u007f',
+        'x'.repeat(100_000),
+      ];
+      const rows = values.map((v, i) => [i, v]);
+      await write(
+        { table: 'texts' },
+        streamOf([col('id', 'integer', 'int'), col('v', 'text', 'text')], rows, { batchSize: 5 }),
       );
-      open = s[0]?.n;
-      if (open === 0) break;
-      await sleep(50);
+      const read = (await readAll({ table: 'texts' })).rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+      expect(read).toEqual(rows);
+      const { rows: nulls } = await admin.query('SELECT id FROM texts WHERE v IS NULL');
+      expect(nulls).toEqual([{ id: 1 }]);
+      const { rows: lengths } = await admin.query(
+        'SELECT octet_length(v) AS n FROM texts WHERE id IN (0, 3, 16) ORDER BY id',
+      );
+      expect(lengths.map((r) => r.n)).toEqual([0, 4, 4]);
+    });
+
+    it('appends in batches and appends again', async () => {
+      await admin.query('CREATE TABLE appended (id int4, name text)');
+      const rows = Array.from({ length: 2500 }, (_, i) => [i, `n${i}`]);
+      const columns = [col('id', 'integer', 'int'), col('name', 'text', 'text')];
+      expect(await write({ table: 'appended' }, streamOf(columns, rows))).toEqual({ rowsWritten: 2500 });
+      expect(await write({ table: 'appended', write_mode: 'append' }, streamOf(columns, rows.slice(0, 10)))).toEqual({
+        rowsWritten: 10,
+      });
+      const { rows: counts } = await admin.query(
+        'SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM appended',
+      );
+      expect(counts[0]).toEqual({ n: 2510, d: 2500 });
+    });
+
+    it('writes an empty input as zero rows', async () => {
+      expect(await write({ table: 'appended' }, streamOf([col('id', 'integer', 'int')], []))).toEqual({
+        rowsWritten: 0,
+      });
+    });
+
+    it('writes input columns in any order and leaves the others to their defaults', async () => {
+      await admin.query("CREATE TABLE partial (id int4 PRIMARY KEY, a text, b text DEFAULT 'dflt', c int4)");
+      await write(
+        { table: 'partial' },
+        streamOf([col('c', 'integer', 'int'), col('id', 'integer', 'int'), col('a', 'text', 'text')], [[7, 1, 'x']]),
+      );
+      const { rows } = await admin.query('SELECT id, a, b, c FROM partial');
+      expect(rows).toEqual([{ id: 1, a: 'x', b: 'dflt', c: 7 }]);
+    });
+  });
+
+  describe('supabase.table write: merge', () => {
+    const columns = [
+      col('id', 'integer', 'int(11)', { nullable: false }),
+      col('name', 'text', 'varchar(50)'),
+      col('amount', 'decimal', 'decimal(12,2)', { precision: 12, scale: 2 }),
+    ];
+
+    beforeAll(async () => {
+      await admin.query('CREATE TABLE m_target (id int4 PRIMARY KEY, name text, amount numeric(12,2), note text)');
+    });
+
+    it('merges into an empty table', async () => {
+      const rows = Array.from({ length: 1000 }, (_, i) => [i + 1, `n${i + 1}`, `${i + 1}.5`]);
+      const result = await write(
+        { table: 'm_target', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(columns, rows, { batchSize: 300 }),
+      );
+      expect(result).toEqual({ rowsWritten: 1000, inserted: 1000, updated: 0 });
+      expect((await fingerprint(admin, 'm_target')).count).toBe(1000);
+    });
+
+    it('a second merge updates the changed half, skips unchanged rows and inserts new ones', async () => {
+      await admin.query("UPDATE m_target SET note = 'kept'");
+      const rows = [
+        ...Array.from({ length: 1000 }, (_, i) => {
+          const id = i + 1;
+          // Odd ids unchanged (the amount written differently but equal: 1.50 = 1.5).
+          return id % 2 === 0 ? [id, `n${id}-v2`, `${id}.5`] : [id, `n${id}`, `${id}.50`];
+        }),
+        ...Array.from({ length: 200 }, (_, i) => [1001 + i, `new${i}`, '0']),
+      ];
+      const { rows: before } = await admin.query('SELECT xmin::text AS x FROM m_target WHERE id = 1');
+      const result = await write(
+        { table: 'm_target', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(columns, rows, { batchSize: 250 }),
+      );
+      expect(result).toEqual({ rowsWritten: 1200, inserted: 200, updated: 500 });
+      const { rows: check } = await admin.query(
+        "SELECT count(*)::int AS n, count(*) FILTER (WHERE name LIKE '%-v2')::int AS v2, count(*) FILTER (WHERE note = 'kept')::int AS kept FROM m_target",
+      );
+      expect(check[0]).toEqual({ n: 1200, v2: 500, kept: 1000 });
+      const { rows: after } = await admin.query('SELECT xmin::text AS x FROM m_target WHERE id = 1');
+      expect(after[0]?.x).toBe(before[0]?.x);
+    });
+
+    it('with duplicate keys in the input, the last row wins', async () => {
+      await admin.query('CREATE TABLE m_dups (id int4 PRIMARY KEY, name text, amount numeric(12,2))');
+      await admin.query("INSERT INTO m_dups VALUES (5, 'old5', 1)");
+      const rows = [
+        [5, 'first5', '1'],
+        [6, 'first6', '1'],
+        [5, 'second5', '2'],
+        [7, 'only7', '3'],
+        [6, 'second6', '2'],
+        [5, 'last5', '3'],
+      ];
+      const result = await write(
+        { table: 'm_dups', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(columns, rows, { batchSize: 2 }),
+      );
+      expect(result).toEqual({ rowsWritten: 6, inserted: 2, updated: 1 });
+      const { rows: out } = await admin.query('SELECT id, name, amount FROM m_dups ORDER BY id');
+      expect(out).toEqual([
+        { id: 5, name: 'last5', amount: '3.00' },
+        { id: 6, name: 'second6', amount: '2.00' },
+        { id: 7, name: 'only7', amount: '3.00' },
+      ]);
+    });
+
+    it('uses a unique index (not the primary key) on the merge keys, in any order', async () => {
+      await admin.query('CREATE TABLE m_uniq (a int4 NOT NULL, b text NOT NULL, v text, UNIQUE (a, b))');
+      await admin.query("INSERT INTO m_uniq VALUES (1, 'x', 'old'), (2, 'y', 'same')");
+      const { ctx, logs } = makeCtx({ url });
+      const result = await (supabaseTableConnector.write as NonNullable<typeof supabaseTableConnector.write>)(
+        ctx,
+        { table: 'm_uniq', write_mode: 'merge', merge_keys: ['b', 'a'] },
+        streamOf(
+          [col('a', 'integer', 'int'), col('b', 'text', 'text'), col('v', 'text', 'text')],
+          [
+            [1, 'x', 'new'],
+            [2, 'y', 'same'],
+            [3, 'z', 'added'],
+          ],
+        ),
+      );
+      expect(result).toEqual({ rowsWritten: 3, inserted: 1, updated: 1 });
+      expect(logs.some((l) => l.message.includes('no unique index'))).toBe(false);
+      const { rows } = await admin.query('SELECT a, b, v FROM m_uniq ORDER BY a');
+      expect(rows.map((r) => r.v)).toEqual(['new', 'same', 'added']);
+    });
+
+    it.each([
+      ['no index at all', 'CREATE TABLE nf_a (id int4, name text, amount numeric)'],
+      ['a unique index on other columns', 'CREATE TABLE nf_b (id int4, name text, amount numeric, UNIQUE (id, name))'],
+    ])('falls back to UPDATE … FROM + INSERT … WHERE NOT EXISTS with %s', async (_why, ddl) => {
+      const table = ddl.includes('nf_a') ? 'nf_a' : 'nf_b';
+      await admin.query(ddl);
+      await admin.query(`INSERT INTO ${table} SELECT g, 'n' || g, g FROM generate_series(1, 10) g`);
+      const rows = [
+        ...[5, 6, 7].map((id) => [id, `changed${id}`, String(id)]),
+        ...[8, 9, 10].map((id) => [id, `n${id}`, `${id}.000`]),
+        ...[11, 12, 13, 14, 15].map((id) => [id, `new${id}`, '0']),
+        [12, 'new12-last', '1'],
+      ];
+      const { ctx, logs } = makeCtx({ url });
+      const result = await (supabaseTableConnector.write as NonNullable<typeof supabaseTableConnector.write>)(
+        ctx,
+        { table, write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(columns, rows, { batchSize: 4 }),
+      );
+      expect(result).toEqual({ rowsWritten: 12, inserted: 5, updated: 3 });
+      expect(logs.some((l) => l.message.includes('no unique index'))).toBe(true);
+      const { rows: out } = await admin.query(`SELECT id, name FROM ${table} ORDER BY id`);
+      expect(out.map((r) => `${r.id}:${r.name}`)).toEqual([
+        '1:n1',
+        '2:n2',
+        '3:n3',
+        '4:n4',
+        '5:changed5',
+        '6:changed6',
+        '7:changed7',
+        '8:n8',
+        '9:n9',
+        '10:n10',
+        '11:new11',
+        '12:new12-last',
+        '13:new13',
+        '14:new14',
+        '15:new15',
+      ]);
+    });
+
+    it('merges json columns (no = operator) and skips unchanged ones', async () => {
+      await admin.query('CREATE TABLE m_json (id int4 PRIMARY KEY, j json, jb jsonb)');
+      const cols = [col('id', 'integer', 'int'), col('j', 'json', 'json'), col('jb', 'json', 'json')];
+      await write(
+        { table: 'm_json', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(cols, [
+          [1, '{"a":1}', '{"a":1}'],
+          [2, '[1]', '[1]'],
+        ]),
+      );
+      const result = await write(
+        { table: 'm_json', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(cols, [
+          [1, '{"a":1}', '{"a":1}'],
+          [2, '[1, 2]', '[1]'],
+        ]),
+      );
+      expect(result).toEqual({ rowsWritten: 2, inserted: 0, updated: 1 });
+    });
+
+    it('with only key columns, inserts the new keys and leaves the rest', async () => {
+      await admin.query('CREATE TABLE m_keys (id int4 PRIMARY KEY, extra text)');
+      await admin.query("INSERT INTO m_keys VALUES (1, 'keep')");
+      const result = await write(
+        { table: 'm_keys', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf([col('id', 'integer', 'int')], [[1], [2]]),
+      );
+      expect(result).toEqual({ rowsWritten: 2, inserted: 1, updated: 0 });
+    });
+  });
+
+  describe('supabase.table write: missing tables and create_table', () => {
+    const mysqlColumns = [
+      col('id', 'integer', 'int(11)', { nullable: false }),
+      col('flag', 'integer', 'tinyint(1)'),
+      col('ubig', 'bigint', 'bigint(20) unsigned'),
+      col('big', 'bigint', 'bigint(20)', { nullable: false }),
+      col('dec', 'decimal', 'decimal(30,10)', { precision: 30, scale: 10 }),
+      col('dt', 'timestamp', 'datetime(6)'),
+      col('js', 'json', 'json'),
+      col('blb', 'bytes', 'blob'),
+      col('vc', 'text', 'varchar(64)', { length: 64 }),
+      col('dbl', 'float', 'double'),
+      col('f', 'float', 'float'),
+      col('small', 'integer', 'smallint(6)'),
+      col('usmall', 'integer', 'smallint(5) unsigned'),
+      col('uint', 'integer', 'int(10) unsigned'),
+      col('yr', 'integer', 'year(4)'),
+      col('d', 'date', 'date'),
+      col('t', 'time', 'time'),
+      col('u', 'uuid', 'uuid'),
+      col('tz', 'timestamptz', 'timestamptz'),
+      col('b', 'boolean', 'boolean'),
+    ];
+    const row: Row = [
+      1,
+      1,
+      '18446744073709551615',
+      '-5',
+      '1.5',
+      '2024-01-01 00:00:00.5',
+      '{"k": [1]}',
+      Buffer.from([1, 2]),
+      'v',
+      2.5,
+      1.25,
+      -3,
+      65535,
+      4294967295,
+      2024,
+      '2024-01-01',
+      '10:00:00',
+      UUID,
+      '2024-01-01 00:00:00+00',
+      false,
+    ];
+
+    it('names a missing table and suggests create_table', async () => {
+      const err = await caught(write({ table: 'not_there' }, streamOf(mysqlColumns, [row])));
+      expect(err.reason).toBe('CONNECTOR_TABLE_NOT_FOUND');
+      expect(err.message).toContain('"public"."not_there"');
+      expect(err.message).toContain('create_table: true');
+      const { rows } = await admin.query("SELECT to_regclass('public.not_there') AS r");
+      expect(rows[0]?.r).toBeNull();
+    });
+
+    it('creates the table from the input with the type map', async () => {
+      const result = await write({ table: 'created_a', create_table: true }, streamOf(mysqlColumns, [row]));
+      expect(result).toEqual({ rowsWritten: 1 });
+      const { rows } = await admin.query(
+        `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS nn
+         FROM pg_attribute a WHERE a.attrelid = 'public.created_a'::regclass AND a.attnum > 0 ORDER BY a.attnum`,
+      );
+      expect(rows.map((r) => [r.name, r.type, r.nn])).toEqual([
+        ['id', 'integer', true],
+        ['flag', 'boolean', false],
+        ['ubig', 'numeric(20,0)', false],
+        ['big', 'bigint', true],
+        ['dec', 'numeric(30,10)', false],
+        ['dt', 'timestamp without time zone', false],
+        ['js', 'jsonb', false],
+        ['blb', 'bytea', false],
+        ['vc', 'text', false],
+        ['dbl', 'double precision', false],
+        ['f', 'real', false],
+        ['small', 'smallint', false],
+        ['usmall', 'integer', false],
+        ['uint', 'bigint', false],
+        ['yr', 'smallint', false],
+        ['d', 'date', false],
+        ['t', 'time without time zone', false],
+        ['u', 'uuid', false],
+        ['tz', 'timestamp with time zone', false],
+        ['b', 'boolean', false],
+      ]);
+      const { rows: data } = await admin.query('SELECT flag, ubig, uint, js, blb FROM created_a');
+      expect(data[0]).toEqual({
+        flag: true,
+        ubig: '18446744073709551615',
+        uint: '4294967295',
+        js: { k: [1] },
+        blb: Buffer.from([1, 2]),
+      });
+      const { rows: pk } = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'public.created_a'::regclass AND indisprimary",
+      );
+      expect(pk[0]?.n).toBe(0);
+    });
+
+    it('creates the table with a primary key on the merge keys for merge', async () => {
+      const cols = [col('k1', 'text', 'varchar(10)'), col('k2', 'integer', 'int(11)'), col('v', 'text', 'text')];
+      const result = await write(
+        { schema: 'public', table: 'created_m', create_table: true, write_mode: 'merge', merge_keys: ['k2', 'k1'] },
+        streamOf(cols, [
+          ['a', 1, 'x'],
+          ['a', 1, 'y'],
+          ['b', 1, 'z'],
+        ]),
+      );
+      expect(result).toEqual({ rowsWritten: 3, inserted: 2, updated: 0 });
+      const { rows } = await admin.query(
+        `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols FROM pg_index i
+         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+         WHERE i.indrelid = 'public.created_m'::regclass AND i.indisprimary`,
+      );
+      expect(rows[0]?.cols).toEqual(['k2', 'k1']);
+      const { rows: data } = await admin.query('SELECT k1, k2, v FROM created_m ORDER BY k1');
+      expect(data).toEqual([
+        { k1: 'a', k2: 1, v: 'y' },
+        { k1: 'b', k2: 1, v: 'z' },
+      ]);
+    });
+
+    it('a failed load into a new table leaves no table behind', async () => {
+      const err = await caught(
+        write(
+          { table: 'created_fail', create_table: true },
+          streamOf([col('id', 'integer', 'int(11)', { nullable: false })], [[1], [null]]),
+        ),
+      );
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      const { rows } = await admin.query("SELECT to_regclass('public.created_fail') AS r");
+      expect(rows[0]?.r).toBeNull();
+    });
+
+    it('names an input column the target lacks', async () => {
+      await admin.query('CREATE TABLE narrow (id int4)');
+      const err = await caught(
+        write({ table: 'narrow' }, streamOf([col('id', 'integer', 'int'), col('nope', 'text', 'text')], [[1, 'x']])),
+      );
+      expect(err.reason).toBe('CONNECTOR_COLUMN_NOT_FOUND');
+      expect(err.message).toContain("'nope'");
+      expect(err.message).toContain('"public"."narrow"');
+      expect((await fingerprint(admin, 'narrow')).count).toBe(0);
+    });
+
+    it('names a merge key the input lacks', async () => {
+      const err = await caught(
+        write(
+          { table: 'narrow', write_mode: 'merge', merge_keys: ['key'] },
+          streamOf([col('id', 'integer', 'int')], []),
+        ),
+      );
+      expect(err.reason).toBe('CONNECTOR_COLUMN_NOT_FOUND');
+      expect(err.message).toContain("'key'");
+    });
+
+    it('requires merge_keys for merge', async () => {
+      const err = await caught(
+        write({ table: 'narrow', write_mode: 'merge' }, streamOf([col('id', 'integer', 'int')], [])),
+      );
+      expect(err.reason).toBe('CONNECTOR_CONFIG_INVALID');
+      expect(err.message).toContain('merge_keys');
+    });
+  });
+
+  describe('supabase.table write: all or nothing', () => {
+    const columns = [col('id', 'integer', 'int', { nullable: false }), col('amount', 'decimal', 'decimal(10,2)')];
+    const rows = Array.from({ length: 5000 }, (_, i) => [1001 + i, i === 3499 ? '-1' : `${i}.25`]);
+    let before: { count: number; md5: string };
+
+    beforeAll(async () => {
+      await admin.query('CREATE TABLE guarded (id int4 PRIMARY KEY, amount numeric(10,2) CHECK (amount >= 0))');
+      await admin.query('INSERT INTO guarded SELECT g, g FROM generate_series(1, 100) g');
+      before = await fingerprint(admin, 'guarded');
+    });
+
+    it.each(['append', 'merge'])('%s: a row rejected by a constraint halfway changes nothing', async (mode) => {
+      const err = await caught(
+        write({ table: 'guarded', write_mode: mode, merge_keys: ['id'] }, streamOf(columns, rows, { batchSize: 500 })),
+      );
+      expect(isSupabaseConnectorError(err)).toBe(true);
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain('guarded_amount_check');
+      expect(err.message).toContain('rolled back');
+      expect(await fingerprint(admin, 'guarded')).toEqual(before);
+    });
+
+    it('append: a duplicate primary key changes nothing', async () => {
+      const err = await caught(
+        write(
+          { table: 'guarded' },
+          streamOf(columns, [
+            [5000, '1'],
+            [50, '1'],
+          ]),
+        ),
+      );
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain('23505');
+      expect(await fingerprint(admin, 'guarded')).toEqual(before);
+    });
+
+    it.each(['append', 'merge'])('%s: an input that throws after some batches changes nothing', async (mode) => {
+      const okRows = rows.map((r) => [r[0], '1.00']);
+      const input = streamOf(columns, okRows, { batchSize: 1000, failBeforeBatch: 3 });
+      const err = await caught(write({ table: 'guarded', write_mode: mode, merge_keys: ['id'] }, input));
+      expect(err.reason).toBe('CONNECTOR_INPUT_FAILED');
+      expect(err.message).toContain('source connection dropped (simulated)');
+      expect(err.message).toContain('after 3000 rows');
+      expect(input.pulled()).toBe(3);
+      expect(await fingerprint(admin, 'guarded')).toEqual(before);
+    });
+
+    it('a row of the wrong shape changes nothing', async () => {
+      const err = await caught(write({ table: 'guarded' }, streamOf(columns, [[9001, '1'], [9002]])));
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain('input row 2 has 1 values');
+      expect(await fingerprint(admin, 'guarded')).toEqual(before);
+    });
+
+    it.each(['append', 'merge'])('%s: an abort mid-stream rolls back', async (mode) => {
+      const controller = new AbortController();
+      const okRows = rows.map((r) => [r[0], '1.00']);
+      const input = streamOf(columns, okRows, {
+        batchSize: 500,
+        beforeBatch: (b) => {
+          if (b === 4) controller.abort(new Error('interrupted'));
+        },
+      });
+      const err = await caught(
+        write({ table: 'guarded', write_mode: mode, merge_keys: ['id'] }, input, { signal: controller.signal }),
+      );
+      expect(err.reason).toBe('CONNECTOR_ABORTED');
+      expect(await fingerprint(admin, 'guarded')).toEqual(before);
+      expect(input.returned()).toBe(true);
+    });
+
+    it('an abort while the source is silent ends the write at once', async () => {
+      const controller = new AbortController();
+      const input = streamOf(
+        columns,
+        [
+          [9001, '1'],
+          [9002, '2'],
+        ],
+        {
+          batchSize: 1,
+          beforeBatch: (b) => (b === 1 ? new Promise<void>(() => {}) : undefined),
+        },
+      );
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      const err = await caught(write({ table: 'guarded' }, input, { signal: controller.signal }));
+      expect(err.reason).toBe('CONNECTOR_ABORTED');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(await fingerprint(admin, 'guarded')).toEqual(before);
+    });
+
+    // PGlite runs a statement to its end: an abort can only roll back after it (README, "Limits").
+    if (!backend.embedded) {
+      it('an abort during the merge statement closes the session at once and changes nothing', async () => {
+        await admin.query(`CREATE TABLE slow_t (id int4 PRIMARY KEY, v text);
+          CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$;
+          CREATE TRIGGER slow BEFORE INSERT ON slow_t FOR EACH ROW EXECUTE FUNCTION slow_insert();`);
+        const controller = new AbortController();
+        const batches = (async function* () {
+          yield [[1, 'a']];
+          // The source is done: the writer now runs the upsert, which the trigger makes slow.
+          setTimeout(() => controller.abort(new Error('interrupted')), 300);
+        })();
+        const started = Date.now();
+        const err = await caught(
+          write(
+            { table: 'slow_t', write_mode: 'merge', merge_keys: ['id'] },
+            { columns: [col('id', 'integer', 'int'), col('v', 'text', 'text')], batches },
+            { signal: controller.signal },
+          ),
+        );
+        expect(err.reason).toBe('CONNECTOR_ABORTED');
+        expect(err.code).toBe('INTERRUPTED');
+        expect(Date.now() - started).toBeLessThan(2500);
+        expect((await fingerprint(admin, 'slow_t')).count).toBe(0);
+      });
     }
-    expect(open).toBe(0);
+
+    it('a failure at COMMIT is reported as not retryable', async () => {
+      await admin.query(
+        'CREATE TABLE deferred_t (id int4, CONSTRAINT deferred_u UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)',
+      );
+      const err = (await caught(
+        write({ table: 'deferred_t' }, streamOf([col('id', 'integer', 'int')], [[1], [2], [1]])),
+      )) as Error & { reason?: string; retryable?: boolean };
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.retryable).toBe(false);
+      expect(err.message).toContain('COMMIT');
+      expect(err.message).toContain('deferred_u');
+      expect((await fingerprint(admin, 'deferred_t')).count).toBe(0);
+    });
+
+    it('leaves no session behind', async () => {
+      const deadline = Date.now() + 5000;
+      let open = await (database as TestDatabase).openSessions();
+      while (open !== 0 && Date.now() < deadline) {
+        await sleep(50);
+        open = await (database as TestDatabase).openSessions();
+      }
+      expect(open).toBe(0);
+    });
   });
 });

@@ -180,4 +180,23 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     expect(run.stderr).toContain('bad.yaml:16:');
     expect(run.stderr).toContain('did you mean "merge_keys"');
   });
+
+  it('--engine e2b runs the same pipeline in a sandbox (a local process here) and streams its lines back', async () => {
+    await pg.client.query('TRUNCATE orders');
+    const env = { OSIRIS_E2B_SANDBOX: 'local', OSIRIS_CONN__SHOP__URL: mysql.url, OSIRIS_CONN__WAREHOUSE__URL: pg.url };
+    const run = await osiris(['run', 'append.yaml', '--engine', 'e2b', '--json'], { cwd: ws.dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^agent=runner engine=e2b /m);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ status: 'succeeded', rows_written: 1202 });
+    expect(await pgRows('SELECT count(*)::int AS n FROM orders')).toEqual([{ n: 1202 }]);
+    const log = readFileSync(join(ws.dir, result.run_dir, 'run.log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(log.some((line) => line.engine === 'e2b' && line.step === 'dst' && line.event === 'end')).toBe(true);
+  });
+
+  it('--engine e2b without an API key exits 5 and says how to set one', async () => {
+    const run = await osiris(['run', 'append.yaml', '--engine', 'e2b', '--secrets-file', 'secrets.yaml'], { cwd: ws.dir });
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain('OSIRIS_E2B_API_KEY');
+  });
 });

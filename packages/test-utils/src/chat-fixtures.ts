@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: MIT
 // Fixed discovery results and the pipelines of the three guided requests, shared by the chat and CLI tests.
-import type { DiscoveredColumn, DiscoveredTable } from '@osiris/runner';
-
-// The chat agent's discovery types, structurally (the chat package does not depend on the runner).
+// Discovery types, structurally: test-utils depends on no Osiris package, so any package's tests may use it.
+interface DiscoveredColumn {
+  readonly name: string;
+  readonly kind: string;
+  readonly nativeType: string;
+  readonly nullable: boolean;
+  readonly primaryKey: boolean;
+}
+interface DiscoveredTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly approxRows: number | null;
+  readonly columns: readonly DiscoveredColumn[];
+}
 interface DiscoverRequest {
   readonly schema?: string;
   readonly table?: string;

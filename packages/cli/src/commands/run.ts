@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 import { relative } from 'node:path';
+import { createE2bEngineFromEnv } from '@osiris/engine-e2b';
 import { localEngine } from '@osiris/engine-local';
-import { loadRegistry, OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
 import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
 import { type Command, Option } from 'commander';
 import { loadPlan } from '../load-plan';
@@ -20,16 +21,9 @@ interface RunOptions {
   json?: boolean;
 }
 
-/** Engines other than `local`, supplied by whoever composes the CLI (so `run` stays free of their dependencies). */
-export type EngineFactory = (output: Output) => Engine;
-
 const number = (value: number) => value.toLocaleString('en-US');
 
-export function registerRun(
-  program: Command,
-  action: Action,
-  engines: Readonly<Record<string, EngineFactory>> = {},
-): void {
+export function registerRun(program: Command, action: Action): void {
   program
     .command('run')
     .description(
@@ -80,13 +74,15 @@ Examples:
           ...(options.engine === undefined ? {} : { engine: options.engine }),
         });
         const engineName = plan.manifest.execution.engine;
-        const engine = engineName === 'local' ? localEngine : engines[engineName]?.(output);
-        if (!engine) {
-          throw new OsirisError(
-            OsirisErrorCode.Config,
-            `engine ${engineName} is not available in this build of the CLI`,
-          );
-        }
+        const engine: Engine =
+          engineName === 'e2b'
+            ? createE2bEngineFromEnv(io.env, {
+                // The sandbox's lines, prefixed `agent=runner engine=e2b`, go to stderr like everything but results.
+                output: { write: (text: string) => io.stderr.write(output.redact(text)) },
+                ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+                ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
+              })
+            : localEngine;
         const paths = osirisPaths({
           env: io.env,
           cwd: io.cwd,

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+import type { StepContext } from '@osiris/runner';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { type ClientTypes, closeClient, destroyClient, openClient, type ServerTarget } from './connection';
+import type { CopyEvents, CopyLoad, Session } from './session';
+
+/** Bytes of COPY text buffered ahead of the socket, so encoding overlaps sending. */
+const COPY_HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+/** `COPY … FROM STDIN` over pg-copy-streams: writes go to the socket, `drain` when its buffer empties. */
+class ServerCopy implements CopyLoad {
+  readonly #client: Client;
+  readonly #stream: ReturnType<typeof copyFrom>;
+  #failed = false;
+
+  constructor(client: Client, sql: string, events: CopyEvents) {
+    this.#client = client;
+    this.#stream = client.query(copyFrom(sql, { highWaterMark: COPY_HIGH_WATER_MARK }));
+    this.#stream.on('error', (err: Error) => {
+      this.#failed = true;
+      events.error(err);
+    });
+    this.#stream.on('drain', events.drain);
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    return this.#stream.write(chunk);
+  }
+
+  get waiting(): boolean {
+    return this.#stream.writableNeedDrain;
+  }
+
+  end(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#stream.once('finish', resolve);
+      this.#stream.once('error', reject);
+      this.#stream.end();
+    });
+  }
+
+  async cancel(reason: Error): Promise<void> {
+    if (this.#failed || this.#stream.destroyed) return;
+    // CopyFail: the server ends the COPY with an error and the connection stays usable for ROLLBACK.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        destroyClient(this.#client);
+        resolve();
+      }, 10_000);
+      this.#stream.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#stream.destroy(reason);
+    });
+  }
+}
+
+/** A session on one `pg` client: every call is the client call the connector made before sessions existed. */
+class ServerSession implements Session {
+  readonly #client: Client;
+
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  async begin(sql: string): Promise<void> {
+    await this.#client.query(sql);
+  }
+
+  async commit(): Promise<void> {
+    await this.#client.query('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.#client.query('ROLLBACK');
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.#client.query(sql);
+  }
+
+  rows<R extends unknown[]>(text: string, values?: readonly unknown[]): Promise<R[]> {
+    const config =
+      values === undefined
+        ? { text, rowMode: 'array' as const }
+        : { text, values: [...values], rowMode: 'array' as const };
+    return this.#client.query<R>(config).then((result) => result.rows);
+  }
+
+  async declareCursor(name: string, sql: string, values: readonly unknown[]): Promise<void> {
+    await this.#client.query({ text: `DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, values: [...values] });
+  }
+
+  copyIn(target: string, events: CopyEvents): CopyLoad {
+    return new ServerCopy(this.#client, `COPY ${target} FROM STDIN`, events);
+  }
+
+  close(): Promise<void> {
+    return closeClient(this.#client);
+  }
+
+  destroy(): void {
+    destroyClient(this.#client);
+  }
+}
+
+export async function openServerSession(
+  ctx: StepContext,
+  target: ServerTarget,
+  types: ClientTypes,
+  what: string,
+): Promise<Session> {
+  return new ServerSession(await openClient(ctx, target, types, what));
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+import type { StepContext } from '@osiris/runner';
+import type { ClientTypes, ConnectionTarget } from './connection';
+import { openEmbeddedSession } from './embedded-session';
+import { openServerSession } from './server-session';
+
+/** Wake-ups of a running load: the database is ready for more (`drain`), or it failed (`error`). */
+export interface CopyEvents {
+  readonly drain: () => void;
+  readonly error: (err: Error) => void;
+}
+
+/** A bulk load of COPY text (the format `encodeBatch` writes) into one table. */
+export interface CopyLoad {
+  /**
+   * Hands over whole lines of COPY text (a string, or its UTF-8 bytes). The
+   * load may keep the chunk until it is sent: do not reuse it. False: wait
+   * for `drain` (or `error`) while `waiting` before writing more.
+   */
+  write(chunk: string | Uint8Array): boolean;
+  /** True while the database has not yet taken what was written (backpressure). */
+  readonly waiting: boolean;
+  /** Ends the load; resolves once the database has taken every row, rejects with its error. */
+  end(): Promise<void>;
+  /** Abandons the load so that the transaction can roll back. Never rejects. */
+  cancel(reason: Error): Promise<void>;
+}
+
+/**
+ * What the reader, the writer and discovery need from a database: a `pg`
+ * connection to a server, or PGlite in this process. Rows come back as
+ * arrays, parsed by the session's {@link ClientTypes}.
+ */
+export interface Session {
+  /** Starts a transaction with `sql` (`BEGIN …; SET LOCAL …`). PGlite first waits until its one connection is free. */
+  begin(sql: string): Promise<void>;
+  /** Commits the transaction `begin` started (nothing when none is open). */
+  commit(): Promise<void>;
+  /** Rolls the transaction `begin` started back (nothing when none is open). */
+  rollback(): Promise<void>;
+  /** Statements without parameters, `;`-separated. */
+  exec(sql: string): Promise<void>;
+  /** One statement with `$n` parameters. */
+  rows<R extends unknown[]>(sql: string, values?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Declares cursor `name` for `sql`, to be read with `FETCH … FROM name`.
+   * A server keeps it inside the open transaction. PGlite declares it
+   * `WITH HOLD` and commits, so that other steps can use the one connection
+   * between two FETCHes; `close` and `destroy` close it.
+   */
+  declareCursor(name: string, sql: string, values: readonly unknown[]): Promise<void>;
+  /** Starts loading into `target` (`"schema"."table" ("a", "b")`) inside the open transaction. */
+  copyIn(target: string, events: CopyEvents): CopyLoad;
+  /** Ends the session politely (an open transaction rolls back). Never rejects. */
+  close(): Promise<void>;
+  /** Ends the session at once: a server drops the statement in flight; later statements fail; an open transaction rolls back. */
+  destroy(): void;
+}
+
+/** Opens a session on the step's database; rejects with a message that names no secret. */
+export function openSession(
+  ctx: StepContext,
+  target: ConnectionTarget,
+  types: ClientTypes,
+  what: string,
+): Promise<Session> {
+  return target.kind === 'embedded'
+    ? openEmbeddedSession(ctx, target, types, what)
+    : openServerSession(ctx, target, types, what);
+}
