@@ -25,10 +25,15 @@ const db = 'osiris_bench';
 const work = mkdtempSync(join(tmpdir(), 'osiris-bench-copy-'));
 const columns = 'id, qty, price, name, note, created_at';
 
-const mysql = (sql) => execFileSync('mariadb', ['-h', '127.0.0.1', '-u', 'root', '--batch', '-e', sql], { encoding: 'utf8' });
+const mysql = (sql) =>
+  execFileSync('mariadb', ['-h', '127.0.0.1', '-u', 'root', '--batch', '-e', sql], { encoding: 'utf8' });
 process.env.PGOPTIONS = '-c client_min_messages=warning';
 const psql = (sql, database = db) =>
-  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { encoding: 'utf8' });
+  execFileSync(
+    'psql',
+    ['-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql],
+    { encoding: 'utf8' },
+  );
 
 function prepareSource(count) {
   mysql(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db} CHARACTER SET utf8mb4;
@@ -132,7 +137,13 @@ try {
     const r = results[i];
     const baseline = results[i % 2 === 0 ? i : i - 1];
     const ratio = i % 2 === 0 ? '1.00x' : `${(baseline.seconds / r.seconds).toFixed(2)}x`;
-    table.push([r.label, r.seconds.toFixed(2), Math.round(rows / r.seconds).toLocaleString('en-US'), ratio, r.rssMb.toFixed(0)]);
+    table.push([
+      r.label,
+      r.seconds.toFixed(2),
+      Math.round(rows / r.seconds).toLocaleString('en-US'),
+      ratio,
+      r.rssMb.toFixed(0),
+    ]);
   }
   console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), 2 cores:`);
   printTable(table);

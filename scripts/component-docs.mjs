@@ -30,7 +30,9 @@ for (const spec of loadRegistry().list()) {
   lines.push('| option | type | required | default | description |', '| --- | --- | --- | --- | --- |');
   for (const [name, schema] of Object.entries(config.properties ?? {})) {
     const fallback = schema.default === undefined ? '' : `\`${inlineYaml(schema.default)}\``;
-    lines.push(`| \`${name}\` | ${typeOf(schema)} | ${required.has(name) ? 'yes' : ''} | ${fallback} | ${schema.description ?? ''} |`);
+    lines.push(
+      `| \`${name}\` | ${typeOf(schema)} | ${required.has(name) ? 'yes' : ''} | ${fallback} | ${schema.description ?? ''} |`,
+    );
   }
   if ((spec.constraints ?? []).length > 0) {
     lines.push('', 'Rules:', '');

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { loadRegistry } from '@osiris/registry';
-import { describe, expect, it } from 'vitest';
 import { APPEND, MERGE, MYSQL_MERGE, TABLES } from '@osiris/test-utils';
+import { describe, expect, it } from 'vitest';
 import { DiscoveryFacts } from './discovery';
 import { diagnosticsForModel, roundSummary, validateDraft } from './validate-draft';
 

@@ -2,12 +2,23 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isOsirisError, loadRegistry } from '@osiris/registry';
+import {
+  APPEND,
+  callTool,
+  fenced,
+  fixedDiscovery,
+  type LlmServer,
+  lastMessage,
+  MERGE,
+  MYSQL_MERGE,
+  startLlmServer,
+  submit,
+  type Turn,
+} from '@osiris/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmConfig } from '../src/config';
 import type { DiscoverFunction } from '../src/discovery';
 import { type ChatEvent, type ChatOptions, createChatSession } from '../src/session';
-import { APPEND, fixedDiscovery, MERGE, MYSQL_MERGE } from '@osiris/test-utils';
-import { callTool, fenced, type LlmServer, lastMessage, startLlmServer, submit, type Turn } from '@osiris/test-utils';
 
 const registry = loadRegistry();
 const API_KEY = 'sk-canary-3f9a1c77d2e845b0';

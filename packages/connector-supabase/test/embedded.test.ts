@@ -36,6 +36,26 @@ const discover = (url: string, options: { schema?: string; table?: string } = {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A point an input stops at: `reached` once it is there, until `release`. */
+function gate(): { reached: Promise<void>; release: () => void; wait: () => Promise<void> } {
+  let arrive: () => void = () => {};
+  let release: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
+  const opened = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    reached,
+    release,
+    wait: () => {
+      arrive();
+      return opened;
+    },
+  };
+}
+
 const columns = [
   col('id', 'integer', 'int', { nullable: false }),
   col('name', 'text', 'text'),
@@ -80,7 +100,9 @@ describe('pglite:// in a folder', () => {
     expect(second).toEqual({ rowsWritten: 750, inserted: 250, updated: 500 });
     expect(embeddedUsers(dataDir)).toBe(0);
 
-    const { rows } = await collect(await read(url, { table: 'people', filters: [{ column: 'id', op: 'in', value: [1, 600, 1250] }] }));
+    const { rows } = await collect(
+      await read(url, { table: 'people', filters: [{ column: 'id', op: 'in', value: [1, 600, 1250] }] }),
+    );
     expect(rows.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
       [1, 'n1', '1.25'],
       [600, 'n600-v2', '600.25'],
@@ -90,14 +112,22 @@ describe('pglite:// in a folder', () => {
   });
 
   it('in one process, reads a table and merges into the same table while reading', async () => {
-    await write(url, { table: 'people', create_table: true, write_mode: 'merge', merge_keys: ['id'] }, streamOf(columns, people(1, 5000)));
+    await write(
+      url,
+      { table: 'people', create_table: true, write_mode: 'merge', merge_keys: ['id'] },
+      streamOf(columns, people(1, 5000)),
+    );
     // As the runner does: read, then hand the stream to the writer. Small fetches, so that the
     // reader's FETCHes run between the writer's statements, inside its transaction.
     const source = await read(url, { table: 'people' }, 100);
     async function* changed(): AsyncGenerator<Row[]> {
       for await (const batch of source.batches) yield batch.map((r) => [r[0], `${String(r[1])}-again`, r[2]]);
     }
-    const copied = write(url, { table: 'copy_of_people', create_table: true }, await read(url, { table: 'people' }, 250));
+    const copied = write(
+      url,
+      { table: 'copy_of_people', create_table: true },
+      await read(url, { table: 'people' }, 250),
+    );
     const merged = write(
       url,
       { table: 'people', write_mode: 'merge', merge_keys: ['id'] },
@@ -106,10 +136,14 @@ describe('pglite:// in a folder', () => {
     expect(await merged).toEqual({ rowsWritten: 5000, inserted: 0, updated: 5000 });
     expect(await copied).toEqual({ rowsWritten: 5000 });
 
-    const all = await collect(await read(url, { table: 'people', filters: [{ column: 'name', op: 'like', value: '%-again' }] }));
+    const all = await collect(
+      await read(url, { table: 'people', filters: [{ column: 'name', op: 'like', value: '%-again' }] }),
+    );
     expect(all.rows.length).toBe(5000);
     // The copy read the table as it was when its read began.
-    const copy = await collect(await read(url, { table: 'copy_of_people', filters: [{ column: 'name', op: 'like', value: '%-again' }] }));
+    const copy = await collect(
+      await read(url, { table: 'copy_of_people', filters: [{ column: 'name', op: 'like', value: '%-again' }] }),
+    );
     expect(copy.rows.length).toBe(0);
     for (let i = 0; i < 100 && embeddedUsers(dataDir) > 0; i++) await sleep(20);
     expect(embeddedUsers(dataDir)).toBe(0);
@@ -161,19 +195,14 @@ describe('pglite:// shared by the steps of one process', () => {
   });
 
   it('runs one transaction at a time: a second writer and discovery wait for the first to commit', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { reached, release, wait } = gate();
     const slow = write(
       url,
       { table: 'first', create_table: true },
-      streamOf(columns, people(1, 2000), {
-        batchSize: 500,
-        beforeBatch: (b) => (b === 2 ? gate : undefined),
-      }),
+      streamOf(columns, people(1, 2000), { batchSize: 500, beforeBatch: (b) => (b === 2 ? wait() : undefined) }),
     );
-    await sleep(200);
+    // The first writer is inside its transaction, loading.
+    await reached;
     let secondDone = false;
     const second = write(url, { table: 'second', create_table: true }, streamOf(columns, people(1, 10))).then((r) => {
       secondDone = true;
@@ -190,16 +219,13 @@ describe('pglite:// shared by the steps of one process', () => {
   });
 
   it('an abort while waiting for another step’s transaction gives up at once', async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { reached, release, wait } = gate();
     const slow = write(
       url,
       { table: 'held', create_table: true },
-      streamOf(columns, people(1, 20), { batchSize: 10, beforeBatch: (b) => (b === 1 ? gate : undefined) }),
+      streamOf(columns, people(1, 20), { batchSize: 10, beforeBatch: (b) => (b === 1 ? wait() : undefined) }),
     );
-    await sleep(200);
+    await reached;
     const controller = new AbortController();
     const waiting = caught(
       write(url, { table: 'held', create_table: true }, streamOf(columns, people(100, 1)), {
@@ -230,9 +256,15 @@ describe('pglite:// loads in blobs', () => {
   });
 
   it.each(['append', 'merge'])('%s: a row rejected in a later blob leaves the table unchanged', async (mode) => {
-    await write(url, { table: 'guarded', create_table: true, write_mode: 'merge', merge_keys: ['id'] }, streamOf(columns, people(1, 10)));
+    await write(
+      url,
+      { table: 'guarded', create_table: true, write_mode: 'merge', merge_keys: ['id'] },
+      streamOf(columns, people(1, 10)),
+    );
     const rows = many.map((r, i) => (i === 55_000 ? [r[0], 'bad', 'not a number'] : [Number(r[0]) + 10, r[1], r[2]]));
-    const err = await caught(write(url, { table: 'guarded', write_mode: mode, merge_keys: ['id'] }, streamOf(columns, rows)));
+    const err = await caught(
+      write(url, { table: 'guarded', write_mode: mode, merge_keys: ['id'] }, streamOf(columns, rows)),
+    );
     expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
     expect(err.message).toContain('not a number');
     expect(err.message).toContain('rolled back');

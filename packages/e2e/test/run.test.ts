@@ -190,12 +190,17 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ status: 'succeeded', rows_written: 1202 });
     expect(await pgRows('SELECT count(*)::int AS n FROM orders')).toEqual([{ n: 1202 }]);
-    const log = readFileSync(join(ws.dir, result.run_dir, 'run.log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const log = readFileSync(join(ws.dir, result.run_dir, 'run.log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(log.some((line) => line.engine === 'e2b' && line.step === 'dst' && line.event === 'end')).toBe(true);
   });
 
   it('--engine e2b without an API key exits 5 and says how to set one', async () => {
-    const run = await osiris(['run', 'append.yaml', '--engine', 'e2b', '--secrets-file', 'secrets.yaml'], { cwd: ws.dir });
+    const run = await osiris(['run', 'append.yaml', '--engine', 'e2b', '--secrets-file', 'secrets.yaml'], {
+      cwd: ws.dir,
+    });
     expect(run.code).toBe(5);
     expect(run.stderr).toContain('OSIRIS_E2B_API_KEY');
   });

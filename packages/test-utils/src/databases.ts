@@ -23,7 +23,9 @@ export async function createPgDatabase(): Promise<PgDatabase> {
   try {
     await root.connect();
   } catch (error) {
-    throw new Error(`These tests need PostgreSQL on ${PG.host}:${PG.port} (user postgres, trust auth): ${String(error)}`);
+    throw new Error(
+      `These tests need PostgreSQL on ${PG.host}:${PG.port} (user postgres, trust auth): ${String(error)}`,
+    );
   }
   await root.query(`CREATE DATABASE ${name}`);
   const client = new Client({ ...PG, database: name });
@@ -55,7 +57,9 @@ export async function createMysqlDatabase(): Promise<MysqlDatabase> {
   try {
     connection = await createConnection({ ...MYSQL, multipleStatements: true, charset: 'UTF8MB4_GENERAL_CI' });
   } catch (error) {
-    throw new Error(`These tests need MariaDB on ${MYSQL.host}:${MYSQL.port} (user root, empty password): ${String(error)}`);
+    throw new Error(
+      `These tests need MariaDB on ${MYSQL.host}:${MYSQL.port} (user root, empty password): ${String(error)}`,
+    );
   }
   await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await connection.query(`USE \`${name}\``);

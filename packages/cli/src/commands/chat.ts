@@ -2,16 +2,14 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  type AskOptions,
-  type ChatEvent,
-  type ChatRound,
-  type ChatSession,
-  type ChatTranscript,
-  type ChatTurnResult,
-  createChatSession,
-  type DiscoverFunction,
-  llmConfigFromEnv,
+import type {
+  AskOptions,
+  ChatEvent,
+  ChatRound,
+  ChatSession,
+  ChatTranscript,
+  ChatTurnResult,
+  DiscoverFunction,
 } from '@osiris/chat';
 import { isOsirisError, loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { osirisPaths } from '@osiris/runner';
@@ -152,6 +150,8 @@ export function registerChat(program: Command, action: Action, deps: ChatDeps = 
     .action(
       action(async (output: Output, options: ChatOptions) => {
         const { env, cwd } = output.io;
+        // Loaded here, not at start-up: the LLM client is only needed by this command.
+        const { createChatSession, llmConfigFromEnv } = await import('@osiris/chat');
         const llm = llmConfigFromEnv(env);
         const timeoutMs = parseTimeout(options.timeout);
         const { connections, secrets } = environmentConnections(env);
