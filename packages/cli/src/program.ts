@@ -8,6 +8,7 @@ import { discoverConnection, registerDiscover } from './commands/discover';
 import { registerPrompts } from './commands/prompts';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
+import { registerSchema } from './commands/schema';
 import { exitCodeHelp } from './exit-codes';
 import { type CliIo, Output } from './output';
 import { version } from './version';
@@ -65,6 +66,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: { chat
 
   registerComponents(program, action);
   registerCompile(program, action);
+  registerSchema(program, action);
   registerRun(program, action);
   registerRuns(program, action);
   registerDiscover(program, action);

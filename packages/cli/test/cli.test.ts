@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSchemaValidator } from '@osiris/registry';
 import { readTree } from '@osiris/test-utils';
+import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, spawnCli, tempDirs } from './helpers';
 
@@ -225,5 +227,26 @@ describe('osiris prompts build-context', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/"registry":"sha256-[0-9a-f]+"/, '"registry":"sha256-old"'));
     const third = await runCli(['prompts', 'build-context', '--json'], { cwd: dir });
     expect(JSON.parse(third.stdout).cached).toBe(false);
+  });
+});
+
+describe('osiris schema', () => {
+  it('prints the OML schema with every component inlined, which accepts the examples', async () => {
+    const { code, stdout } = await runCli(['schema', 'oml']);
+    expect(code).toBe(0);
+    const schema = JSON.parse(stdout);
+    expect(schema.properties.sinks.items.properties.type.enum).toEqual(expect.arrayContaining(['supabase.table']));
+    const check = createSchemaValidator(schema, { subject: 'a pipeline' });
+    const pipeline = parse(readFileSync(join(repoRoot, example), 'utf8'));
+    expect(check(pipeline)).toEqual([]);
+    const invented = { ...pipeline, sinks: [{ ...pipeline.sinks[0], options: { table: 't', invented: 1 } }] };
+    expect(check(invented)).not.toEqual([]);
+  });
+
+  it('writes the manifest schema to a file; an unknown kind exits 2', async () => {
+    const dir = dirs.make();
+    expect((await runCli(['schema', 'manifest', '--out', 'm.json'], { cwd: dir })).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8')).title).toBe('Osiris Run Manifest');
+    expect((await runCli(['schema', 'nope'])).code).toBe(2);
   });
 });

@@ -209,19 +209,19 @@ export class CopyEncoder {
           }
           switch (plans[i]) {
             case AS_IS:
-              if (typeof v === 'string') this.#ascii(v, false);
-              else this.#ascii((encoders[i] as FieldEncoder)(v), false);
+              if (typeof v === 'string') this.#string(v, false);
+              else this.#string((encoders[i] as FieldEncoder)(v), false);
               break;
             case TEXT:
-              if (typeof v === 'string') this.#ascii(v, true);
-              else this.#ascii((encoders[i] as FieldEncoder)(v), false);
+              if (typeof v === 'string') this.#string(v, true);
+              else this.#string((encoders[i] as FieldEncoder)(v), false);
               break;
             case NUMBER:
               if (typeof v === 'number') this.#number(v);
-              else this.#ascii((encoders[i] as FieldEncoder)(v), false);
+              else this.#string((encoders[i] as FieldEncoder)(v), false);
               break;
             default:
-              this.#ascii((encoders[i] as FieldEncoder)(v), false);
+              this.#string((encoders[i] as FieldEncoder)(v), false);
           }
         }
         if (withSequence) {
@@ -267,7 +267,7 @@ export class CopyEncoder {
       this.#reserve(11);
       this.#pos = writeSmallInt(this.#buf, this.#pos, v);
     } else {
-      this.#ascii(numberText(v), false);
+      this.#string(numberText(v), false);
     }
   }
 
@@ -275,7 +275,7 @@ export class CopyEncoder {
    * Writes a string: ASCII byte by byte (with COPY escapes when `escape`),
    * and from its first non-ASCII character on, as UTF-8 through the runtime.
    */
-  #ascii(s: string, escape: boolean): void {
+  #string(s: string, withEscapes: boolean): void {
     const len = s.length;
     // Worst case: every character escaped (2 bytes) or a UTF-16 unit written as 3 bytes of UTF-8.
     this.#reserve(len * 3);
@@ -285,10 +285,10 @@ export class CopyEncoder {
       const c = s.charCodeAt(k);
       if (c >= 0x80) {
         const rest = s.slice(k);
-        this.#pos = p + buf.write(escape ? escapeCopyText(rest) : rest, p, 'utf8');
+        this.#pos = p + buf.write(withEscapes ? escapeCopyText(rest) : rest, p, 'utf8');
         return;
       }
-      if (escape && (c === BACKSLASH || c === 9 || c === 10 || c === 13)) {
+      if (withEscapes && (c === BACKSLASH || c === 9 || c === 10 || c === 13)) {
         buf[p++] = BACKSLASH;
         buf[p++] = c === BACKSLASH ? BACKSLASH : c === 9 ? 116 : c === 10 ? 110 : 114;
       } else {

@@ -190,6 +190,9 @@ describe('pglite:// shared by the steps of one process', () => {
     } finally {
       await database.drop();
     }
+    // The reader lets go as soon as its cursor is closed, just after its last batch.
+    for (let i = 0; i < 100 && embeddedUsers(undefined) > 0; i++) await sleep(20);
+    expect(embeddedUsers(undefined)).toBe(0);
     // Nobody has it open any more: the next step starts from an empty database.
     expect(await discover('pglite://memory')).toEqual([]);
   });

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-import { builtinConnectors } from '@osiris/engine-local';
 import { loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { discoverWithCache, osirisPaths, resolveConnections } from '@osiris/runner';
 import type { Command } from 'commander';
@@ -39,6 +38,7 @@ export interface DiscoverRequest {
  * Used by `osiris discover` and by the chat agent's discover_schema tool.
  */
 export async function discoverConnection(io: CliIo, ref: string, request: DiscoverRequest) {
+  const { builtinConnectors } = await import('@osiris/engine-local');
   const registry = loadRegistry();
   const secretsFile = request.secretsFile === undefined ? {} : { secretsFile: request.secretsFile };
   // Resolve once without schema checks to learn the URL scheme, then again against the component's card.

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
 import { relative } from 'node:path';
-import { createE2bEngineFromEnv } from '@osiris/engine-e2b';
-import { localEngine } from '@osiris/engine-local';
 import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
 import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
 import { type Command, Option } from 'commander';
@@ -74,15 +72,16 @@ Examples:
           ...(options.engine === undefined ? {} : { engine: options.engine }),
         });
         const engineName = plan.manifest.execution.engine;
+        // Each engine (with its connectors or its sandbox client) loads only when a pipeline runs on it.
         const engine: Engine =
           engineName === 'e2b'
-            ? createE2bEngineFromEnv(io.env, {
+            ? (await import('@osiris/engine-e2b')).createE2bEngineFromEnv(io.env, {
                 // The sandbox's lines, prefixed `agent=runner engine=e2b`, go to stderr like everything but results.
                 output: { write: (text: string) => io.stderr.write(output.redact(text)) },
                 ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
                 ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
               })
-            : localEngine;
+            : (await import('@osiris/engine-local')).localEngine;
         const paths = osirisPaths({
           env: io.env,
           cwd: io.cwd,
