@@ -59,8 +59,9 @@ export const runnerBundle: Options = {
   minify: true,
   splitting: false,
   noExternal: [/.*/],
-  // pg loads its optional native binding only when asked to; the bundle never asks.
-  external: ['pg-native'],
+  // pg loads its optional native binding only when asked to; the bundle never asks. PGlite databases live
+  // on the user's machine (the engine refuses them), so its WASM build is not shipped either.
+  external: ['pg-native', '@electric-sql/pglite'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: [

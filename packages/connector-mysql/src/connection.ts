@@ -249,5 +249,8 @@ export function closeConnection(conn: Connection, graceful: boolean): void {
     conn.end(() => {});
   } else {
     conn.destroy();
+    // mysql2's destroy() only half-closes the socket: a server still sending a result to a paused
+    // connection would wait for the reader (up to net_write_timeout). Closing the socket stops it at once.
+    (conn as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
   }
 }

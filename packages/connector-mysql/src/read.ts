@@ -14,6 +14,7 @@ import {
   scrub,
 } from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
+import { useTextRowParser } from './row-parser';
 import { compileSelect } from './sql';
 import { isFloat32, isZeroDate, mayHoldZeroDate, shortestFloat32 } from './types';
 
@@ -72,6 +73,8 @@ export async function readTable(
     const compiled = compileSelect(schema, config.table, selected, config.filters);
     const text = inlineParameters(compiled.sql, compiled.parameters);
     const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target.secrets);
+    // The server starts sending while the sink gets ready; at most one batch is read ahead.
+    batches.prefetch();
     return { columns: selected.map(toDescriptor), batches };
   } catch (err) {
     closeConnection(conn, false);
@@ -178,6 +181,11 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     });
   }
 
+  /** Starts the query before the first pull; rows fill one batch, then the connection pauses until it is pulled. */
+  prefetch(): void {
+    if (this.#query === undefined && !this.#closed) this.#start();
+  }
+
   /** The consumer stopped early (break, or it failed): drop the query and the connection. */
   return(): Promise<IteratorResult<Row[]>> {
     if (!this.#ended && this.#error === undefined) {
@@ -190,6 +198,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
 
   #start(): void {
     const q = this.#conn.query({ sql: this.#sql, rowsAsArray: true });
+    useTextRowParser(q);
     this.#query = q;
     q.on('result', (row: unknown) => this.#onRow(row as Row));
     q.on('error', (err: Error) => {

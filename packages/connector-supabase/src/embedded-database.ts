@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 
 /** A FIFO lock: one PGlite instance has one connection, so one transaction at a time. */
 export class Lock {
@@ -101,7 +101,7 @@ const entries = new Map<string, Entry>();
  * in-memory database lives while someone uses it.
  */
 export async function acquireEmbedded(dataDir: string | undefined): Promise<EmbeddedHandle> {
-  const folder = dataDir === undefined ? undefined : prepareFolder(dataDir);
+  const folder = dataDir === undefined ? undefined : createFolder(dataDir);
   const key = folder ?? MEMORY;
   let entry = entries.get(key);
   if (entry === undefined || entry.closed !== undefined) {
@@ -109,6 +109,7 @@ export async function acquireEmbedded(dataDir: string | undefined): Promise<Embe
     const previous = entry?.closed;
     const opened = (async () => {
       await previous;
+      if (folder !== undefined) checkFolder(folder);
       return openDatabase(folder);
     })();
     opened.catch(() => {});
@@ -160,8 +161,8 @@ function canonical(folder: string): string {
   }
 }
 
-/** Creates the folder when missing; refuses a folder that holds something other than a database. */
-function prepareFolder(dataDir: string): string {
+/** Creates the folder when missing; its real path is the key of its database. */
+function createFolder(dataDir: string): string {
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (err) {
@@ -169,7 +170,11 @@ function prepareFolder(dataDir: string): string {
       cause: err,
     });
   }
-  const folder = canonical(dataDir);
+  return canonical(dataDir);
+}
+
+/** Refuses a folder that holds something other than a database (before PGlite writes into it). */
+function checkFolder(folder: string): void {
   const names = readdirSync(folder).filter((name) => name !== FOLDER_LOCK_FILE);
   if (names.length > 0 && !names.includes('PG_VERSION')) {
     throw new EmbeddedOpenError(
@@ -177,7 +182,6 @@ function prepareFolder(dataDir: string): string {
       `the folder ${folder} is not empty and holds no database (no PG_VERSION). Name an empty or new folder for pglite://, or one an earlier run created.`,
     );
   }
-  return folder;
 }
 
 function isAlive(pid: number): boolean {
@@ -229,6 +233,8 @@ async function openDatabase(folder: string | undefined): Promise<OpenDatabase> {
   const lockFile = folder === undefined ? undefined : takeFolderLock(folder);
   let db: PGlite | undefined;
   try {
+    // Loaded on first use: steps on a server never parse PGlite.
+    const { PGlite } = await import('@electric-sql/pglite');
     db = await PGlite.create(folder === undefined ? {} : { dataDir: folder });
     await db.exec(SESSION_SETTINGS);
     const knownTypes = Object.keys(db.parsers)

@@ -3,10 +3,19 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Row, TabularStream, WriteResult } from '@osiris/runner';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { embeddedUsers, FOLDER_LOCK_FILE } from '../src/embedded-database';
 import { supabaseTableConnector } from '../src/index';
-import { caught, col, collect, createEmbeddedDatabase, makeCtx, streamOf, tempFolder } from './helpers';
+import {
+  caught,
+  col,
+  collect,
+  createEmbeddedDatabase,
+  makeCtx,
+  streamOf,
+  type TestDatabase,
+  tempFolder,
+} from './helpers';
 
 // PGlite only: what a server does not need (one connection per database, a folder on disk).
 
@@ -68,18 +77,33 @@ let folder: ReturnType<typeof tempFolder>;
 let dataDir: string;
 let url: string;
 
-beforeEach(() => {
-  folder = tempFolder();
-  // A folder that does not exist yet, two levels down: created on first use.
-  dataDir = join(folder.path, 'nested', 'db');
-  url = `pglite://${dataDir}`;
-});
+/** Opening a new folder runs initdb (seconds): suites after the first share one folder, kept open by a handle. */
+function sharedFolder(): void {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    folder = tempFolder();
+    dataDir = join(folder.path, 'db');
+    url = `pglite://${dataDir}`;
+    database = await createEmbeddedDatabase(dataDir);
+  }, 60_000);
+  afterAll(async () => {
+    await database?.drop();
+    folder.remove();
+  });
+}
 
-afterEach(() => {
-  folder.remove();
-});
+describe('pglite:// in a folder', { timeout: 60_000 }, () => {
+  beforeEach(() => {
+    folder = tempFolder();
+    // A folder that does not exist yet, two levels down: created on first use.
+    dataDir = join(folder.path, 'nested', 'db');
+    url = `pglite://${dataDir}`;
+  });
 
-describe('pglite:// in a folder', () => {
+  afterEach(() => {
+    folder.remove();
+  });
+
   it('creates the folder and keeps the data across separate runs', async () => {
     const first = await write(
       url,
@@ -181,7 +205,7 @@ describe('pglite:// in a folder', () => {
   });
 });
 
-describe('pglite:// shared by the steps of one process', () => {
+describe('pglite:// in memory', { timeout: 60_000 }, () => {
   it('in memory, the steps see one database while one of them has it open', async () => {
     const database = await createEmbeddedDatabase(undefined);
     try {
@@ -196,6 +220,10 @@ describe('pglite:// shared by the steps of one process', () => {
     // Nobody has it open any more: the next step starts from an empty database.
     expect(await discover('pglite://memory')).toEqual([]);
   });
+});
+
+describe('pglite:// shared by the steps of one process', { timeout: 60_000 }, () => {
+  sharedFolder();
 
   it('runs one transaction at a time: a second writer and discovery wait for the first to commit', async () => {
     const { reached, release, wait } = gate();
@@ -242,7 +270,8 @@ describe('pglite:// shared by the steps of one process', () => {
   });
 });
 
-describe('pglite:// loads in blobs', () => {
+describe('pglite:// loads in blobs', { timeout: 60_000 }, () => {
+  sharedFolder();
   const many = people(1, 60_000);
 
   it('loads more rows than one blob holds', async () => {

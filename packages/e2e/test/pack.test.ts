@@ -71,6 +71,8 @@ describe('installed from tarballs, outside the repository', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, rows_written: 3000 });
     const second = await runNode(bin, args, { cwd: inApp() });
     expect(second.code, second.stderr).toBe(0);
+    const sink = JSON.parse(second.stdout).steps.find((step: { id: string }) => step.id === 'customers');
+    expect(sink).toMatchObject({ rowsWritten: 3000, inserted: 0, updated: 0 });
   });
 
   it('the embed-compiler example runs against the installed packages', async () => {

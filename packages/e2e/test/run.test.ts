@@ -124,6 +124,7 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     const run = await osiris(['run', 'merge.yaml', '--secrets-file', 'secrets.yaml'], { cwd: ws.dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/orders_sync: 1,202 rows read, 1,202 written/);
+    expect(run.stdout).toContain('dst: 2 inserted, 600 updated, 600 unchanged');
     expect(
       await pgRows(
         'SELECT count(*)::int AS n, count(*) FILTER (WHERE customer = $$changed$$)::int AS changed FROM orders',

@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import { type RunManifest, renderManifest, renderStepConfig, type StepConfig } from '@osiris/compiler';
 import {
   createRedactor,
+  errorCodeOfExit,
   OsirisError,
   OsirisErrorCode,
   type RedactionStrategy,
@@ -24,7 +25,6 @@ import { defaultRunnerBundlePath, ENGINE_VERSION } from './bundle';
 import { createLineSplitter } from './internal/lines';
 import { OUT_ERROR, OUT_METRICS, OUT_STATUS, runnerFileName, settingsToArgs } from './internal/protocol';
 import {
-  codeOfExit,
   createStepTracker,
   parseMetrics,
   parseRemoteError,
@@ -131,6 +131,12 @@ function travellingConnections(
       throw configError(
         `connection ${ref} was not resolved`,
         'Resolve every connection reference before running (runManifest does).',
+      );
+    }
+    if (fields.url?.startsWith('pglite://')) {
+      throw configError(
+        `connection ${ref} is an embedded database (pglite://) on this machine; a sandbox cannot reach it`,
+        'Run this pipeline with --engine local, or point the connection at a Postgres server the sandbox can reach.',
       );
     }
     const declared = new Set((refs.get(ref) ?? []).flatMap((type) => registry?.get(type)?.secrets ?? []));
@@ -433,7 +439,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
         // status.json says how the run ended, metrics.json what each step did.
         const steps = stepsFromMetrics(manifest, metrics);
         if (outcome.status === 'succeeded') return { status: 'succeeded', steps };
-        const code = reported?.code ?? metrics.error?.code ?? codeOfExit(outcome.exit_code ?? exitCode);
+        const code = reported?.code ?? metrics.error?.code ?? errorCodeOfExit(outcome.exit_code ?? exitCode);
         const message =
           reported?.message ?? outcome.error ?? metrics.error?.message ?? `the remote run ${outcome.status}`;
         return {
@@ -454,7 +460,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
       return failedResult(
         tracker,
         remoteError(
-          reported?.code ?? codeOfExit(exitCode ?? 1),
+          reported?.code ?? errorCodeOfExit(exitCode ?? 1),
           redactor.text(reported?.message ?? `the remote runner exited with code ${exitCode}${detail}`),
           reported?.hint ??
             'The lines above (agent=runner engine=e2b) show what the runner printed; the sandbox template must have Node.js 20 or later.',

@@ -230,6 +230,27 @@ describe('what the engine refuses to send', () => {
     expect((error as Error).message).toContain('field "sslMode"');
   });
 
+  it('an embedded pglite:// database, which lives on this machine', async () => {
+    const { manifest, configs } = compiled();
+    const error = await createE2bEngine({ sandbox: recordingFactory().factory })
+      .run(
+        manifest,
+        configs,
+        context({
+          connections: new Map([
+            ['@mysql', { url: env.OSIRIS_CONN__MYSQL__URL }],
+            ['@supabase', { url: 'pglite://.osiris/db' }],
+          ]),
+        }),
+      )
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(exitCodeOf(error)).toBe(ExitCode.Config);
+    expect((error as Error).message).toContain('embedded database (pglite://)');
+  });
+
   it('connectors given in process, which cannot travel', async () => {
     const { manifest, configs } = compiled();
     const error = await createE2bEngine({ sandbox: recordingFactory().factory })

@@ -84,3 +84,9 @@ const exitCodes: Record<OsirisErrorCode, ExitCode> = {
 export function exitCodeOf(error: unknown, fallback: ExitCode = ExitCode.Internal): ExitCode {
   return isOsirisError(error) ? exitCodes[error.code] : fallback;
 }
+
+/** The error code an exit code stands for: the table read backwards (anything unknown is a run error). */
+export function errorCodeOfExit(exitCode: number): OsirisErrorCode {
+  const found = Object.entries(exitCodes).find(([, exit]) => exit === exitCode);
+  return found === undefined ? OsirisErrorCode.Run : (found[0] as OsirisErrorCode);
+}

@@ -3,7 +3,7 @@ export { canonicalJson, fingerprintOf, sortKeys } from './canonical';
 export type { Diagnostic, Severity } from './diagnostics';
 export { hasErrors, joinPointer, pointerSegments, pointerToPath, valueAt } from './diagnostics';
 export type { OsirisErrorOptions } from './errors';
-export { ExitCode, exitCodeOf, isOsirisError, OsirisError, OsirisErrorCode } from './errors';
+export { ExitCode, errorCodeOfExit, exitCodeOf, isOsirisError, OsirisError, OsirisErrorCode } from './errors';
 export type { FriendlyContext } from './friendly';
 export { friendlyErrors } from './friendly';
 export { inlineYaml } from './inline-yaml';

@@ -45,6 +45,9 @@ export interface StepResult {
   readonly attempts: number;
   readonly rowsRead: number;
   readonly rowsWritten: number;
+  /** Merges: rows the database inserted and updated (unchanged rows are neither), when it reports them. */
+  readonly inserted?: number;
+  readonly updated?: number;
   readonly durationMs: number;
   /** Unredacted text; the runner redacts it before it writes or returns it. */
   readonly error?: string;

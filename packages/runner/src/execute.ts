@@ -45,6 +45,9 @@ interface Counts {
   readonly rowsRead: number;
   readonly rowsWritten: number;
   readonly durationMs: number;
+  /** Merges: what the database reports it inserted and updated. */
+  readonly inserted?: number;
+  readonly updated?: number;
 }
 
 type AttemptOutcome =
@@ -64,6 +67,8 @@ interface StepState {
   attempts: number;
   rowsRead: number;
   rowsWritten: number;
+  inserted: number | undefined;
+  updated: number | undefined;
   durationMs: number;
   error: string | undefined;
 }
@@ -242,7 +247,16 @@ export async function executeSteps(
   const states = new Map<string, StepState>(
     manifest.steps.map((step) => [
       step.id,
-      { status: 'skipped', attempts: 0, rowsRead: 0, rowsWritten: 0, durationMs: 0, error: undefined },
+      {
+        status: 'skipped',
+        attempts: 0,
+        rowsRead: 0,
+        rowsWritten: 0,
+        inserted: undefined,
+        updated: undefined,
+        durationMs: 0,
+        error: undefined,
+      },
     ]),
   );
   const stateOf = (id: string): StepState => {
@@ -360,7 +374,11 @@ export async function executeSteps(
         ok: true,
         sinkStarted,
         source: { rowsRead: rows, rowsWritten: 0, durationMs: sourceDuration },
-        sink: counts,
+        sink: {
+          ...counts,
+          ...(result.inserted === undefined ? {} : { inserted: result.inserted }),
+          ...(result.updated === undefined ? {} : { updated: result.updated }),
+        },
       };
     } catch (error) {
       controller.abort();
@@ -396,6 +414,8 @@ export async function executeSteps(
     const state = stateOf(planned.step.id);
     state.rowsRead += counts.rowsRead;
     state.rowsWritten += counts.rowsWritten;
+    if (counts.inserted !== undefined) state.inserted = (state.inserted ?? 0) + counts.inserted;
+    if (counts.updated !== undefined) state.updated = (state.updated ?? 0) + counts.updated;
     state.status = status;
     state.error = error;
   };
@@ -492,6 +512,8 @@ export async function executeSteps(
       rowsRead: state.rowsRead,
       rowsWritten: state.rowsWritten,
       durationMs: state.durationMs,
+      ...(state.inserted === undefined ? {} : { inserted: state.inserted }),
+      ...(state.updated === undefined ? {} : { updated: state.updated }),
       ...(state.error === undefined ? {} : { error: state.error }),
     };
   });

@@ -12,6 +12,9 @@ export interface StepMetrics {
   readonly attempts: number;
   readonly rows_read: number;
   readonly rows_written: number;
+  /** Merges only, when the database reports them. */
+  readonly rows_inserted?: number;
+  readonly rows_updated?: number;
   readonly duration_ms: number;
   readonly error?: string;
 }

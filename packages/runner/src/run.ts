@@ -322,6 +322,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
         attempts: step.attempts,
         rows_read: step.rowsRead,
         rows_written: step.rowsWritten,
+        ...(step.inserted === undefined ? {} : { rows_inserted: step.inserted }),
+        ...(step.updated === undefined ? {} : { rows_updated: step.updated }),
         duration_ms: step.durationMs,
         ...(step.error === undefined ? {} : { error: step.error }),
       }),

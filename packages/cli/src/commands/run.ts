@@ -122,6 +122,13 @@ Examples:
         const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
         if (result.exitCode === 0) {
           output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${rows} (run ${result.runId}, ${engineName})`);
+          for (const step of result.steps) {
+            if (step.inserted === undefined || step.updated === undefined) continue;
+            const unchanged = Math.max(0, step.rowsWritten - step.inserted - step.updated);
+            output.out(
+              `  ${step.id}: ${number(step.inserted)} inserted, ${number(step.updated)} updated, ${number(unchanged)} unchanged`,
+            );
+          }
           output.out(`  run folder: ${runDir}/`);
         } else {
           output.err(

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { relative } from 'node:path';
-import { listRuns, osirisPaths, readRun } from '@osiris/runner';
+import { listRuns, osirisPaths, readRun, type StepMetrics } from '@osiris/runner';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
 import type { Output } from '../output';
@@ -8,6 +8,8 @@ import type { Action } from '../program';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
+const merged = (step: StepMetrics) =>
+  step.rows_inserted === undefined ? '' : ` (${count(step.rows_inserted)} inserted, ${count(step.rows_updated)} updated)`;
 
 export function registerRuns(program: Command, action: Action): void {
   const runs = program.command('runs').description('List past runs and show one.');
@@ -76,7 +78,7 @@ export function registerRuns(program: Command, action: Action): void {
         output.out(`  started ${run.startedAt ?? '-'}, took ${seconds(run.durationMs)}`);
         for (const step of run.metrics?.steps ?? []) {
           output.out(
-            `  ${step.id.padEnd(16)} ${step.component.padEnd(16)} ${step.status.padEnd(11)} read ${count(step.rows_read)}  written ${count(step.rows_written)}  ${seconds(step.duration_ms)}`,
+            `  ${step.id.padEnd(16)} ${step.component.padEnd(16)} ${step.status.padEnd(11)} read ${count(step.rows_read)}  written ${count(step.rows_written)}${merged(step)}  ${seconds(step.duration_ms)}`,
           );
         }
         output.out(`  manifest: ${where(run.artifacts.manifest)}`);

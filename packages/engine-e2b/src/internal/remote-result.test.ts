@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 import type { RunManifest } from '@osiris/compiler';
-import { isOsirisError, OsirisErrorCode } from '@osiris/registry';
+import { errorCodeOfExit, isOsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { RunMetrics } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
 import {
-  codeOfExit,
   createStepTracker,
   parseMetrics,
   parseRemoteError,
@@ -181,7 +180,7 @@ describe('remote files', () => {
     [1, OsirisErrorCode.Run],
     [137, OsirisErrorCode.Run],
   ])('exit code %i stands for %s', (exitCode, code) => {
-    expect(codeOfExit(exitCode)).toBe(code);
+    expect(errorCodeOfExit(exitCode)).toBe(code);
   });
 
   it('turns an unknown remote code into a run error', () => {

@@ -183,26 +183,12 @@ export function stepsFromMetrics(manifest: RunManifest, metrics: RunMetrics): St
       attempts: count(found?.attempts) ?? 0,
       rowsRead: count(found?.rows_read) ?? 0,
       rowsWritten: count(found?.rows_written) ?? 0,
+      ...(count(found?.rows_inserted) === undefined ? {} : { inserted: count(found?.rows_inserted) as number }),
+      ...(count(found?.rows_updated) === undefined ? {} : { updated: count(found?.rows_updated) as number }),
       durationMs: count(found?.duration_ms) ?? 0,
       ...(typeof found?.error === 'string' ? { error: found.error } : {}),
     };
   });
-}
-
-/** The error code an exit code of the remote runner stands for (SPEC §6). */
-export function codeOfExit(exitCode: number): OsirisErrorCode {
-  switch (exitCode) {
-    case 2:
-      return OsirisErrorCode.Validation;
-    case 3:
-      return OsirisErrorCode.Compile;
-    case 5:
-      return OsirisErrorCode.Config;
-    case 130:
-      return OsirisErrorCode.Interrupted;
-    default:
-      return OsirisErrorCode.Run;
-  }
 }
 
 /** An `OsirisError` from a code the remote runner reported (an unknown code counts as a run error). */
