@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { createSchemaValidator } from '@osiris/registry';
 import { readTree } from '@osiris/test-utils';
-import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { repoRoot, runCli, spawnCli, tempDirs } from './helpers';
 
 const dirs = tempDirs();

@@ -16,22 +16,24 @@ import type { FieldPacket, Query } from 'mysql2';
  * vectors, a non-UTF-8 client encoding) keeps mysql2's parser.
  */
 
-/** What a row packet is to mysql2's parsers. */
-interface RowPacket {
+/** What a row packet is to mysql2's parsers: its payload is `buffer[offset, end)`. */
+export interface RowPacket {
   readonly buffer: Buffer;
   offset: number;
+  readonly end: number;
   parseLengthCodedFloat(): number | null;
 }
 
 /** Column metadata as mysql2 reports it (`ColumnDefinition`). */
-interface ColumnInfo {
+export interface ColumnInfo {
   readonly columnType: number;
   readonly characterSet: number;
   readonly encoding: string;
+  readonly flags: number;
 }
 
-interface RowParser {
-  next(packet: RowPacket): unknown[];
+export interface RowParser {
+  next(packet: RowPacket): unknown;
 }
 
 /** The one-byte-string decoders `Buffer#toString` dispatches to; not in the Node typings. */
@@ -41,20 +43,20 @@ interface SliceMethods {
   utf8Slice(start: number, end: number): string;
 }
 
-const INT = 0; // TINYINT…INT, YEAR: a number (mysql2's parseLengthCodedIntNoBigCheck)
-const BINARY_STRING = 1; // BIGINT: a string (parseLengthCodedIntString, 'binary' = latin1)
-const ASCII = 2; // DECIMAL, dates and times: readLengthCodedString('ascii')
-const UTF8 = 3; // text in the connection's utf8mb4, JSON
+export const INT = 0; // TINYINT…INT, YEAR: a number (mysql2's parseLengthCodedIntNoBigCheck)
+export const BINARY_STRING = 1; // BIGINT: a string (parseLengthCodedIntString, 'binary' = latin1)
+export const ASCII = 2; // DECIMAL, dates and times: readLengthCodedString('ascii')
+export const UTF8 = 3; // text in the connection's utf8mb4, JSON
 const LATIN1 = 4; // text in a latin1 client encoding
-const BYTES = 5; // binary strings and BIT: a Buffer sharing the packet's memory (readLengthCodedBuffer)
+export const BYTES = 5; // binary strings and BIT: a Buffer sharing the packet's memory (readLengthCodedBuffer)
 const FLOAT = 6; // FLOAT, DOUBLE: mysql2's own parseLengthCodedFloat
 
-type Decoder = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+export type Decoder = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
 const BINARY_CHARSET = 63;
 
 /** How mysql2's text parser reads a column (its `readCodeFor`), or undefined when this parser does not. */
-function decoderFor(field: ColumnInfo): Decoder | undefined {
+export function decoderFor(field: ColumnInfo): Decoder | undefined {
   switch (field.columnType) {
     case 0x01: // TINY
     case 0x02: // SHORT
@@ -189,14 +191,18 @@ export function textRowParser(fields: readonly ColumnInfo[]): RowParser | undefi
 }
 
 /**
- * Makes a streaming query (`rowsAsArray`, no `typeCast` function, options
- * of {@link resolveConnection}) parse its rows with {@link textRowParser}.
- * Call it before the query's result arrives; mysql2's parser stays in use
- * for columns this one does not read.
+ * Replaces the row parser of a streaming query (`rowsAsArray`, no `typeCast`
+ * function, options of {@link resolveConnection}) by the one `choose` returns
+ * for the result's columns, given the parser mysql2 built. Call it before the
+ * result arrives.
  */
-export function useTextRowParser(query: Query): void {
+export function replaceRowParser(
+  query: Query,
+  choose: (fields: readonly ColumnInfo[], generated: RowParser) => RowParser,
+): void {
   let fields: readonly ColumnInfo[] | undefined;
   let parser: unknown = null;
+  // mysql2 emits `fields` and then builds its parser for them.
   query.on('fields', (received: FieldPacket[]) => {
     fields = received as unknown as ColumnInfo[];
   });
@@ -204,8 +210,13 @@ export function useTextRowParser(query: Query): void {
     configurable: true,
     enumerable: true,
     get: () => parser,
-    set: (generated: unknown) => {
-      parser = (fields === undefined ? undefined : textRowParser(fields)) ?? generated;
+    set: (generated: RowParser) => {
+      parser = fields === undefined ? generated : choose(fields, generated);
     },
   });
+}
+
+/** Makes a streaming query parse its rows with {@link textRowParser} where it can (mysql2's parser elsewhere). */
+export function useTextRowParser(query: Query): void {
+  replaceRowParser(query, (fields, generated) => textRowParser(fields) ?? generated);
 }

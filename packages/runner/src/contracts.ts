@@ -60,7 +60,54 @@ export type Row = unknown[];
 export interface TabularStream {
   readonly columns: readonly ColumnDescriptor[];
   readonly batches: AsyncIterable<Row[]>;
+  /**
+   * Optional: the same rows as {@link TextBatch}es, for a sink that loads
+   * text (Postgres COPY) without building a value per field. A consumer pulls
+   * either `batches` or `textBatches`, never both; a sink that cannot take
+   * text (or not for these columns) uses `batches`.
+   */
+  readonly textBatches?: AsyncIterable<TextBatch>;
 }
+
+/**
+ * Rows as text, the fast path between a source whose database prints values
+ * (MySQL's text protocol) and a sink that loads text: no string, number or
+ * array per value on the way.
+ *
+ * `data` holds every value, row by row and column by column, each as a
+ * length-encoded string: the length (one byte below 251; or 0xfc and 2
+ * bytes, 0xfd and 3 bytes, 0xfe and 8 bytes, little-endian) and then that
+ * many bytes; the single byte 0xfb is NULL. The bytes of a value are those of
+ * the value `batches` gives for the same row:
+ *
+ * - `integer`: the number's decimal digits, `-` first when negative, as `String(value)` prints them
+ * - `bigint`, `decimal`, `date`, `timestamp`, `timestamptz`, `time`, `uuid`: the string, in ASCII
+ * - `text`, `json`: the string in UTF-8
+ * - `bytes`: the bytes
+ *
+ * A source offers text batches only when every column has one of these kinds
+ * (`float` and `boolean` never travel as text).
+ */
+export interface TextBatch {
+  /** How many rows `data` holds. */
+  readonly rowCount: number;
+  readonly data: Uint8Array;
+}
+
+/** The kinds whose values can travel in a {@link TextBatch}. */
+export const TEXT_KINDS: ReadonlySet<ColumnKind> = new Set<ColumnKind>([
+  'integer',
+  'bigint',
+  'decimal',
+  'date',
+  'timestamp',
+  'timestamptz',
+  'time',
+  'uuid',
+  'text',
+  'json',
+  'bytes',
+]);
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { ManifestStep, RunManifest, StepConfig } from '@osiris/compiler';
 import { OsirisError, OsirisErrorCode, type Registry } from '@osiris/registry';
-import type { Connector, LogLevel, Row, StepContext, StepReporter, TabularStream } from './contracts';
+import type { Connector, LogLevel, Row, StepContext, StepReporter, TabularStream, TextBatch } from './contracts';
 import type {
   EngineResult,
   EventSink,
@@ -215,6 +215,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+const rowsIn = (batch: Row[]): number => batch.length;
+const textRowsIn = (batch: TextBatch): number => batch.rowCount;
+
 function formatFields(fields: Record<string, unknown> | undefined): string {
   if (fields === undefined) return '';
   const parts = Object.entries(fields).map(
@@ -309,12 +312,13 @@ export async function executeSteps(
 
     let stream: TabularStream | undefined;
     let iterating = false;
-    async function* counted(input: TabularStream): AsyncGenerator<Row[]> {
+    /** The source's batches (rows or text) as the sink pulls them, counted, with throttled progress. */
+    async function* counted<B>(batches: AsyncIterable<B>, sizeOf: (batch: B) => number): AsyncGenerator<B> {
       iterating = true;
       try {
-        for await (const batch of input.batches) {
+        for await (const batch of batches) {
           if (controller.signal.aborted) throw interruptedError();
-          rows += batch.length;
+          rows += sizeOf(batch);
           const now = performance.now();
           if (now - lastProgress >= progressIntervalMs) {
             lastProgress = now;
@@ -347,7 +351,7 @@ export async function executeSteps(
         throw error;
       }
       if (sink === undefined) {
-        for await (const _batch of counted(stream)) {
+        for await (const _batch of counted(stream.batches, rowsIn)) {
           // Draining a source that feeds no sink: rows are counted as they pass.
         }
         return { ok: true, sinkStarted, source: { rowsRead: rows, rowsWritten: 0, durationMs: sourceDuration } };
@@ -358,9 +362,12 @@ export async function executeSteps(
       events({ event: 'start', level: 'info', step: sink.step.id, attempt });
       const write = sink.connector.write;
       if (write === undefined) throw new Error(`${sink.step.component} cannot write`);
+      const textBatches = stream.textBatches;
       const result = await write.call(sink.connector, context(sink), sink.config.options, {
         columns: stream.columns,
-        batches: counted(stream),
+        batches: counted(stream.batches, rowsIn),
+        // The sink pulls one of the two; the other generator never starts.
+        ...(textBatches === undefined ? {} : { textBatches: counted(textBatches, textRowsIn) }),
       });
       finishSource();
       const counts = {

@@ -11,8 +11,11 @@ export type {
   StepContext,
   StepReporter,
   TabularStream,
+  TextBatch,
   WriteResult,
 } from './contracts';
+export { TEXT_KINDS } from './contracts';
+export { textBatchRows } from './text-batch';
 export type { DiscoverWithCacheOptions, DiscoveryResult } from './discovery';
 export { discoverWithCache } from './discovery';
 export type {

@@ -9,7 +9,9 @@ import type { Action } from '../program';
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
 const merged = (step: StepMetrics) =>
-  step.rows_inserted === undefined ? '' : ` (${count(step.rows_inserted)} inserted, ${count(step.rows_updated)} updated)`;
+  step.rows_inserted === undefined
+    ? ''
+    : ` (${count(step.rows_inserted)} inserted, ${count(step.rows_updated)} updated)`;
 
 export function registerRuns(program: Command, action: Action): void {
   const runs = program.command('runs').description('List past runs and show one.');

@@ -13,7 +13,9 @@ const kinds = ['oml', 'manifest', 'step-config', 'spec'] as const;
 export function registerSchema(program: Command, action: Action): void {
   program
     .command('schema')
-    .description('Print a JSON Schema: oml (pipeline files, with every component inlined), manifest, step-config or spec.')
+    .description(
+      'Print a JSON Schema: oml (pipeline files, with every component inlined), manifest, step-config or spec.',
+    )
     .argument('<kind>', kinds.join(' | '))
     .option('-o, --out <file>', 'write it to a file instead of stdout')
     .addHelpText(
@@ -33,7 +35,10 @@ Editors: point yaml-language-server at the OML schema to complete and check pipe
           spec: () => loadSpecSchema(),
         };
         if (!(kinds as readonly string[]).includes(kind)) {
-          throw new OsirisError(OsirisErrorCode.Validation, `unknown schema "${kind}"; use one of: ${kinds.join(', ')}`);
+          throw new OsirisError(
+            OsirisErrorCode.Validation,
+            `unknown schema "${kind}"; use one of: ${kinds.join(', ')}`,
+          );
         }
         const text = `${canonicalJson(schemas[kind as (typeof kinds)[number]](), 2)}\n`;
         if (options.out === undefined) {
