@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import type { Row, StepContext, TabularStream } from '@osiris/runner';
+import type { Row, StepContext, TabularStream, TextBatch } from '@osiris/runner';
 import type { Connection, Query } from 'mysql2';
 import { type CatalogColumn, loadColumns, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
@@ -14,8 +14,9 @@ import {
   scrub,
 } from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
-import { useTextRowParser } from './row-parser';
+import { replaceRowParser, textRowParser } from './row-parser';
 import { compileSelect } from './sql';
+import { TextCellWriter, textMismatch, travelsAsText } from './text-cells';
 import { isFloat32, isZeroDate, mayHoldZeroDate, shortestFloat32 } from './types';
 
 function quoteName(schema: string, table: string): string {
@@ -75,7 +76,10 @@ export async function readTable(
     const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target.secrets);
     // The server starts sending while the sink gets ready; at most one batch is read ahead.
     batches.prefetch();
-    return { columns: selected.map(toDescriptor), batches };
+    const columns = selected.map(toDescriptor);
+    return batches.textBatches === undefined
+      ? { columns, batches }
+      : { columns, batches, textBatches: batches.textBatches };
   } catch (err) {
     closeConnection(conn, false);
     if (err instanceof MysqlConnectorError) throw err;
@@ -91,16 +95,26 @@ export async function readTable(
   }
 }
 
+type Batch = Row[] | TextBatch;
+
 type Waiter = {
-  resolve: (result: IteratorResult<Row[]>) => void;
+  resolve: (result: IteratorResult<Batch>) => void;
   reject: (error: unknown) => void;
 };
 
+/** Which iterable the consumer pulls: row batches, or text batches (fixed by the first pull). */
+type Mode = 'rows' | 'text';
+
+/** What the text row parser hands back for each row it copied into the text batch. */
+const COPIED: unknown[] = [];
+
 /**
  * The batches of one read: a pull-based async iterable over a streaming
- * mysql2 query. At most one full batch waits for the consumer; when it
- * is not pulled, the connection is paused (TCP backpressure reaches the
- * server), so memory is bounded by the chunk size.
+ * mysql2 query, as rows (`batches`) or as {@link TextBatch}es
+ * (`textBatches`, when every column can travel as text). At most one full
+ * batch waits for the consumer; when it is not pulled, the connection is
+ * paused (TCP backpressure reaches the server), so memory is bounded by the
+ * chunk size.
  */
 class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
@@ -115,10 +129,14 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   /** Column positions of 32-bit floats. */
   readonly #floatIdx: number[];
   readonly #zeroDates: number[];
+  /** Set when every column can travel as text. */
+  readonly textBatches: AsyncIterable<TextBatch> | undefined;
 
+  #mode: Mode | undefined;
+  #text: TextCellWriter | undefined;
   #query: Query | undefined;
   #current: Row[] = [];
-  #ready: Row[][] = [];
+  #ready: Batch[] = [];
   #paused = false;
   #ended = false;
   #closed = false;
@@ -148,6 +166,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
       if (isFloat32(c.dataType)) this.#floatIdx.push(i);
     });
     this.#zeroDates = columns.map(() => 0);
+    this.textBatches = columns.every(travelsAsText) ? this.#textIterable() : undefined;
     if (ctx.signal.aborted) this.#onAbort();
     else ctx.signal.addEventListener('abort', this.#onAbort, { once: true });
   }
@@ -158,12 +177,27 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   }
 
   next(): Promise<IteratorResult<Row[]>> {
+    return this.#pull('rows') as Promise<IteratorResult<Row[]>>;
+  }
+
+  #textIterable(): AsyncIterable<TextBatch> {
+    const iterator: AsyncIterator<TextBatch> = {
+      next: () => this.#pull('text') as Promise<IteratorResult<TextBatch>>,
+      return: () => this.return() as Promise<IteratorResult<TextBatch>>,
+    };
+    return { [Symbol.asyncIterator]: () => iterator };
+  }
+
+  #pull(mode: Mode): Promise<IteratorResult<Batch>> {
+    if (this.#mode === undefined) {
+      this.#mode = mode;
+      if (mode === 'text') this.#text = new TextCellWriter(this.#columns);
+    } else if (this.#mode !== mode) {
+      return Promise.reject(new Error('internal: both the row batches and the text batches of a read were pulled'));
+    }
     const batch = this.#ready.shift();
     if (batch !== undefined) {
-      if (this.#paused && !this.#closed) {
-        this.#paused = false;
-        this.#conn.resume();
-      }
+      this.#resume();
       return Promise.resolve({ done: false, value: batch });
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);
@@ -174,16 +208,27 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
       if (this.#query === undefined) this.#start();
-      else if (this.#paused && !this.#closed) {
-        this.#paused = false;
-        this.#conn.resume();
-      }
+      else this.#resume();
     });
   }
 
-  /** Starts the query before the first pull; rows fill one batch, then the connection pauses until it is pulled. */
+  /**
+   * Starts the query before the first pull, so that the server is already
+   * sending when the sink is ready. Nothing is parsed before the first pull
+   * (which says whether rows or text are wanted): the connection stays paused.
+   */
   prefetch(): void {
-    if (this.#query === undefined && !this.#closed) this.#start();
+    if (this.#query !== undefined || this.#closed) return;
+    this.#start();
+    this.#paused = true;
+    this.#conn.pause();
+  }
+
+  #resume(): void {
+    if (this.#paused && !this.#closed) {
+      this.#paused = false;
+      this.#conn.resume();
+    }
   }
 
   /** The consumer stopped early (break, or it failed): drop the query and the connection. */
@@ -198,9 +243,33 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
 
   #start(): void {
     const q = this.#conn.query({ sql: this.#sql, rowsAsArray: true });
-    useTextRowParser(q);
+    replaceRowParser(q, (fields, generated) => {
+      const text = this.#text;
+      if (text === undefined) return textRowParser(fields) ?? generated;
+      const mismatch = textMismatch(this.#columns, fields);
+      if (mismatch !== undefined) {
+        this.#fail(
+          new MysqlConnectorError(
+            MYSQL_ERROR_REASONS.QUERY_FAILED,
+            this.#ctx.stepId,
+            `mysql.table step '${this.#ctx.stepId}': reading ${this.#tableName} as text failed: ${mismatch}. This is a bug in Osiris; please report it.`,
+          ),
+        );
+        return generated;
+      }
+      text.reserve(this.#chunkSize);
+      return {
+        next: (packet) => {
+          text.add(packet);
+          return COPIED;
+        },
+      };
+    });
     this.#query = q;
-    q.on('result', (row: unknown) => this.#onRow(row as Row));
+    q.on('result', (row: unknown) => {
+      if (row === COPIED) this.#onTextRow();
+      else this.#onRow(row as Row);
+    });
     q.on('error', (err: Error) => {
       this.#fail(
         new MysqlConnectorError(
@@ -238,13 +307,26 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     current.push(row);
     if (current.length < this.#chunkSize) return;
     this.#current = [];
+    this.#deliver(current);
+  }
+
+  #onTextRow(): void {
+    const text = this.#text as TextCellWriter;
+    if (this.#closed || text.rows < this.#chunkSize) return;
+    const batch = text.take();
+    text.reserve(this.#chunkSize);
+    this.#deliver(batch);
+  }
+
+  /** Hands a full batch to the waiting consumer, or keeps it and pauses the connection. */
+  #deliver(batch: Batch): void {
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
-      waiter.resolve({ done: false, value: current });
+      waiter.resolve({ done: false, value: batch });
       return;
     }
-    this.#ready.push(current);
+    this.#ready.push(batch);
     if (!this.#paused) {
       this.#paused = true;
       this.#conn.pause();
@@ -257,6 +339,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
       this.#ready.push(this.#current);
       this.#current = [];
     }
+    if (this.#text !== undefined && this.#text.rows > 0) this.#ready.push(this.#text.take());
     this.#ended = true;
     this.#close(true);
     const waiter = this.#waiter;
@@ -289,7 +372,9 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   }
 
   #reportZeroDates(): void {
-    this.#zeroDates.forEach((count, i) => {
+    const text = this.#text?.zeroDates;
+    this.#zeroDates.forEach((rowCount, i) => {
+      const count = rowCount + (text?.[i] ?? 0);
       if (count === 0) return;
       const column = this.#columns[i]?.name;
       this.#ctx.reporter.log(

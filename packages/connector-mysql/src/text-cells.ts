@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: MIT
 import { type ColumnKind, TEXT_KINDS, type TextBatch } from '@osiris/runner';
 import type { CatalogColumn } from './catalog';
-import { ASCII, BINARY_STRING, BYTES, type ColumnInfo, type Decoder, decoderFor, INT, type RowPacket, UTF8 } from './row-parser';
+import {
+  ASCII,
+  BINARY_STRING,
+  BYTES,
+  type ColumnInfo,
+  type Decoder,
+  decoderFor,
+  INT,
+  type RowPacket,
+  UTF8,
+} from './row-parser';
 import { mayHoldZeroDate } from './types';
 
 /**
@@ -91,6 +101,9 @@ function expectedDecoder(kind: ColumnKind): Decoder | undefined {
 
 const ZEROFILL_FLAG = 64;
 
+/** Most bytes set aside for a batch before its rows arrive (a larger batch grows as it fills). */
+const MAX_RESERVE = 8 * 1024 * 1024;
+
 /**
  * The first column whose value on the wire is not what the row path would
  * read (a charset or type the catalog did not predict), or undefined.
@@ -178,7 +191,9 @@ export class TextCellWriter {
 
   /** Sizes the buffer of the next batch (`rows` rows like the last batch's) before it fills. */
   reserve(rows: number): void {
-    if (this.#pos === 0 && this.#buf.length === 0) this.#grow(Math.ceil(this.#bytesPerRow * 1.1 * rows) + 64);
+    if (this.#pos === 0 && this.#buf.length === 0) {
+      this.#grow(Math.min(Math.ceil(this.#bytesPerRow * 1.1 * rows) + 64, MAX_RESERVE));
+    }
   }
 
   /** Walks the cells of a row up to the last date column: true when one holds a zero date. */

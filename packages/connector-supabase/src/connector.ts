@@ -17,7 +17,7 @@ import { writeTable } from './write';
 export const supabaseTableConnector: Connector = {
   type: 'supabase.table',
   modes: ['read', 'write'],
-  capabilities: ['discovery', 'in_memory_move'],
+  capabilities: ['discovery'],
   read: readTable,
   write: writeTable,
   discover: discoverSupabase,

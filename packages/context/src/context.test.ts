@@ -125,7 +125,6 @@ describe('LLM context', () => {
       {
         "capabilities": [
           "discovery",
-          "in_memory_move",
         ],
         "examples": [
           {

@@ -205,4 +205,32 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     expect(run.code).toBe(5);
     expect(run.stderr).toContain('OSIRIS_E2B_API_KEY');
   });
+
+  it('discover lists tables with columns, keys and row counts, caches them, and refreshes on request', async () => {
+    const env = { OSIRIS_HOME: join(ws.dir, 'discover-home') };
+    const args = ['discover', '@shop', '--secrets-file', 'secrets.yaml', '--json'];
+    const first = await osiris(args, { cwd: ws.dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    const fresh = JSON.parse(first.stdout);
+    expect(fresh).toMatchObject({ connection: '@shop', component: 'mysql.table', cached: false });
+    const orders = fresh.tables.find((table: { name: string }) => table.name === 'orders');
+    expect(orders.columns.map((c: { name: string; primaryKey: boolean }) => [c.name, c.primaryKey])).toEqual([
+      ['id', true],
+      ['customer', false],
+      ['amount', false],
+      ['note', false],
+      ['updated_at', false],
+    ]);
+    expect(orders.approxRows).toBeGreaterThan(0);
+    expect(JSON.parse((await osiris(args, { cwd: ws.dir, env })).stdout).cached).toBe(true);
+    expect(JSON.parse((await osiris([...args, '--refresh'], { cwd: ws.dir, env })).stdout).cached).toBe(false);
+    const cache = Object.values(readTree(join(ws.dir, 'discover-home', 'cache'))).join('\n');
+    expect(cache).toContain('@shop');
+    expect(cache).not.toContain(mysql.url);
+
+    const pgTables = await osiris(['discover', '@warehouse', '--secrets-file', 'secrets.yaml'], { cwd: ws.dir, env });
+    expect(pgTables.code, pgTables.stderr).toBe(0);
+    expect(pgTables.stdout).toMatch(/public\.orders/);
+    expect(pgTables.stdout).toMatch(/id\s+integer \(integer\)\s+primary key, not null/);
+  });
 });
