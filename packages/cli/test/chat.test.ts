@@ -339,11 +339,45 @@ describe('osiris chat (interactive)', () => {
     expect(stdout).toContain('osiris chat: describe the data to move');
     expect(stdout).toContain(MERGE.trimEnd());
     expect(stdout).toContain('Save to pipeline.yaml? [Y/n, or another path]');
-    expect(stdout).toContain('saved pipeline.yaml. Next: osiris validate pipeline.yaml');
+    expect(stdout).toContain('saved pipeline.yaml.');
+    expect(stdout).toContain('Next: osiris validate pipeline.yaml');
     expect(stderr).toContain('round 1: 1 problem: customers_out.options.merge_keys');
     expect(stderr).toContain('round 2: valid');
     expect(readFileSync(join(cwd, 'pipeline.yaml'), 'utf8')).toBe(MERGE);
     expect(sessionFiles(cwd).session).toMatchObject({ state: 'saved', saved: ['pipeline.yaml'] });
+  });
+
+  it('runs the saved pipeline when asked, with the secrets file the user names', async () => {
+    const csvToDb = `version: 0.0.1
+name: people_load
+sources:
+  - id: people
+    type: filesystem.csv
+    connection: "@files"
+    mode: read
+    options: { path: people.csv }
+sinks:
+  - id: people_db
+    type: supabase.table
+    connection: "@db"
+    mode: write
+    options: { table: people, write_mode: merge, merge_keys: [id], create_table: true }
+`;
+    const { cwd, env } = await setup([submit(csvToDb)]);
+    writeFileSync(join(cwd, 'people.csv'), 'id,name\n1,Ada\n2,Grace\n');
+    // base_dir: the connector reads files relative to the process, and this test runs the CLI in process.
+    writeFileSync(
+      join(cwd, 'secrets.yaml'),
+      `connections:\n  db:\n    url: pglite://memory\n  files:\n    base_dir: ${cwd}\n`,
+    );
+    const input = Readable.from(['load people.csv into a people table by id\n', '\n', 'secrets.yaml\n', '\n']);
+
+    const { code, stdout, stderr } = await runChat([], { cwd, env, input });
+
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain('Run it now? [y/N, or the path of a secrets file]');
+    expect(stdout).toMatch(/people_load: 2 rows read, 2 written/);
+    expect(stdout).toContain('people_db: 2 inserted, 0 updated, 0 unchanged');
   });
 
   it("shows the model's question, takes the answer, and saves nothing when told no", async () => {
@@ -379,7 +413,7 @@ describe('osiris chat (interactive)', () => {
 
   it('saves to another path typed at the prompt', async () => {
     const { cwd, env } = await setup([submit(APPEND)]);
-    const input = Readable.from(['copy events\n', 'pipelines/events.yaml\n', 'quit\n']);
+    const input = Readable.from(['copy events\n', 'pipelines/events.yaml\n', 'n\n', 'quit\n']);
     const { code } = await runChat([], { cwd, env, input });
     expect(code).toBe(0);
     expect(readFileSync(join(cwd, 'pipelines/events.yaml'), 'utf8')).toBe(APPEND);

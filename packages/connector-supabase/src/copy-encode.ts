@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-import type { ColumnKind, Row } from '@osiris/runner';
+import { isUtf8 } from 'node:buffer';
+import type { ColumnKind, Row, TextBatch } from '@osiris/runner';
 import type { TargetCategory } from './types';
 
 /**
@@ -61,8 +62,9 @@ const AS_IS = 0; // a string printed by a database (decimal, bigint, dates, uuid
 const TEXT = 1; // a string that may hold a tab, a newline or a backslash
 const NUMBER = 2; // a number, as `numberText` prints it
 const ENCODER = 3; // anything else: the column's FieldEncoder, whose output is already escaped
+const BYTES = 4; // a Buffer, as bytea hex (`\\x…`)
 
-type Plan = 0 | 1 | 2 | 3;
+type Plan = 0 | 1 | 2 | 3 | 4;
 
 function planOf(encoder: FieldEncoder): Plan {
   return (PLANS.get(encoder) ?? ENCODER) as Plan;
@@ -93,7 +95,7 @@ export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEnc
         return (v) => (v === true ? 'true' : v === false ? 'false' : fallback(v));
       return (v) => (v === true ? 't' : v === false ? 'f' : fallback(v));
     case 'bytes':
-      return (v) => (Buffer.isBuffer(v) ? hexBytes(v) : fallback(v));
+      return planned(BYTES, (v) => (Buffer.isBuffer(v) ? hexBytes(v) : fallback(v)));
     case 'bigint':
     case 'decimal':
     case 'date':
@@ -132,6 +134,13 @@ export function encodeBatch(
 
 const SMALL_INT = 0x7fffffff;
 const BACKSLASH = 92;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/** True when `src[start, end)` is all ASCII. */
+function isAscii(src: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if ((src[k] as number) >= 0x80) return false;
+  return true;
+}
 
 /** Writes the ASCII digits of an integer `v` with `|v| <= SMALL_INT`, `v` not -0. */
 function writeSmallInt(buf: Buffer, at: number, value: number): number {
@@ -220,6 +229,10 @@ export class CopyEncoder {
               if (typeof v === 'number') this.#number(v);
               else this.#string((encoders[i] as FieldEncoder)(v), false);
               break;
+            case BYTES:
+              if (Buffer.isBuffer(v)) this.#hex(v, 0, v.length);
+              else this.#string((encoders[i] as FieldEncoder)(v), false);
+              break;
             default:
               this.#string((encoders[i] as FieldEncoder)(v), false);
           }
@@ -240,6 +253,137 @@ export class CopyEncoder {
     if (batch.length > 0) this.#bytesPerRow = Math.max(8, Math.ceil(this.#pos / batch.length));
     this.#buf = Buffer.allocUnsafe(0);
     return out;
+  }
+
+  /**
+   * Whether {@link encodeText} can write columns of these kinds: every column
+   * is written as it is, escaped or as hex (not through its FieldEncoder),
+   * and no number is a float (text batches carry integers only).
+   */
+  readsText(kinds: readonly ColumnKind[]): boolean {
+    return (
+      kinds.length === this.#plans.length &&
+      this.#plans.every((plan, i) =>
+        plan === NUMBER ? kinds[i] === 'integer' : plan === AS_IS || plan === TEXT || plan === BYTES,
+      )
+    );
+  }
+
+  /**
+   * The COPY text of a {@link TextBatch} (see {@link readsText}), byte for
+   * byte what {@link encode} writes for the same rows as values.
+   */
+  encodeText(batch: TextBatch, rowOffset: number, sequenceStart?: number): Buffer {
+    const plans = this.#plans;
+    const n = plans.length;
+    const src = Buffer.isBuffer(batch.data)
+      ? batch.data
+      : Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+    const srcEnd = src.length;
+    const withSequence = sequenceStart !== undefined;
+    let seq = sequenceStart ?? 0;
+    this.#buf = Buffer.allocUnsafe(
+      Math.max(4096, Math.ceil(Math.max(this.#bytesPerRow * batch.rowCount, srcEnd) * 1.25) + 64),
+    );
+    this.#pos = 0;
+    const malformed = (r: number) =>
+      new RowEncodingError(`input row ${rowOffset + r + 1}: the text batch is malformed (a value runs past its end)`);
+    let off = 0;
+    for (let r = 0; r < batch.rowCount; r++) {
+      for (let i = 0; i < n; i++) {
+        if (off >= srcEnd) throw malformed(r);
+        let len = src[off++] as number;
+        if (len >= 0xfb) {
+          if (len === 0xfb) {
+            this.#reserve(3);
+            if (i > 0) this.#buf[this.#pos++] = 9;
+            this.#buf[this.#pos++] = BACKSLASH;
+            this.#buf[this.#pos++] = 78; // N
+            continue;
+          }
+          const size = len === 0xfc ? 2 : len === 0xfd ? 3 : len === 0xfe ? 8 : 0;
+          if (size === 0 || off + size > srcEnd) throw malformed(r);
+          len = size === 8 ? src.readUInt32LE(off) + src.readUInt32LE(off + 4) * 0x100000000 : src.readUIntLE(off, size);
+          off += size;
+        }
+        const end = off + len;
+        if (end > srcEnd) throw malformed(r);
+        // Escaping at most doubles a value; hex is two bytes a byte plus `\\x`.
+        this.#reserve(2 * len + 4);
+        const buf = this.#buf;
+        let p = this.#pos;
+        if (i > 0) buf[p++] = 9;
+        const plan = plans[i];
+        if (plan === BYTES) {
+          this.#pos = p;
+          this.#hex(src, off, end);
+        } else {
+          const start = p;
+          let high = 0;
+          if (plan === TEXT) {
+            for (let k = off; k < end; k++) {
+              const c = src[k] as number;
+              high |= c;
+              if (c === BACKSLASH || c === 9 || c === 10 || c === 13) {
+                buf[p++] = BACKSLASH;
+                buf[p++] = c === BACKSLASH ? BACKSLASH : c === 9 ? 116 : c === 10 ? 110 : 114;
+              } else {
+                buf[p++] = c;
+              }
+            }
+          } else if (len < 64) {
+            for (let k = off; k < end; k++) {
+              const c = src[k] as number;
+              high |= c;
+              buf[p++] = c;
+            }
+          } else {
+            src.copy(buf, p, off, end);
+            p += len;
+            if (!isAscii(src, off, end)) high = 0x80;
+          }
+          this.#pos = p;
+          if (high >= 0x80 && !isUtf8(src.subarray(off, end))) {
+            // What decoding and encoding the string gives: U+FFFD for each bad sequence.
+            this.#pos = start;
+            const value = src.toString('utf8', off, end);
+            this.#string(plan === TEXT ? escapeCopyText(value) : value, false);
+          }
+        }
+        off = end;
+      }
+      this.#reserve(22);
+      if (withSequence) {
+        this.#buf[this.#pos++] = 9;
+        this.#number(seq++);
+      }
+      this.#buf[this.#pos++] = 10;
+    }
+    if (off !== srcEnd) {
+      throw new RowEncodingError(
+        `input rows ${rowOffset + 1}–${rowOffset + batch.rowCount}: the text batch holds more than ${batch.rowCount} rows of ${n} values`,
+      );
+    }
+    const out = this.#buf.subarray(0, this.#pos);
+    if (batch.rowCount > 0) this.#bytesPerRow = Math.max(8, Math.ceil(this.#pos / batch.rowCount));
+    this.#buf = Buffer.allocUnsafe(0);
+    return out;
+  }
+
+  /** bytea hex of `src[start, end)`: the bytes of {@link hexBytes}. */
+  #hex(src: Uint8Array, start: number, end: number): void {
+    this.#reserve(3 + 2 * (end - start));
+    const buf = this.#buf;
+    let p = this.#pos;
+    buf[p++] = BACKSLASH;
+    buf[p++] = BACKSLASH;
+    buf[p++] = 120; // x
+    for (let k = start; k < end; k++) {
+      const b = src[k] as number;
+      buf[p++] = HEX_DIGITS[b >> 4] as number;
+      buf[p++] = HEX_DIGITS[b & 15] as number;
+    }
+    this.#pos = p;
   }
 
   /** Room for `bytes` more bytes. */

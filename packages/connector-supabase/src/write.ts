@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { randomBytes } from 'node:crypto';
-import type { ColumnDescriptor, Row, StepContext, TabularStream, WriteResult } from '@osiris/runner';
+import type { ColumnDescriptor, Row, StepContext, TabularStream, TextBatch, WriteResult } from '@osiris/runner';
 import { type RawBuilder, sql } from 'kysely';
 import { type CatalogColumn, type CatalogTable, loadTable, uniqueKeys } from './catalog';
 import { parseWriteConfig, type WriteConfig } from './config';
@@ -280,13 +280,18 @@ async function copyInput(
     });
 
   const encoder = new CopyEncoder(encoders, names);
-  const iterator = input.batches[Symbol.asyncIterator]();
+  // Rows as text, when the source offers them and every column is written as it is: no value is built.
+  const textInput =
+    input.textBatches !== undefined && encoder.readsText(input.columns.map((c) => c.kind))
+      ? input.textBatches
+      : undefined;
+  const iterator: AsyncIterator<Row[] | TextBatch> = (textInput ?? input.batches)[Symbol.asyncIterator]();
   let iteratorDone = false;
   let rows = 0;
   try {
     for (;;) {
       if (stopped()) break;
-      let step: IteratorResult<Row[]> | undefined;
+      let step: IteratorResult<Row[] | TextBatch> | undefined;
       const pulled = iterator.next();
       try {
         for (;;) {
@@ -313,11 +318,23 @@ async function copyInput(
         break;
       }
       const batch = step.value;
-      if (!Array.isArray(batch))
-        throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a batch (an array of rows)`);
-      if (batch.length === 0) continue;
-      const chunk = encoder.encode(batch, rows, withSequence ? rows + 1 : undefined);
-      rows += batch.length;
+      let chunk: Buffer;
+      let count: number;
+      if (textInput !== undefined) {
+        const text = batch as Partial<TextBatch> | null;
+        if (typeof text?.rowCount !== 'number' || !(text.data instanceof Uint8Array))
+          throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a text batch`);
+        if (text.rowCount === 0) continue;
+        chunk = encoder.encodeText(text as TextBatch, rows, withSequence ? rows + 1 : undefined);
+        count = text.rowCount;
+      } else {
+        if (!Array.isArray(batch))
+          throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a batch (an array of rows)`);
+        if (batch.length === 0) continue;
+        chunk = encoder.encode(batch, rows, withSequence ? rows + 1 : undefined);
+        count = batch.length;
+      }
+      rows += count;
       if (!copy.write(chunk)) {
         while (!stopped() && copy.waiting) await nextWake();
       }

@@ -15,7 +15,6 @@ export type {
   WriteResult,
 } from './contracts';
 export { TEXT_KINDS } from './contracts';
-export { textBatchRows } from './text-batch';
 export type { DiscoverWithCacheOptions, DiscoveryResult } from './discovery';
 export { discoverWithCache } from './discovery';
 export type {
@@ -46,3 +45,4 @@ export type { RunArtifacts, RunDetails, RunSummary } from './runs';
 export { listRuns, readRun } from './runs';
 export type { ConnectionOrigin, ConnectionResolution, ResolveConnectionsOptions } from './secrets';
 export { connectionEnvPrefix, connectionRefsOf, resolveConnections } from './secrets';
+export { textBatchRows } from './text-batch';

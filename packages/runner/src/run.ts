@@ -208,7 +208,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
   await mkdir(join(runDir, 'cfg'), { recursive: true });
   for (const step of manifest.steps) {
     const config: StepConfig | undefined = configs.get(step.id);
-    if (config !== undefined) await writeFile(join(runDir, 'cfg', `${step.id}.json`), redactor.text(renderStepConfig(config)));
+    if (config !== undefined)
+      await writeFile(join(runDir, 'cfg', `${step.id}.json`), redactor.text(renderStepConfig(config)));
   }
   const running: RunStatusFile = { run_id: runId, status: 'running', exit_code: null };
   await writeJson(join(runDir, 'status.json'), running, redactor);
@@ -274,7 +275,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
   }
 
   const status = outcome.status;
-  const exitCode = status === 'succeeded' ? 0 : status === 'interrupted' ? 130 : exitCodeOf(outcome.error, ExitCode.Run);
+  const exitCode =
+    status === 'succeeded' ? 0 : status === 'interrupted' ? 130 : exitCodeOf(outcome.error, ExitCode.Run);
   const error: RunFailure | undefined =
     status === 'succeeded'
       ? undefined

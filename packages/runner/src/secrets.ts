@@ -92,7 +92,9 @@ function needsNoFields(registry: Registry | undefined, type: string): boolean {
   const schema = (registry?.get(type)?.['x-connection'] as { schema?: Record<string, unknown> } | undefined)?.schema;
   if (schema === undefined) return false;
   const required = schema.required;
-  return (!Array.isArray(required) || required.length === 0) && schema.anyOf === undefined && schema.oneOf === undefined;
+  return (
+    (!Array.isArray(required) || required.length === 0) && schema.anyOf === undefined && schema.oneOf === undefined
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

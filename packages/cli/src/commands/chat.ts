@@ -17,6 +17,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import type { Action } from '../program';
+import { runPipeline } from './run';
 
 /** What `osiris chat` takes from its caller rather than building itself. */
 export interface ChatDeps {
@@ -321,9 +322,17 @@ async function interactiveChat(output: Output, session: ChatSession, input: Node
       writeAtomically(absolute, result.yaml, path);
       saved.add(absolute);
       session.markSaved(path);
-      output.out(
-        `${output.green('✓')} saved ${path}. Next: osiris validate ${path} · osiris compile ${path} --out cfg/`,
-      );
+      output.out(`${output.green('✓')} saved ${path}.`);
+      // The last state of a session: compile and run the saved pipeline, only when the user says so.
+      const run = (await ask('Run it now? [y/N, or the path of a secrets file] '))?.trim() ?? '';
+      const withFile = run !== '' && existsSync(resolve(cwd, run));
+      if (withFile || /^(y|yes)$/i.test(run)) {
+        const secretsFile = withFile ? { secretsFile: run } : {};
+        const code = await runPipeline(output, path, { param: [], ...secretsFile });
+        if (code !== ExitCode.Success) output.err(`The run ended with exit code ${code}; the pipeline stays saved.`);
+      } else {
+        output.out(`Next: osiris validate ${path} · osiris compile ${path} --out build/ · osiris run ${path}`);
+      }
       output.out('Describe a change, or press Enter to end.');
     }
   } finally {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { resolve } from 'node:path';
 import { loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { discoverWithCache, osirisPaths, resolveConnections } from '@osiris/runner';
 import type { Command } from 'commander';
@@ -40,7 +41,7 @@ export interface DiscoverRequest {
 export async function discoverConnection(io: CliIo, ref: string, request: DiscoverRequest) {
   const { builtinConnectors } = await import('@osiris/engine-local');
   const registry = loadRegistry();
-  const secretsFile = request.secretsFile === undefined ? {} : { secretsFile: request.secretsFile };
+  const secretsFile = request.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, request.secretsFile) };
   // Resolve once without schema checks to learn the URL scheme, then again against the component's card.
   const probe = await resolveConnections([ref], { env: io.env, ...secretsFile });
   const fields = probe.connections.get(ref) ?? {};

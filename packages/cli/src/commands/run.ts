@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
 import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
 import { type Command, Option } from 'commander';
@@ -8,7 +8,7 @@ import type { Output } from '../output';
 import type { Action } from '../program';
 import { collect } from '../settings';
 
-interface RunOptions {
+export interface RunOptions {
   engine?: 'local' | 'e2b';
   secretsFile?: string;
   param: string[];
@@ -62,82 +62,86 @@ Examples:
   OSIRIS_CONN__MYSQL__URL=mysql://… OSIRIS_CONN__SUPABASE__URL=postgresql://… osiris run build/manifest.yaml
   osiris run pipeline.yaml --engine e2b --param chunk_size=20000`,
     )
-    .action(
-      action(async (output: Output, path: string, options: RunOptions) => {
-        const { io } = output;
-        const registry = loadRegistry();
-        const plan = loadPlan(output, registry, path, {
-          param: options.param,
-          ...(options.mode === undefined ? {} : { mode: options.mode }),
-          ...(options.engine === undefined ? {} : { engine: options.engine }),
-        });
-        const engineName = plan.manifest.execution.engine;
-        // Each engine (with its connectors or its sandbox client) loads only when a pipeline runs on it.
-        const engine: Engine =
-          engineName === 'e2b'
-            ? (await import('@osiris/engine-e2b')).createE2bEngineFromEnv(io.env, {
-                // The sandbox's lines, prefixed `agent=runner engine=e2b`, go to stderr like everything but results.
-                output: { write: (text: string) => io.stderr.write(output.redact(text)) },
-                ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-                ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
-              })
-            : (await import('@osiris/engine-local')).localEngine;
-        const paths = osirisPaths({
-          env: io.env,
-          cwd: io.cwd,
-          ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
-        });
+    .action(action((output: Output, path: string, options: RunOptions) => runPipeline(output, path, options)));
+}
 
-        const result = await runManifest({
-          manifest: plan.manifest,
-          configs: plan.configs,
-          engine,
-          registry,
-          runsDir: paths.runsDir,
-          env: io.env,
-          ...(options.secretsFile === undefined ? {} : { secretsFile: options.secretsFile }),
-          ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
+/**
+ * What `osiris run` does, for other commands to reuse (chat runs a pipeline it just saved).
+ * Returns the exit code; prints the one-line summary (or JSON) and failures.
+ */
+export async function runPipeline(output: Output, path: string, options: RunOptions): Promise<number> {
+  const { io } = output;
+  const registry = loadRegistry();
+  const plan = loadPlan(output, registry, path, {
+    param: options.param,
+    ...(options.mode === undefined ? {} : { mode: options.mode }),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
+  });
+  const engineName = plan.manifest.execution.engine;
+  // Each engine (with its connectors or its sandbox client) loads only when a pipeline runs on it.
+  const engine: Engine =
+    engineName === 'e2b'
+      ? (await import('@osiris/engine-e2b')).createE2bEngineFromEnv(io.env, {
+          // The sandbox's lines, prefixed `agent=runner engine=e2b`, go to stderr like everything but results.
+          output: { write: (text: string) => io.stderr.write(output.redact(text)) },
           ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-          ...(io.signal === undefined ? {} : { signal: io.signal }),
-          progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) },
-        });
+          ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
+        })
+      : (await import('@osiris/engine-local')).localEngine;
+  const paths = osirisPaths({
+    env: io.env,
+    cwd: io.cwd,
+    ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
+  });
 
-        const runDir = relative(io.cwd, result.runDir) || result.runDir;
-        if (options.json) {
-          output.json({
-            ok: result.exitCode === 0,
-            run_id: result.runId,
-            run_dir: runDir,
-            status: result.status,
-            exit_code: result.exitCode,
-            rows_read: result.rowsRead,
-            rows_written: result.rowsWritten,
-            duration_ms: result.durationMs,
-            steps: result.steps,
-            ...(result.error === undefined ? {} : { error: result.error }),
-          });
-          return result.exitCode;
-        }
-        const seconds = (result.durationMs / 1000).toFixed(1);
-        const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
-        if (result.exitCode === 0) {
-          output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${rows} (run ${result.runId}, ${engineName})`);
-          for (const step of result.steps) {
-            if (step.inserted === undefined || step.updated === undefined) continue;
-            const unchanged = Math.max(0, step.rowsWritten - step.inserted - step.updated);
-            output.out(
-              `  ${step.id}: ${number(step.inserted)} inserted, ${number(step.updated)} updated, ${number(unchanged)} unchanged`,
-            );
-          }
-          output.out(`  run folder: ${runDir}/`);
-        } else {
-          output.err(
-            `${output.red('✗')} ${plan.manifest.pipeline} ${result.status}: ${result.error?.message ?? 'see the run log'}`,
-          );
-          if (result.error?.hint) output.err(`  ${result.error.hint}`);
-          output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
-        }
-        return result.exitCode;
-      }),
+  const result = await runManifest({
+    manifest: plan.manifest,
+    configs: plan.configs,
+    engine,
+    registry,
+    runsDir: paths.runsDir,
+    env: io.env,
+    ...(options.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, options.secretsFile) }),
+    ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
+    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
+    progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) },
+  });
+
+  const runDir = relative(io.cwd, result.runDir) || result.runDir;
+  if (options.json) {
+    output.json({
+      ok: result.exitCode === 0,
+      run_id: result.runId,
+      run_dir: runDir,
+      status: result.status,
+      exit_code: result.exitCode,
+      rows_read: result.rowsRead,
+      rows_written: result.rowsWritten,
+      duration_ms: result.durationMs,
+      steps: result.steps,
+      ...(result.error === undefined ? {} : { error: result.error }),
+    });
+    return result.exitCode;
+  }
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
+  if (result.exitCode === 0) {
+    output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${rows} (run ${result.runId}, ${engineName})`);
+    for (const step of result.steps) {
+      if (step.inserted === undefined || step.updated === undefined) continue;
+      const unchanged = Math.max(0, step.rowsWritten - step.inserted - step.updated);
+      output.out(
+        `  ${step.id}: ${number(step.inserted)} inserted, ${number(step.updated)} updated, ${number(unchanged)} unchanged`,
+      );
+    }
+    output.out(`  run folder: ${runDir}/`);
+  } else {
+    output.err(
+      `${output.red('✗')} ${plan.manifest.pipeline} ${result.status}: ${result.error?.message ?? 'see the run log'}`,
     );
+    if (result.error?.hint) output.err(`  ${result.error.hint}`);
+    output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
+  }
+  return result.exitCode;
 }
