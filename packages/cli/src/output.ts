@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { isAbsolute, relative } from 'node:path';
 import { createRedactor, type Diagnostic, type Redactor } from '@osiris/registry';
 
 export interface Stream {
@@ -78,6 +79,12 @@ export class Output {
       }
     }
   }
+}
+
+/** A path as a person wants to read it: relative to the working directory when inside it, else absolute. */
+export function displayPath(cwd: string, path: string): string {
+  const relativePath = relative(cwd, path);
+  return relativePath === '' || relativePath.startsWith('..') || isAbsolute(relativePath) ? path : relativePath;
 }
 
 /** `2 errors, 1 warning` */

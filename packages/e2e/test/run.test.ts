@@ -73,7 +73,7 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     expect(first).toEqual({ id: 1, customer: 'c0', amount: '0.00', note: null, updated_at: '2026-01-02 03:04:05' });
     expect((await pgRows())[1]?.note).toBe('note\t1\n"q"\\');
 
-    const runDir = join(ws.dir, result.run_dir);
+    const runDir = result.run_dir;
     expect(result.run_id).toMatch(/^r_\d{8}T\d{6}Z_[0-9a-f]{6}$/);
     const files = Object.keys(readTree(runDir)).sort();
     expect(files).toEqual([
@@ -191,7 +191,7 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ status: 'succeeded', rows_written: 1202 });
     expect(await pgRows('SELECT count(*)::int AS n FROM orders')).toEqual([{ n: 1202 }]);
-    const log = readFileSync(join(ws.dir, result.run_dir, 'run.log.jsonl'), 'utf8')
+    const log = readFileSync(join(result.run_dir, 'run.log.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));

@@ -147,7 +147,7 @@ describe('Ctrl-C', () => {
     const result = JSON.parse(interrupted.stdout);
     expect(result).toMatchObject({ status: 'interrupted', exit_code: 130 });
     expect(result.rows_read).toBeGreaterThan(0);
-    expect(JSON.parse(readFileSync(join(ws.dir, result.run_dir, 'status.json'), 'utf8'))).toMatchObject({
+    expect(JSON.parse(readFileSync(join(result.run_dir, 'status.json'), 'utf8'))).toMatchObject({
       status: 'interrupted',
       exit_code: 130,
     });

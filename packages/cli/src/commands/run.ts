@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
 import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
 import { type Command, Option } from 'commander';
 import { loadPlan } from '../load-plan';
-import type { Output } from '../output';
+import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
 import { collect } from '../settings';
 
@@ -108,12 +108,12 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
     progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) },
   });
 
-  const runDir = relative(io.cwd, result.runDir) || result.runDir;
+  const runDir = displayPath(io.cwd, result.runDir);
   if (options.json) {
     output.json({
       ok: result.exitCode === 0,
       run_id: result.runId,
-      run_dir: runDir,
+      run_dir: result.runDir,
       status: result.status,
       exit_code: result.exitCode,
       rows_read: result.rowsRead,

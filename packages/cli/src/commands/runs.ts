@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-import { relative } from 'node:path';
 import { listRuns, osirisPaths, readRun, type StepMetrics } from '@osiris/runner';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
-import type { Output } from '../output';
+import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
@@ -37,7 +36,7 @@ export function registerRuns(program: Command, action: Action): void {
           output.json(list);
           return ExitCode.Success;
         }
-        if (list.length === 0) output.err(`no runs in ${relative(output.io.cwd, runsDir) || runsDir}`);
+        if (list.length === 0) output.err(`no runs in ${displayPath(output.io.cwd, runsDir)}`);
         for (const run of list) {
           output.out(
             [
@@ -72,7 +71,7 @@ export function registerRuns(program: Command, action: Action): void {
           output.json(run);
           return ExitCode.Success;
         }
-        const where = (path: string | undefined) => (path === undefined ? '-' : relative(output.io.cwd, path) || path);
+        const where = (path: string | undefined) => (path === undefined ? '-' : displayPath(output.io.cwd, path));
         output.out(
           `${output.bold(run.runId)}  ${run.status}  exit ${run.exitCode ?? '-'}  ${run.pipeline ?? ''}  ${run.engine ?? ''}`,
         );
