@@ -151,12 +151,15 @@ function validatorFor(schema: object, type: string): ValidateFunction {
   if (validate === undefined) {
     if (sharedAjv === undefined) {
       // `anyOf: [{ required: [url] }, { required: [host] }]` is the usual way to say "one of", so strictRequired is off.
+      // As in the registry's ajv, schemas are not checked against the meta-schema (compiling it costs more than
+      // a run's whole start-up); strict mode and keyword value checks still reject a malformed schema.
       sharedAjv = new Ajv2020({
         strict: true,
         strictRequired: false,
         allErrors: true,
         verbose: true,
         allowUnionTypes: true,
+        validateSchema: false,
       });
       addFormats(sharedAjv);
     }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { parseArgs } from 'node:util';
 // What the host engine and the remote runner agree on: file names, folders and flags.
 
 /** The runner bundle inside the sandbox: its name carries the version it was built for. */
@@ -55,4 +56,68 @@ export function settingsToArgs(settings: RemoteSettings): string[] {
   ];
   for (const [flag, value] of optional) if (value !== undefined) args.push(flag, String(value));
   return args;
+}
+
+/**
+ * Reads {@link RemoteSettings} back from the flags {@link settingsToArgs} wrote; a bad flag is an
+ * OsirisError (Config) raised through `usage`.
+ */
+export function settingsFromArgs(argv: readonly string[], usage: (message: string) => Error): RemoteSettings {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        'expect-version': { type: 'string' },
+        'run-id': { type: 'string' },
+        'correlation-id': { type: 'string' },
+        'log-level': { type: 'string' },
+        'redaction-strategy': { type: 'string' },
+        'progress-interval-ms': { type: 'string' },
+        'retry-attempts': { type: 'string' },
+        'retry-base-delay-ms': { type: 'string' },
+        'retry-max-delay-ms': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    throw usage(error instanceof Error ? error.message : String(error));
+  }
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const required = (name: string): string => {
+    const value = text(name);
+    if (value === undefined || value === '') throw usage(`--${name} is required`);
+    return value;
+  };
+  const integer = (name: string): number | undefined => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw usage(`--${name} must be a whole number`);
+    return Number(value);
+  };
+  const logLevel = text('log-level');
+  if (logLevel !== undefined && logLevel !== 'info' && logLevel !== 'debug')
+    throw usage('--log-level is info or debug');
+  const strategy = text('redaction-strategy');
+  if (strategy !== undefined && strategy !== 'fixed' && strategy !== 'hash') {
+    throw usage('--redaction-strategy is fixed or hash');
+  }
+  const attempts = integer('retry-attempts');
+  const baseDelayMs = integer('retry-base-delay-ms');
+  const maxDelayMs = integer('retry-max-delay-ms');
+  const progressIntervalMs = integer('progress-interval-ms');
+  return {
+    expectVersion: required('expect-version'),
+    runId: required('run-id'),
+    correlationId: required('correlation-id'),
+    ...(logLevel === undefined ? {} : { logLevel }),
+    ...(strategy === undefined ? {} : { redactionStrategy: strategy }),
+    ...(progressIntervalMs === undefined ? {} : { progressIntervalMs }),
+    ...(attempts === undefined ? {} : { retryAttempts: attempts }),
+    ...(baseDelayMs === undefined ? {} : { retryBaseDelayMs: baseDelayMs }),
+    ...(maxDelayMs === undefined ? {} : { retryMaxDelayMs: maxDelayMs }),
+  };
 }

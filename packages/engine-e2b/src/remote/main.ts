@@ -5,7 +5,6 @@
 // stdout as it is written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { sources } from 'virtual:osiris-builtin-components';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { mysqlTableConnector } from '@osiris/connector-mysql';
@@ -30,7 +29,15 @@ import {
   runManifest,
 } from '@osiris/runner';
 import { version } from '../../package.json';
-import { OUT_DIR, OUT_ERROR, OUT_METRICS, OUT_STATUS, REMOTE_RUNS_DIR, type RemoteError } from '../internal/protocol';
+import {
+  OUT_DIR,
+  OUT_ERROR,
+  OUT_METRICS,
+  OUT_STATUS,
+  REMOTE_RUNS_DIR,
+  type RemoteError,
+  settingsFromArgs,
+} from '../internal/protocol';
 import { createLogTail, type LogTail } from './tail';
 
 /**
@@ -39,83 +46,10 @@ import { createLogTail, type LogTail } from './tail';
  */
 const connectors: readonly Connector[] = [mysqlTableConnector, supabaseTableConnector];
 
-interface Settings {
-  readonly expectVersion: string;
-  readonly runId: string;
-  readonly correlationId: string;
-  readonly logLevel?: 'info' | 'debug';
-  readonly redactionStrategy?: 'fixed' | 'hash';
-  readonly progressIntervalMs?: number;
-  readonly retry?: RetryOptions;
-}
-
 function usage(message: string): OsirisError {
   return new OsirisError(OsirisErrorCode.Config, message, {
     hint: 'The runner bundle is started by the e2b engine; use the engine and runner of the same version.',
   });
-}
-
-function parseSettings(argv: readonly string[]): Settings {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        'expect-version': { type: 'string' },
-        'run-id': { type: 'string' },
-        'correlation-id': { type: 'string' },
-        'log-level': { type: 'string' },
-        'redaction-strategy': { type: 'string' },
-        'progress-interval-ms': { type: 'string' },
-        'retry-attempts': { type: 'string' },
-        'retry-base-delay-ms': { type: 'string' },
-        'retry-max-delay-ms': { type: 'string' },
-      },
-    }).values;
-  } catch (error) {
-    throw usage(describeError(error));
-  }
-  const text = (name: string): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const required = (name: string): string => {
-    const value = text(name);
-    if (value === undefined || value === '') throw usage(`--${name} is required`);
-    return value;
-  };
-  const integer = (name: string): number | undefined => {
-    const value = text(name);
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) throw usage(`--${name} must be a whole number`);
-    return Number(value);
-  };
-  const logLevel = text('log-level');
-  if (logLevel !== undefined && logLevel !== 'info' && logLevel !== 'debug')
-    throw usage('--log-level is info or debug');
-  const strategy = text('redaction-strategy');
-  if (strategy !== undefined && strategy !== 'fixed' && strategy !== 'hash') {
-    throw usage('--redaction-strategy is fixed or hash');
-  }
-  const attempts = integer('retry-attempts');
-  const baseDelayMs = integer('retry-base-delay-ms');
-  const maxDelayMs = integer('retry-max-delay-ms');
-  const progressIntervalMs = integer('progress-interval-ms');
-  const retry: RetryOptions = {
-    ...(attempts === undefined ? {} : { attempts }),
-    ...(baseDelayMs === undefined ? {} : { baseDelayMs }),
-    ...(maxDelayMs === undefined ? {} : { maxDelayMs }),
-  };
-  return {
-    expectVersion: required('expect-version'),
-    runId: required('run-id'),
-    correlationId: required('correlation-id'),
-    ...(logLevel === undefined ? {} : { logLevel }),
-    ...(strategy === undefined ? {} : { redactionStrategy: strategy }),
-    ...(progressIntervalMs === undefined ? {} : { progressIntervalMs }),
-    ...(Object.keys(retry).length === 0 ? {} : { retry }),
-  };
 }
 
 /** Only the connection variables: nothing else of the sandbox's environment steers the run. */
@@ -196,7 +130,12 @@ async function writeOut(dir: string, name: string, text: string): Promise<void> 
 }
 
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
-  const settings = parseSettings(argv);
+  const settings = settingsFromArgs(argv, usage);
+  const retry: RetryOptions = {
+    ...(settings.retryAttempts === undefined ? {} : { attempts: settings.retryAttempts }),
+    ...(settings.retryBaseDelayMs === undefined ? {} : { baseDelayMs: settings.retryBaseDelayMs }),
+    ...(settings.retryMaxDelayMs === undefined ? {} : { maxDelayMs: settings.retryMaxDelayMs }),
+  };
   if (settings.expectVersion !== version) {
     throw new OsirisError(
       OsirisErrorCode.Config,
@@ -225,7 +164,7 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       correlationId: settings.correlationId,
       ...(settings.logLevel === undefined ? {} : { logLevel: settings.logLevel }),
       ...(settings.redactionStrategy === undefined ? {} : { redactionStrategy: settings.redactionStrategy }),
-      ...(settings.retry === undefined ? {} : { retry: settings.retry }),
+      ...(Object.keys(retry).length === 0 ? {} : { retry }),
       ...(settings.progressIntervalMs === undefined ? {} : { progressIntervalMs: settings.progressIntervalMs }),
     });
   } finally {
