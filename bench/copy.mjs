@@ -4,10 +4,13 @@
 //   append baseline: mariadb --batch --quick | psql \copy
 //   merge baseline:  the same pipe into a psql script that COPYs into a staging table and upserts with ON CONFLICT
 // and osiris's peak RSS at two table sizes (SPEC §9). Uses the local MariaDB (root) and PostgreSQL (postgres).
+// Each baseline and its osiris run alternate (A B, then B A, …) so that a change in the machine's load
+// between runs hits both alike; the table gives medians, and the CPU seconds (user + system) of the
+// measured processes (for a pipe, of all its processes; never the database servers').
 // Options: --rows N (default 1000000), --large-rows N (default 5000000, 0 to skip), --repeat N (default 3).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printTable } from './stats.mjs';
 
@@ -52,16 +55,19 @@ function resetTarget() {
     price NUMERIC(12,2) NOT NULL, name TEXT NOT NULL, note TEXT, created_at TIMESTAMP)`);
 }
 
-/** Runs a shell command under GNU time; returns wall seconds and peak RSS of the measured process in MB. */
+/**
+ * Runs a shell command under GNU time; returns wall seconds, the CPU seconds (user + system) of the
+ * command and its children, and the peak RSS of the largest process in MB.
+ */
 function timed(command, env = {}) {
   const out = join(work, 'time.txt');
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, 'bash', '-c', command], {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', '-o', out, 'bash', '-c', command], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`failed (${result.status}): ${command}\n${result.stderr}`);
-  const [seconds, kb] = execFileSync('cat', [out], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-  return { seconds, rssMb: kb / 1024 };
+  const [seconds, kb, user, system] = execFileSync('cat', [out], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  return { seconds, rssMb: kb / 1024, cpu: user + system };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -106,13 +112,26 @@ const env = {
   OSIRIS_CONN__DST__URL: `postgresql://postgres@127.0.0.1:5432/${db}`,
 };
 
-function measure(label, command, before, extraEnv = {}) {
-  const samples = [];
+const summary = (label, samples) => ({
+  label,
+  seconds: median(samples.map((s) => s.seconds)),
+  cpu: median(samples.map((s) => s.cpu)),
+  rssMb: Math.max(...samples.map((s) => s.rssMb)),
+});
+
+/** A baseline and the osiris run it is compared with, alternating (A B, B A, …), each after `before()`. */
+function measurePair(labels, baseline, osiris, before) {
+  const runs = [
+    { command: baseline, env: {}, samples: [] },
+    { command: osiris, env, samples: [] },
+  ];
   for (let i = 0; i < repeat; i++) {
-    before();
-    samples.push(timed(command, extraEnv));
+    for (const run of i % 2 === 0 ? runs : [...runs].reverse()) {
+      before();
+      run.samples.push(timed(run.command, run.env));
+    }
   }
-  return { label, seconds: median(samples.map((s) => s.seconds)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
+  return [summary(labels[0], runs[0].samples), summary(labels[1], runs[1].samples)];
 }
 
 try {
@@ -125,14 +144,26 @@ try {
     timed(appendBaseline);
   };
   const results = [
-    measure('append: mariadb | psql \\copy (baseline)', appendBaseline, resetTarget),
-    measure('append: osiris run', pipeline('append'), resetTarget, env),
-    measure('merge into empty: psql staging + ON CONFLICT (baseline)', mergeBaseline, resetTarget),
-    measure('merge into empty: osiris run', pipeline('merge'), resetTarget, env),
-    measure('merge, all rows present: psql staging + ON CONFLICT (baseline)', mergeBaseline, fill),
-    measure('merge, all rows present: osiris run', pipeline('merge'), fill, env),
+    ...measurePair(
+      ['append: mariadb | psql \\copy (baseline)', 'append: osiris run'],
+      appendBaseline,
+      pipeline('append'),
+      resetTarget,
+    ),
+    ...measurePair(
+      ['merge into empty: psql staging + ON CONFLICT (baseline)', 'merge into empty: osiris run'],
+      mergeBaseline,
+      pipeline('merge'),
+      resetTarget,
+    ),
+    ...measurePair(
+      ['merge, all rows present: psql staging + ON CONFLICT (baseline)', 'merge, all rows present: osiris run'],
+      mergeBaseline,
+      pipeline('merge'),
+      fill,
+    ),
   ];
-  const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'peak RSS MB']];
+  const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'CPU s', 'peak RSS MB']];
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
     const baseline = results[i % 2 === 0 ? i : i - 1];
@@ -142,23 +173,40 @@ try {
       r.seconds.toFixed(2),
       Math.round(rows / r.seconds).toLocaleString('en-US'),
       ratio,
+      r.cpu.toFixed(2),
       r.rssMb.toFixed(0),
     ]);
   }
-  console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), 2 cores:`);
+  console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
   printTable(table);
   console.log('targets: append and merge ≥ 0.90x of their baselines; osiris peak RSS < 200 MB');
 
   if (largeRows > 0) {
     console.log(`\nPreparing ${largeRows.toLocaleString('en-US')} rows for the memory check …`);
     prepareSource(largeRows);
+    // One run each, baseline first: throughput at this size, and osiris's peak RSS.
+    resetTarget();
+    const largeBaseline = timed(appendBaseline);
+    resetTarget();
     const large = timed(pipeline('append'), env);
     resetTarget();
     const small = results[1];
     printTable([
-      ['rows', 'osiris append s', 'peak RSS MB'],
-      [rows.toLocaleString('en-US'), small.seconds.toFixed(2), small.rssMb.toFixed(0)],
-      [largeRows.toLocaleString('en-US'), large.seconds.toFixed(2), large.rssMb.toFixed(0)],
+      ['rows', 'osiris append s', 'pipe s', 'throughput vs pipe', 'peak RSS MB'],
+      [
+        rows.toLocaleString('en-US'),
+        small.seconds.toFixed(2),
+        results[0].seconds.toFixed(2),
+        `${(results[0].seconds / small.seconds).toFixed(2)}x`,
+        small.rssMb.toFixed(0),
+      ],
+      [
+        largeRows.toLocaleString('en-US'),
+        large.seconds.toFixed(2),
+        largeBaseline.seconds.toFixed(2),
+        `${(largeBaseline.seconds / large.seconds).toFixed(2)}x`,
+        large.rssMb.toFixed(0),
+      ],
     ]);
     console.log('target: peak RSS < 200 MB and flat from the small to the large table');
   }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
-import { encodeBatch, escapeCopyText, fieldEncoder } from './copy-encode';
+import { CopyEncoder, encodeBatch, escapeCopyText, fieldEncoder } from './copy-encode';
 
 describe('escapeCopyText', () => {
   it.each([
@@ -91,5 +91,72 @@ describe('encodeBatch', () => {
       ),
     ).toThrow("input row 12, column 'v': cannot write a value of type symbol");
     expect(() => encodeBatch([[1]], encoders, ['id', 'v'], 0)).toThrow('input row 1 has 1 values');
+  });
+});
+
+/** Rows as a TextBatch: each value length-encoded (one byte below 251, else 0xfc + 2 bytes), 0xfb for NULL. */
+function textBatchOf(rows: readonly (readonly (string | Buffer | null)[])[]) {
+  const parts: Buffer[] = [];
+  for (const row of rows) {
+    for (const value of row) {
+      if (value === null) {
+        parts.push(Buffer.from([0xfb]));
+        continue;
+      }
+      const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
+      const head =
+        bytes.length < 251 ? Buffer.from([bytes.length]) : Buffer.from([0xfc, bytes.length & 0xff, bytes.length >> 8]);
+      parts.push(head, bytes);
+    }
+  }
+  return { rowCount: rows.length, data: Buffer.concat(parts) };
+}
+
+describe('CopyEncoder.encodeText', () => {
+  const kinds = ['integer', 'text', 'bytes', 'decimal', 'timestamp', 'json'] as const;
+  const encoders = [
+    fieldEncoder('integer', 'number'),
+    fieldEncoder('text', 'text'),
+    fieldEncoder('bytes', 'bytea'),
+    fieldEncoder('decimal', 'number'),
+    fieldEncoder('timestamp', 'text'),
+    fieldEncoder('json', 'json'),
+  ];
+  const names = ['id', 'note', 'blob', 'amount', 'at', 'doc'];
+  const tricky = ['', 'NULL', '\\N', 'tab\there', 'line\nbreak\r', 'back\\slash', '😀 漢字', 'x'.repeat(300)];
+
+  it('writes byte for byte what encode writes for the same rows as values, with and without a row number', () => {
+    const values: (number | string | Buffer | null)[][] = [];
+    const texts: (string | Buffer | null)[][] = [];
+    for (let i = 0; i < 64; i++) {
+      const note = i % 9 === 8 ? null : (tricky[i % tricky.length] as string);
+      const blob = i % 5 === 0 ? null : Buffer.from([0, i, 255, 92, 10]);
+      const row = [
+        -i * 1000003,
+        note,
+        blob,
+        `${i}.50`,
+        '2026-11-27 10:00:00.123456',
+        i % 4 === 0 ? null : `{"k":"v\\t${i}"}`,
+      ];
+      values.push(row);
+      texts.push([String(row[0]), note, blob, row[3] as string, row[4] as string, row[5] as string | null]);
+    }
+    const encoder = new CopyEncoder(encoders, names);
+    expect(encoder.readsText([...kinds])).toBe(true);
+    for (const sequence of [undefined, 7]) {
+      const expected = new CopyEncoder(encoders, names).encode(values, 0, sequence);
+      expect(encoder.encodeText(textBatchOf(texts), 0, sequence).toString('latin1')).toBe(expected.toString('latin1'));
+    }
+  });
+
+  it('refuses kinds that would need a conversion (floats, booleans)', () => {
+    const encoder = new CopyEncoder([fieldEncoder('float', 'number'), fieldEncoder('boolean', 'bool')], ['f', 'b']);
+    expect(encoder.readsText(['float', 'boolean'])).toBe(false);
+  });
+
+  it('names the row of a malformed batch', () => {
+    const encoder = new CopyEncoder([fieldEncoder('text', 'text')], ['v']);
+    expect(() => encoder.encodeText({ rowCount: 2, data: Buffer.from([1, 97]) }, 10)).toThrow(/input row 12/);
   });
 });

@@ -303,7 +303,8 @@ export class CopyEncoder {
           }
           const size = len === 0xfc ? 2 : len === 0xfd ? 3 : len === 0xfe ? 8 : 0;
           if (size === 0 || off + size > srcEnd) throw malformed(r);
-          len = size === 8 ? src.readUInt32LE(off) + src.readUInt32LE(off + 4) * 0x100000000 : src.readUIntLE(off, size);
+          len =
+            size === 8 ? src.readUInt32LE(off) + src.readUInt32LE(off + 4) * 0x100000000 : src.readUIntLE(off, size);
           off += size;
         }
         const end = off + len;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { isOsirisError, loadRegistry, OsirisErrorCode } from '@osiris/registry';
 import { describe, expect, it } from 'vitest';
+import type { Connector, Row, TextBatch } from '../src/contracts';
 import type { StepEvent } from '../src/engine';
 import { isTransientError } from '../src/errors';
 import { type ExecuteOptions, executeSteps } from '../src/execute';
+import { textBatchRows } from '../src/text-batch';
 import { codeError, connections, fakeSink, fakeSource, pipeline } from './fakes';
 
 const registry = loadRegistry();
@@ -246,6 +248,59 @@ describe('executeSteps', () => {
     );
     expect(result.status).toBe('interrupted');
     expect(source.reads).toBe(1);
+  });
+
+  it('hands the sink the text batches of the source too, counted like rows; the sink pulls one kind', async () => {
+    const cell = (text: string) => [text.length, ...Buffer.from(text)];
+    const textBatch = (ids: number[]): TextBatch => ({
+      rowCount: ids.length,
+      data: Uint8Array.from(ids.flatMap((id) => [...cell(String(id)), 0xfb])),
+    });
+    const pulled: string[] = [];
+    const source: Connector = {
+      type: 'mysql.table',
+      modes: ['read'],
+      capabilities: ['discovery'],
+      async read() {
+        return {
+          columns: [
+            { name: 'id', kind: 'integer', nullable: false, nativeType: 'int' },
+            { name: 'v', kind: 'text', nullable: true, nativeType: 'text' },
+          ],
+          batches: (async function* () {
+            pulled.push('rows');
+            yield [[1, null]];
+          })(),
+          textBatches: (async function* () {
+            pulled.push('text');
+            yield textBatch([1, 2, 3]);
+            yield textBatch([4, 5]);
+          })(),
+        };
+      },
+    };
+    const seen: Row[] = [];
+    const sink: Connector = {
+      type: 'supabase.table',
+      modes: ['read', 'write'],
+      capabilities: ['discovery'],
+      async write(_ctx, _config, input) {
+        if (input.textBatches === undefined) throw new Error('no text batches');
+        for await (const batch of input.textBatches) seen.push(...textBatchRows(batch, input.columns));
+        return { rowsWritten: seen.length };
+      },
+    };
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({ connectors: [source, sink] });
+    const result = await executeSteps(manifest, configs, opts);
+    expect(result.status).toBe('succeeded');
+    expect(pulled).toEqual(['text']);
+    expect(seen).toEqual([1, 2, 3, 4, 5].map((id) => [id, null]));
+    expect(result.steps.map((step) => [step.id, step.rowsRead, step.rowsWritten])).toEqual([
+      ['src', 5, 0],
+      ['dst', 5, 5],
+    ]);
+    expect(events.filter((event) => event.event === 'progress').map((event) => event.rowsRead)).toEqual([3, 5]);
   });
 
   it('reads a source that feeds no sink and counts its rows', async () => {
