@@ -132,7 +132,7 @@ describe('CopyEncoder.encodeText', () => {
       const note = i % 9 === 8 ? null : (tricky[i % tricky.length] as string);
       const blob = i % 5 === 0 ? null : Buffer.from([0, i, 255, 92, 10]);
       const row = [
-        -i * 1000003,
+        (i - 32) * 1000003,
         note,
         blob,
         `${i}.50`,
