@@ -11,7 +11,7 @@ import {
   type SqlBool,
   sql,
 } from 'kysely';
-import type { Filter } from './config';
+import type { Filter } from '@osiris/runner';
 import { isFloat32, isGeometry } from './types';
 
 // biome-ignore lint/suspicious/noExplicitAny: table and column names are only known at run time.

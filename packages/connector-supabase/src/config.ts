@@ -1,88 +1,25 @@
 // SPDX-License-Identifier: MIT
+import { parseTableReadOptions, type TableReadOptions } from '@osiris/runner';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 
-export const FILTER_OPS = [
-  'eq',
-  'ne',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'in',
-  'not_in',
-  'like',
-  'is_null',
-  'is_not_null',
-] as const;
-
-export type FilterOp = (typeof FILTER_OPS)[number];
-export type FilterScalar = string | number | boolean;
-
-export interface Filter {
-  readonly column: string;
-  readonly op: FilterOp;
-  readonly value?: FilterScalar | readonly FilterScalar[];
+function invalidFor(stepId: string): (message: string) => SupabaseConnectorError {
+  return (message) =>
+    new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.CONFIG_INVALID,
+      stepId,
+      `supabase.table step '${stepId}': ${message}`,
+    );
 }
 
-export interface ReadConfig {
+/** A read's options; the schema defaults to `public`. */
+export interface ReadConfig extends TableReadOptions {
   readonly schema: string;
-  readonly table: string;
-  readonly columns?: readonly string[];
-  readonly filters: readonly Filter[];
-}
-
-function invalid(stepId: string, message: string): SupabaseConnectorError {
-  return new SupabaseConnectorError(
-    SUPABASE_ERROR_REASONS.CONFIG_INVALID,
-    stepId,
-    `supabase.table step '${stepId}': ${message}`,
-  );
-}
-
-function isScalar(value: unknown): value is FilterScalar {
-  return (
-    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
-  );
-}
-
-function optionalName(stepId: string, config: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const value = config[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) {
-    throw invalid(stepId, `options.${key} must be a non-empty string.`);
-  }
-  return value;
 }
 
 /** Checks the step options of a `supabase.table` read (the registry validated them already; this guards direct callers). */
 export function parseReadConfig(stepId: string, config: Readonly<Record<string, unknown>>): ReadConfig {
-  const table = optionalName(stepId, config, 'table');
-  if (table === undefined) {
-    throw invalid(stepId, 'options.table is required (the table to read), e.g. `table: orders`.');
-  }
-  const schema = optionalName(stepId, config, 'schema');
-  const rawColumns = config.columns;
-  let columns: string[] | undefined;
-  if (rawColumns !== undefined) {
-    if (
-      !Array.isArray(rawColumns) ||
-      rawColumns.length === 0 ||
-      !rawColumns.every((c): c is string => typeof c === 'string' && c.length > 0)
-    ) {
-      throw invalid(stepId, 'options.columns must be a non-empty list of column names.');
-    }
-    if (new Set(rawColumns).size !== rawColumns.length) {
-      throw invalid(stepId, 'options.columns lists a column twice; list each column once.');
-    }
-    columns = rawColumns;
-  }
-  const filters = parseFilters(stepId, config.filters);
-  return {
-    schema: schema ?? 'public',
-    table,
-    filters,
-    ...(columns === undefined ? {} : { columns }),
-  };
+  const options = parseTableReadOptions(config, invalidFor(stepId));
+  return { ...options, schema: options.schema ?? 'public' };
 }
 
 export interface WriteConfig {
@@ -95,14 +32,21 @@ export interface WriteConfig {
 
 /** Checks the step options of a `supabase.table` write. */
 export function parseWriteConfig(stepId: string, config: Readonly<Record<string, unknown>>): WriteConfig {
-  const table = optionalName(stepId, config, 'table');
+  const invalid = invalidFor(stepId);
+  const optionalName = (key: string): string | undefined => {
+    const value = config[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.length === 0) throw invalid(`options.${key} must be a non-empty string.`);
+    return value;
+  };
+  const table = optionalName('table');
   if (table === undefined) {
-    throw invalid(stepId, 'options.table is required (the table to write), e.g. `table: orders`.');
+    throw invalid('options.table is required (the table to write), e.g. `table: orders`.');
   }
-  const schema = optionalName(stepId, config, 'schema') ?? 'public';
+  const schema = optionalName('schema') ?? 'public';
   const mode = config.write_mode ?? 'append';
   if (mode !== 'append' && mode !== 'merge') {
-    throw invalid(stepId, 'options.write_mode must be append or merge.');
+    throw invalid('options.write_mode must be append or merge.');
   }
   const rawKeys = config.merge_keys;
   let mergeKeys: string[] = [];
@@ -113,51 +57,16 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
       !rawKeys.every((k): k is string => typeof k === 'string' && k.length > 0) ||
       new Set(rawKeys).size !== rawKeys.length
     ) {
-      throw invalid(stepId, 'options.merge_keys must be a non-empty list of distinct column names.');
+      throw invalid('options.merge_keys must be a non-empty list of distinct column names.');
     }
     mergeKeys = rawKeys;
   }
   if (mode === 'merge' && mergeKeys.length === 0) {
-    throw invalid(stepId, 'options.merge_keys is required when write_mode is merge, e.g. `merge_keys: [id]`.');
+    throw invalid('options.merge_keys is required when write_mode is merge, e.g. `merge_keys: [id]`.');
   }
   const createTable = config.create_table ?? false;
   if (typeof createTable !== 'boolean') {
-    throw invalid(stepId, 'options.create_table must be true or false.');
+    throw invalid('options.create_table must be true or false.');
   }
   return { schema, table, writeMode: mode, mergeKeys, createTable };
-}
-
-function parseFilters(stepId: string, raw: unknown): Filter[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    throw invalid(stepId, 'options.filters must be a list of {column, op, value} predicates.');
-  }
-  return raw.map((item: unknown, index) => {
-    const where = `options.filters[${index}]`;
-    if (typeof item !== 'object' || item === null) {
-      throw invalid(stepId, `${where} must be an object {column, op, value}.`);
-    }
-    const { column, op, value } = item as Record<string, unknown>;
-    if (typeof column !== 'string' || column.length === 0) {
-      throw invalid(stepId, `${where}.column must be a non-empty column name.`);
-    }
-    if (typeof op !== 'string' || !(FILTER_OPS as readonly string[]).includes(op)) {
-      throw invalid(stepId, `${where}.op must be one of ${FILTER_OPS.join(', ')}.`);
-    }
-    const filterOp = op as FilterOp;
-    if (filterOp === 'is_null' || filterOp === 'is_not_null') return { column, op: filterOp };
-    if (filterOp === 'in' || filterOp === 'not_in') {
-      if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar)) {
-        throw invalid(
-          stepId,
-          `${where}.value must be a non-empty list of strings, numbers or booleans for op ${filterOp}.`,
-        );
-      }
-      return { column, op: filterOp, value };
-    }
-    if (!isScalar(value)) {
-      throw invalid(stepId, `${where}.value must be a string, a finite number or a boolean for op ${filterOp}.`);
-    }
-    return { column, op: filterOp, value };
-  });
 }

@@ -1,63 +1,32 @@
 // SPDX-License-Identifier: MIT
-import { isOsirisError, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from '@osiris/runner';
 
-/**
- * Why a connector failed. The same strings are used by every Osiris
- * connector; each maps onto one {@link OsirisErrorCode} (and so one exit code).
- */
+/** Why the Supabase connector failed: the reasons every Osiris connector shares. */
 export const SUPABASE_ERROR_REASONS = {
-  CONFIG_INVALID: 'CONNECTOR_CONFIG_INVALID',
-  CONNECTION_FAILED: 'CONNECTOR_CONNECTION_FAILED',
-  TABLE_NOT_FOUND: 'CONNECTOR_TABLE_NOT_FOUND',
-  COLUMN_NOT_FOUND: 'CONNECTOR_COLUMN_NOT_FOUND',
-  QUERY_FAILED: 'CONNECTOR_QUERY_FAILED',
-  WRITE_FAILED: 'CONNECTOR_WRITE_FAILED',
-  INPUT_FAILED: 'CONNECTOR_INPUT_FAILED',
-  ABORTED: 'CONNECTOR_ABORTED',
+  CONFIG_INVALID: CONNECTOR_ERROR_REASONS.CONFIG_INVALID,
+  CONNECTION_FAILED: CONNECTOR_ERROR_REASONS.CONNECTION_FAILED,
+  TABLE_NOT_FOUND: CONNECTOR_ERROR_REASONS.TABLE_NOT_FOUND,
+  COLUMN_NOT_FOUND: CONNECTOR_ERROR_REASONS.COLUMN_NOT_FOUND,
+  QUERY_FAILED: CONNECTOR_ERROR_REASONS.QUERY_FAILED,
+  WRITE_FAILED: CONNECTOR_ERROR_REASONS.WRITE_FAILED,
+  INPUT_FAILED: CONNECTOR_ERROR_REASONS.INPUT_FAILED,
+  ABORTED: CONNECTOR_ERROR_REASONS.ABORTED,
 } as const;
 
 export type SupabaseErrorReason = (typeof SUPABASE_ERROR_REASONS)[keyof typeof SUPABASE_ERROR_REASONS];
 
-function codeOf(reason: SupabaseErrorReason): OsirisErrorCode {
-  switch (reason) {
-    case SUPABASE_ERROR_REASONS.CONFIG_INVALID:
-      return OsirisErrorCode.Config;
-    case SUPABASE_ERROR_REASONS.ABORTED:
-      return OsirisErrorCode.Interrupted;
-    default:
-      return OsirisErrorCode.Run;
-  }
-}
-
 /**
- * Every error the Supabase connector throws: an {@link OsirisError} (code `CONFIG`,
+ * Every error the Supabase connector throws: a {@link ConnectorError} (code `CONFIG`,
  * `RUN` or `INTERRUPTED`) whose message says what failed, in which step and
  * table, and how to fix it; the driver's error is the `cause`. Secrets never
  * appear in the message.
  */
-export class SupabaseConnectorError extends OsirisError {
+export class SupabaseConnectorError extends ConnectorError {
   override readonly name = 'SupabaseConnectorError';
-  /** The precise reason, e.g. `CONNECTOR_TABLE_NOT_FOUND`. */
-  readonly reason: SupabaseErrorReason;
-  /** The step id the error belongs to. */
-  readonly stepId: string;
-  /** `false` when retrying could apply the change twice (the runner then never retries). */
-  readonly retryable: boolean | undefined;
-
-  constructor(
-    reason: SupabaseErrorReason,
-    stepId: string,
-    message: string,
-    options: { cause?: unknown; retryable?: boolean } = {},
-  ) {
-    super(codeOf(reason), message, options.cause === undefined ? {} : { cause: options.cause });
-    this.reason = reason;
-    this.stepId = stepId;
-    this.retryable = options.retryable;
-  }
+  declare readonly reason: SupabaseErrorReason;
 }
 
 /** True for a {@link SupabaseConnectorError}, also when it comes from another copy of this package. */
 export function isSupabaseConnectorError(value: unknown): value is SupabaseConnectorError {
-  return isOsirisError(value) && value.name === 'SupabaseConnectorError';
+  return isConnectorErrorNamed(value, 'SupabaseConnectorError');
 }

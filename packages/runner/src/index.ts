@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+
+export type { ConnectorErrorReason } from './connector-error';
+export { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from './connector-error';
 export type {
   ColumnDescriptor,
   ColumnKind,
@@ -45,4 +48,6 @@ export type { RunArtifacts, RunDetails, RunSummary } from './runs';
 export { listRuns, readRun } from './runs';
 export type { ConnectionOrigin, ConnectionResolution, ResolveConnectionsOptions } from './secrets';
 export { connectionEnvPrefix, connectionRefsOf, resolveConnections } from './secrets';
+export type { Filter, FilterOp, FilterScalar, TableReadOptions } from './table-options';
+export { FILTER_OPS, parseTableReadOptions } from './table-options';
 export { textBatchRows } from './text-batch';
