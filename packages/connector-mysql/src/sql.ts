@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+
+import type { Filter } from '@osiris/runner';
 import {
   type CompiledQuery,
   DummyDriver,
@@ -11,7 +13,6 @@ import {
   type SqlBool,
   sql,
 } from 'kysely';
-import type { Filter } from '@osiris/runner';
 import { isFloat32, isGeometry } from './types';
 
 // biome-ignore lint/suspicious/noExplicitAny: table and column names are only known at run time.
