@@ -57,7 +57,9 @@ export function describeError(error: unknown): string {
   const parts: string[] = [];
   for (const link of errorChain(error)) {
     const message = typeof link.message === 'string' ? link.message.trim() : '';
-    const code = typeof link.code === 'string' && !message.includes(link.code) ? ` (${link.code})` : '';
+    // A driver's code (ER_BAD_DB_ERROR, 42P01) helps; an Osiris error's own code (RUN) says nothing new.
+    const code =
+      typeof link.code === 'string' && !isOsirisError(link) && !message.includes(link.code) ? ` (${link.code})` : '';
     const text = `${message}${code}`.trim();
     if (text !== '' && !parts.some((part) => part.includes(message || text))) parts.push(text);
     if (parts.length >= 4) break;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { StepConfig } from '@osiris/compiler';
 import {
   type Diagnostic,
+  didYouMean,
   joinPointer,
   OsirisError,
   OsirisErrorCode,
@@ -190,13 +191,16 @@ function schemaProblems(errors: readonly ErrorObject[]): { pointer: string; text
           text: `is required`,
         });
         break;
-      case 'additionalProperties':
+      case 'additionalProperties': {
+        const known = Object.keys((error.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
+        const suggestion = didYouMean(String(params.additionalProperty), known);
         out.push({
           pointer: joinPointer(error.instancePath, String(params.additionalProperty)),
-          text: 'is not a known field',
+          text: suggestion ? `is not a known field (did you mean "${suggestion}"?)` : 'is not a known field',
           atKey: true,
         });
         break;
+      }
       case 'anyOf':
       case 'oneOf': {
         const branches = Array.isArray(error.schema) ? (error.schema as unknown[]) : [];

@@ -97,9 +97,14 @@ describe('resolveConnections', () => {
 
   it('gives file:line:col and the field of a malformed connection, never the value', async () => {
     const file = secretsFile(
-      ['connections:', '  mysql:', '    url: "postgres://u:CANARY-BAD-URL@h/db"', '    sslmode: CANARY-EXTRA', ''].join(
-        '\n',
-      ),
+      [
+        'connections:',
+        '  mysql:',
+        '    url: "postgres://u:CANARY-BAD-URL@h/db"',
+        '    sslmode: CANARY-EXTRA',
+        '    passwd: CANARY-TYPO',
+        '',
+      ].join('\n'),
     );
     const error = await failure(
       resolveConnections(['@mysql'], { registry, componentsByRef, secretsFile: file, env: {} }),
@@ -109,6 +114,9 @@ describe('resolveConnections', () => {
       `${file}:3:10: connection @mysql field "url" does not have the expected form (^(mysql|mariadb)://) (mysql.table connection schema)`,
     );
     expect(error.message).toContain(`${file}:4:5: connection @mysql field "sslmode" is not a known field`);
+    expect(error.message).toContain(
+      `${file}:5:5: connection @mysql field "passwd" is not a known field (did you mean "password"?)`,
+    );
     expect(JSON.stringify({ message: error.message, hint: error.hint, error })).not.toMatch(/CANARY/);
   });
 
