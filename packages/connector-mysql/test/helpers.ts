@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
+
 import { randomBytes } from 'node:crypto';
-import type { LogLevel, Row, StepContext, TabularStream } from '@osiris/runner';
+import type { Row, TabularStream } from '@osiris/runner';
+import { makeStepContext } from '@osiris/test-utils';
 import { type Connection, createConnection } from 'mysql2/promise';
 
 export const MYSQL_HOST = '127.0.0.1';
 export const MYSQL_PORT = 3306;
 
-export interface LogEntry {
-  readonly level: LogLevel;
-  readonly message: string;
-  readonly fields: Record<string, unknown> | undefined;
-}
+export type { LogEntry } from '@osiris/test-utils';
 
 /** A fresh database for one test file; connecting fails loudly when MariaDB is not running. */
 export async function createTestDatabase(): Promise<{ name: string; admin: Connection; drop: () => Promise<void> }> {
@@ -41,23 +39,12 @@ export async function createTestDatabase(): Promise<{ name: string; admin: Conne
   };
 }
 
+/** A step context for calling the connector directly (step id `src` unless given). */
 export function makeCtx(
   connection: Record<string, string>,
   options: { chunkSize?: number; signal?: AbortSignal; stepId?: string } = {},
-): { ctx: StepContext; logs: LogEntry[] } {
-  const logs: LogEntry[] = [];
-  const ctx: StepContext = {
-    stepId: options.stepId ?? 'src',
-    connection,
-    chunkSize: options.chunkSize ?? 1000,
-    signal: options.signal ?? new AbortController().signal,
-    reporter: {
-      log: (level, message, fields) => {
-        logs.push({ level, message, fields });
-      },
-    },
-  };
-  return { ctx, logs };
+) {
+  return makeStepContext(connection, { stepId: 'src', ...options });
 }
 
 export async function collect(stream: TabularStream): Promise<{ rows: Row[]; sizes: number[] }> {

@@ -1,20 +1,18 @@
 // SPDX-License-Identifier: MIT
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ColumnDescriptor, ColumnKind, LogLevel, Row, StepContext, TabularStream } from '@osiris/runner';
+import type { ColumnDescriptor, ColumnKind, Row, TabularStream } from '@osiris/runner';
+import { makeStepContext } from '@osiris/test-utils';
 import { Client } from 'pg';
 import { acquireEmbedded, embeddedUsers } from '../src/embedded-database';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 5432;
 
-export interface LogEntry {
-  readonly level: LogLevel;
-  readonly message: string;
-  readonly fields: Record<string, unknown> | undefined;
-}
+export type { LogEntry } from '@osiris/test-utils';
 
 /** A fresh database for one test file; connecting fails loudly when Postgres is not running. */
 export async function createTestDatabase(): Promise<{
@@ -146,23 +144,12 @@ const pgliteFolder: Backend = {
 /** Every backend the shared suites run on. */
 export const BACKENDS: readonly Backend[] = [postgres, pgliteMemory, pgliteFolder];
 
+/** A step context for calling the connector directly (step id `dst` unless given). */
 export function makeCtx(
   connection: Record<string, string>,
   options: { chunkSize?: number; signal?: AbortSignal; stepId?: string } = {},
-): { ctx: StepContext; logs: LogEntry[] } {
-  const logs: LogEntry[] = [];
-  const ctx: StepContext = {
-    stepId: options.stepId ?? 'dst',
-    connection,
-    chunkSize: options.chunkSize ?? 1000,
-    signal: options.signal ?? new AbortController().signal,
-    reporter: {
-      log: (level, message, fields) => {
-        logs.push({ level, message, fields });
-      },
-    },
-  };
-  return { ctx, logs };
+) {
+  return makeStepContext(connection, { stepId: 'dst', ...options });
 }
 
 export function col(
