@@ -8,5 +8,5 @@ export type { LlmServer, LlmServerOptions, RecordedMessage, RecordedRequest, Tur
 export { callTool, conversation, fenced, lastMessage, startLlmServer, submit } from './llm-server';
 export type { ProcessResult } from './process';
 export { runNode } from './process';
-export { makeStepContext } from './step-context';
 export type { LogEntry } from './step-context';
+export { makeStepContext } from './step-context';
