@@ -36,7 +36,7 @@ beforeAll(async () => {
   [mysql, pg] = await Promise.all([createMysqlDatabase(), createPgDatabase()]);
   // MariaDB's Sequence engine makes a large table without sending it over the wire.
   await mysql.connection.query('CREATE TABLE numbers (id INT PRIMARY KEY, label VARCHAR(40) NOT NULL)');
-  await mysql.connection.query("INSERT INTO numbers SELECT seq, CONCAT('row-', seq) FROM seq_1_to_400000");
+  await mysql.connection.query("INSERT INTO numbers SELECT seq, CONCAT('row-', seq) FROM seq_1_to_2000000");
   await pg.client.query('CREATE TABLE numbers (id INT PRIMARY KEY, label TEXT NOT NULL)');
   ws.write('pipeline.yaml', pipeline());
 });
