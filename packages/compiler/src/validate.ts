@@ -165,7 +165,22 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
   result.sinks.push(...resolve('sinks'));
 
   const sourceIds = result.sources.map((source) => source.step.id);
+  const readBy = new Map<string, string>();
   for (const [sink, pointer] of stepsOf(document, 'sinks')) {
+    const input = sink.from ?? (sourceIds.length === 1 ? sourceIds[0] : undefined);
+    const first = input === undefined ? undefined : readBy.get(input);
+    if (input !== undefined && first !== undefined) {
+      diagnostics.push({
+        severity: 'error',
+        path: `${sink.id}.from`,
+        pointer: sink.from === undefined ? pointer : `${pointer}/from`,
+        rule: 'sharedSource',
+        message: `sinks "${first}" and "${sink.id}" both read from source "${input}"`,
+        why: 'Each sink commits on its own: with two, one target could be updated while the other fails.',
+        fix: `Give "${sink.id}" its own source step: a copy of "${input}" with another id, and from: <that id>.`,
+        stepId: sink.id,
+      });
+    } else if (input !== undefined) readBy.set(input, sink.id);
     if (sink.from === undefined) {
       if (sourceIds.length > 1) {
         diagnostics.push({

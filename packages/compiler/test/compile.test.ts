@@ -246,6 +246,15 @@ const negative: Case[] = [
     { rule: 'unknownStep', path: 'dst.from', line: 17, col: 11 },
   ],
   [
+    'two sinks reading one source',
+    PIPELINE.replace(
+      'sinks:',
+      'sinks:\n  - { id: dst2, type: supabase.table, connection: "@supabase", mode: write, options: { table: t2 } }',
+    ),
+    {},
+    { rule: 'sharedSource', path: 'dst.from', line: 14, col: 5 },
+  ],
+  [
     'source with write mode',
     PIPELINE.replace('mode: read', 'mode: write'),
     {},

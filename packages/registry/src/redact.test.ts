@@ -42,6 +42,11 @@ describe('redact', () => {
     ['password=', 'host=db password=hunter2x sslmode=require', 'host=db password=*** sslmode=require'],
     ['JSON password', '{"user":"a","password":"hunter2x"}', '{"user":"a","password":"***"}'],
     ['bearer token', 'Authorization: Bearer sk-abc.def_123', 'Authorization: Bearer ***'],
+    [
+      "MySQL's own note",
+      "Access denied for user 'app'@'h' (using password: YES)",
+      "Access denied for user 'app'@'h' (using password: YES)",
+    ],
   ])('pattern fallback: %s', (_name, input, expected) => {
     expect(redact(input)).toBe(expected);
   });

@@ -26,7 +26,8 @@ const patterns: readonly RegExp[] = [
   // userinfo of a URL: scheme://user:password@host
   /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+(?=@)/gi,
   // password=…, "password": "…", api_key: …
-  /(?<=\b(?:password|passwd|pwd|secret|token|api[_-]?key|apikey)["']?\s*[=:]\s*["']?)[^\s"'&;,{}[\]][^\s"'&;,}]*/gi,
+  // (not MySQL's own "using password: YES/NO", which says only whether one was sent)
+  /(?<=\b(?:password|passwd|pwd|secret|token|api[_-]?key|apikey)["']?\s*[=:]\s*["']?)(?!(?:YES|NO)\))[^\s"'&;,{}[\]][^\s"'&;,}]*/gi,
   // Authorization: Bearer …
   /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]+=*/g,
 ];

@@ -186,6 +186,13 @@ function plan(
         'A sink takes its rows from one source: needs: [<source id>].',
       );
     }
+    if (consumed.has(source.step.id)) {
+      // Two sinks would read the source twice and commit separately: one could land while the other fails.
+      throw violation(
+        `step "${step.id}" reads from "${source.step.id}", which another sink already reads`,
+        'Give each sink its own source step (a copy of the source with its own id).',
+      );
+    }
     consumed.add(source.step.id);
     pipes.push({ source, sink: planned.get(step.id) });
   }

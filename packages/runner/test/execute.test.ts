@@ -92,6 +92,21 @@ describe('executeSteps', () => {
     expect(source.reads).toBe(0);
   });
 
+  it('refuses two sinks that read the same source, before reading anything', async () => {
+    const { manifest, configs } = pipeline();
+    const dst = manifest.steps[1];
+    const config = configs.get('dst');
+    if (dst === undefined || config === undefined) throw new Error('fixture changed');
+    const fanOut = { ...manifest, steps: [...manifest.steps, { ...dst, id: 'dst2', cfg: 'cfg/dst2.json' }] };
+    configs.set('dst2', { ...config, id: 'dst2' });
+    const source = fakeSource();
+    const { options: opts } = options({ connectors: [source, fakeSink()] });
+    await expect(executeSteps(fanOut, configs, opts)).rejects.toThrow(
+      /"dst2" reads from "src", which another sink already reads/,
+    );
+    expect(source.reads).toBe(0);
+  });
+
   it('fails fast when a connector claims a capability its card does not declare', async () => {
     const { manifest, configs } = pipeline();
     const source = fakeSource({ capabilities: ['discovery', 'in_memory_move'] });
