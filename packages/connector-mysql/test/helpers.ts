@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-
 import { randomBytes } from 'node:crypto';
-import type { Row, TabularStream } from '@osiris/runner';
 import { makeStepContext } from '@osiris/test-utils';
 import { type Connection, createConnection } from 'mysql2/promise';
+
+export { caught, collect } from '@osiris/test-utils';
 
 export const MYSQL_HOST = '127.0.0.1';
 export const MYSQL_PORT = 3306;
@@ -45,23 +45,4 @@ export function makeCtx(
   options: { chunkSize?: number; signal?: AbortSignal; stepId?: string } = {},
 ) {
   return makeStepContext(connection, { stepId: 'src', ...options });
-}
-
-export async function collect(stream: TabularStream): Promise<{ rows: Row[]; sizes: number[] }> {
-  const rows: Row[] = [];
-  const sizes: number[] = [];
-  for await (const batch of stream.batches) {
-    sizes.push(batch.length);
-    for (const row of batch) rows.push(row);
-  }
-  return { rows, sizes };
-}
-
-export async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; reason?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error & { code?: string; reason?: string };
-  }
-  throw new Error('expected a rejection');
 }

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: MIT
-
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnDescriptor, ColumnKind, Row, TabularStream } from '@osiris/runner';
 import { makeStepContext } from '@osiris/test-utils';
+
 import { Client } from 'pg';
 import { acquireEmbedded, embeddedUsers } from '../src/embedded-database';
 
+export type { LogEntry } from '@osiris/test-utils';
+export { caught, collect } from '@osiris/test-utils';
+
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 5432;
-
-export type { LogEntry } from '@osiris/test-utils';
 
 /** A fresh database for one test file; connecting fails loudly when Postgres is not running. */
 export async function createTestDatabase(): Promise<{
@@ -183,25 +184,6 @@ export function streamOf(
     }
   }
   return { columns, batches: gen(), pulled: () => pulled, returned: () => returned };
-}
-
-export async function collect(stream: TabularStream): Promise<{ rows: Row[]; sizes: number[] }> {
-  const rows: Row[] = [];
-  const sizes: number[] = [];
-  for await (const batch of stream.batches) {
-    sizes.push(batch.length);
-    for (const row of batch) rows.push(row);
-  }
-  return { rows, sizes };
-}
-
-export async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; reason?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error & { code?: string; reason?: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Row count and an order-independent checksum of a table's contents. */

@@ -9,4 +9,4 @@ export { callTool, conversation, fenced, lastMessage, startLlmServer, submit } f
 export type { ProcessResult } from './process';
 export { runNode } from './process';
 export type { LogEntry } from './step-context';
-export { makeStepContext } from './step-context';
+export { caught, collect, makeStepContext } from './step-context';

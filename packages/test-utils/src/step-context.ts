@@ -29,3 +29,24 @@ export function makeStepContext(
   };
   return { ctx, logs };
 }
+
+/** Every row of a stream and the size of each batch it came in. */
+export async function collect<R>(stream: { readonly batches: AsyncIterable<readonly R[]> }) {
+  const rows: R[] = [];
+  const sizes: number[] = [];
+  for await (const batch of stream.batches) {
+    sizes.push(batch.length);
+    for (const row of batch) rows.push(row);
+  }
+  return { rows, sizes };
+}
+
+/** The error a promise rejects with; fails the test when it resolves instead. */
+export async function caught(promise: Promise<unknown>): Promise<Error & { code?: string; reason?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string; reason?: string };
+  }
+  throw new Error('expected a rejection');
+}
