@@ -7,7 +7,7 @@
 // plays the usual repair: discover_schema → a draft with an invented field → the repaired draft.
 //
 // Usage: node packages/chat/bench/overhead.mjs [--rounds 200]   (after `turbo run build --filter=@osiris/chat`)
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,21 +21,8 @@ const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 200;
 const WARMUP = 10;
 
-const VALID = `version: 0.0.1
-name: mysql_to_supabase
-sources:
-  - id: src
-    type: mysql.table
-    connection: "@mysql"
-    mode: read
-    options: { schema: shop, table: orders, columns: [id, customer_id, amount, updated_at] }
-sinks:
-  - id: dst
-    type: supabase.table
-    connection: "@supabase"
-    mode: write
-    options: { schema: public, table: orders, write_mode: merge, merge_keys: [id] }
-`;
+// The MySQL→Supabase merge example is the draft the scripted model finally gets right.
+const VALID = readFileSync(new URL('../../../examples/mysql-to-supabase-merge/pipeline.yaml', import.meta.url), 'utf8');
 const INVALID = VALID.replace('merge_keys: [id] }', 'merge_keys: [id], batch_size: 5000 }');
 
 const columns = (...names) =>
