@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
 
-import type { Filter } from '@osiris/runner';
+import { type Filter, filtersWhere } from '@osiris/runner';
 import {
   type CompiledQuery,
   DummyDriver,
-  type Expression,
   Kysely,
   MysqlAdapter,
   MysqlIntrospector,
   MysqlQueryCompiler,
   type RawBuilder,
-  type SqlBool,
   sql,
 } from 'kysely';
 import { isFloat32, isGeometry } from './types';
@@ -36,18 +34,6 @@ function db(): Kysely<AnyDB> {
 export function compileOnly(query: RawBuilder<unknown>): CompiledQuery {
   return query.compile(db());
 }
-
-const COMPARISON = {
-  eq: '=',
-  ne: '<>',
-  lt: '<',
-  lte: '<=',
-  gt: '>',
-  gte: '>=',
-  like: 'like',
-  in: 'in',
-  not_in: 'not in',
-} as const;
 
 export interface SelectColumn {
   readonly name: string;
@@ -77,21 +63,7 @@ export function compileSelect(
       }),
     );
   if (filters.length > 0) {
-    query = query.where((eb) =>
-      eb.and(
-        filters.map((f): Expression<SqlBool> => {
-          const ref = sql.id('t', f.column);
-          switch (f.op) {
-            case 'is_null':
-              return eb(ref, 'is', null);
-            case 'is_not_null':
-              return eb(ref, 'is not', null);
-            default:
-              return eb(ref, COMPARISON[f.op], f.value);
-          }
-        }),
-      ),
-    );
+    query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
   }
   return query.compile();
 }

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
 
-import type { Filter } from '@osiris/runner';
+import { type Filter, filtersWhere } from '@osiris/runner';
 import {
   type CompiledQuery,
   DummyDriver,
-  type Expression,
   Kysely,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
   type RawBuilder,
-  type SqlBool,
   sql,
 } from 'kysely';
 
@@ -39,18 +37,6 @@ export function compileOnly(query: RawBuilder<unknown>): CompiledQuery {
 /** A quoted, possibly qualified identifier (`"a""b"."c"`), for statements assembled with `sql`. */
 export const ident = (...names: string[]) => sql.id(...names);
 
-const COMPARISON = {
-  eq: '=',
-  ne: '<>',
-  lt: '<',
-  lte: '<=',
-  gt: '>',
-  gte: '>=',
-  like: 'like',
-  in: 'in',
-  not_in: 'not in',
-} as const;
-
 /**
  * `SELECT cols FROM schema.table WHERE filters`, every name a quoted
  * identifier (`sql.id`, so a dot or a quote in a name stays part of it)
@@ -66,21 +52,7 @@ export function compileSelect(
     .selectFrom(sql.id(schema, table).as('t'))
     .select(columns.map((c) => sql.id('t', c).as(c)));
   if (filters.length > 0) {
-    query = query.where((eb) =>
-      eb.and(
-        filters.map((f): Expression<SqlBool> => {
-          const ref = sql.id('t', f.column);
-          switch (f.op) {
-            case 'is_null':
-              return eb(ref, 'is', null);
-            case 'is_not_null':
-              return eb(ref, 'is not', null);
-            default:
-              return eb(ref, COMPARISON[f.op], f.value);
-          }
-        }),
-      ),
-    );
+    query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
   }
   return query.compile();
 }

@@ -49,5 +49,5 @@ export { listRuns, readRun } from './runs';
 export type { ConnectionOrigin, ConnectionResolution, ResolveConnectionsOptions } from './secrets';
 export { connectionEnvPrefix, connectionRefsOf, resolveConnections } from './secrets';
 export type { Filter, FilterOp, FilterScalar, TableReadOptions } from './table-options';
-export { FILTER_OPS, parseTableReadOptions } from './table-options';
+export { FILTER_OPS, filtersWhere, parseTableReadOptions } from './table-options';
 export { textBatchRows } from './text-batch';

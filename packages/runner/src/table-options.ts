@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// Type-only: kysely is loaded by the connectors that build SQL, never by the runner itself.
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 
 /** The structured row predicates `filters` of a table read (spec cards `mysql.table`, `supabase.table`). */
 export const FILTER_OPS = [
@@ -110,4 +112,42 @@ function parseFilters(raw: unknown, invalid: (message: string) => Error): Filter
     }
     return { column, op: filterOp, value };
   });
+}
+
+const COMPARISON = {
+  eq: '=',
+  ne: '<>',
+  lt: '<',
+  lte: '<=',
+  gt: '>',
+  gte: '>=',
+  like: 'like',
+  in: 'in',
+  not_in: 'not in',
+} as const;
+
+/**
+ * The AND of `filters` as a kysely expression, for any dialect: `ref` gives a
+ * column's quoted reference (e.g. `sql.id('t', column)`), and every value
+ * stays a bound parameter.
+ */
+export function filtersWhere(
+  // biome-ignore lint/suspicious/noExplicitAny: table and column names are only known at run time.
+  eb: ExpressionBuilder<any, any>,
+  filters: readonly Filter[],
+  ref: (column: string) => Expression<unknown>,
+): Expression<SqlBool> {
+  return eb.and(
+    filters.map((filter): Expression<SqlBool> => {
+      const column = ref(filter.column);
+      switch (filter.op) {
+        case 'is_null':
+          return eb(column, 'is', null);
+        case 'is_not_null':
+          return eb(column, 'is not', null);
+        default:
+          return eb(column, COMPARISON[filter.op], filter.value);
+      }
+    }),
+  );
 }
