@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { textBatchOf } from '@osiris/test-utils';
 import { describe, expect, it } from 'vitest';
 import { CopyEncoder, encodeBatch, escapeCopyText, fieldEncoder } from './copy-encode';
 
@@ -93,24 +94,6 @@ describe('encodeBatch', () => {
     expect(() => encodeBatch([[1]], encoders, ['id', 'v'], 0)).toThrow('input row 1 has 1 values');
   });
 });
-
-/** Rows as a TextBatch: each value length-encoded (one byte below 251, else 0xfc + 2 bytes), 0xfb for NULL. */
-function textBatchOf(rows: readonly (readonly (string | Buffer | null)[])[]) {
-  const parts: Buffer[] = [];
-  for (const row of rows) {
-    for (const value of row) {
-      if (value === null) {
-        parts.push(Buffer.from([0xfb]));
-        continue;
-      }
-      const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
-      const head =
-        bytes.length < 251 ? Buffer.from([bytes.length]) : Buffer.from([0xfc, bytes.length & 0xff, bytes.length >> 8]);
-      parts.push(head, bytes);
-    }
-  }
-  return { rowCount: rows.length, data: Buffer.concat(parts) };
-}
 
 describe('CopyEncoder.encodeText', () => {
   const kinds = ['integer', 'text', 'bytes', 'decimal', 'timestamp', 'json'] as const;

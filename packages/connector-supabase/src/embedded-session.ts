@@ -4,7 +4,7 @@ import type { StepContext } from '@osiris/runner';
 import { abortedError, type ClientTypes, type EmbeddedTarget } from './connection';
 import { acquireEmbedded, type EmbeddedHandle, EmbeddedOpenError, type Lock } from './embedded-database';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
-import type { CopyEvents, CopyLoad, Session } from './session';
+import type { CopyEvents, CopyFormat, CopyLoad, Session } from './session';
 
 /**
  * COPY text gathered before one `COPY … FROM '/dev/blob'`. PGlite copies the
@@ -203,7 +203,11 @@ class EmbeddedSession implements Session {
     await this.commit();
   }
 
-  copyIn(target: string, events: CopyEvents): CopyLoad {
+  // Each blob is a COPY of its own; binary would need a header and trailer per blob.
+  readonly binaryCopy = false;
+
+  copyIn(target: string, events: CopyEvents, format: CopyFormat = 'text'): CopyLoad {
+    if (format !== 'text') throw new Error('internal: PGlite sessions load COPY text only');
     const sql = `COPY ${target} FROM '/dev/blob'`;
     return new EmbeddedCopy(async (blob) => {
       this.#check();

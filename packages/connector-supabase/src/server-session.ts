@@ -3,7 +3,7 @@ import type { StepContext } from '@osiris/runner';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { type ClientTypes, closeClient, destroyClient, openClient, type ServerTarget } from './connection';
-import type { CopyEvents, CopyLoad, Session } from './session';
+import type { CopyEvents, CopyFormat, CopyLoad, Session } from './session';
 
 /** Bytes of COPY text buffered ahead of the socket, so encoding overlaps sending. */
 const COPY_HIGH_WATER_MARK = 4 * 1024 * 1024;
@@ -93,8 +93,11 @@ class ServerSession implements Session {
     await this.#client.query({ text: `DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, values: [...values] });
   }
 
-  copyIn(target: string, events: CopyEvents): CopyLoad {
-    return new ServerCopy(this.#client, `COPY ${target} FROM STDIN`, events);
+  readonly binaryCopy = true;
+
+  copyIn(target: string, events: CopyEvents, format: CopyFormat = 'text'): CopyLoad {
+    const options = format === 'binary' ? ' (FORMAT binary)' : '';
+    return new ServerCopy(this.#client, `COPY ${target} FROM STDIN${options}`, events);
   }
 
   close(): Promise<void> {

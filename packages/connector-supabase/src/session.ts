@@ -10,10 +10,13 @@ export interface CopyEvents {
   readonly error: (err: Error) => void;
 }
 
-/** A bulk load of COPY text (the format `encodeBatch` writes) into one table. */
+/** The format of a bulk load: COPY text (`encodeBatch`) or COPY binary (`BinaryCopyEncoder`). */
+export type CopyFormat = 'text' | 'binary';
+
+/** A bulk load of COPY text or binary into one table. */
 export interface CopyLoad {
   /**
-   * Hands over whole lines of COPY text (a string, or its UTF-8 bytes). The
+   * Hands over whole rows of COPY data (text as a string or its UTF-8 bytes; binary as bytes). The
    * load may keep the chunk until it is sent: do not reuse it. False: wait
    * for `drain` (or `error`) while `waiting` before writing more.
    */
@@ -49,8 +52,10 @@ export interface Session {
    * between two FETCHes; `close` and `destroy` close it.
    */
   declareCursor(name: string, sql: string, values: readonly unknown[]): Promise<void>;
+  /** Whether {@link copyIn} takes the binary format (a server does; PGlite loads text blobs). */
+  readonly binaryCopy: boolean;
   /** Starts loading into `target` (`"schema"."table" ("a", "b")`) inside the open transaction. */
-  copyIn(target: string, events: CopyEvents): CopyLoad;
+  copyIn(target: string, events: CopyEvents, format?: CopyFormat): CopyLoad;
   /** Ends the session politely (an open transaction rolls back). Never rejects. */
   close(): Promise<void>;
   /** Ends the session at once: a server drops the statement in flight; later statements fail; an open transaction rolls back. */

@@ -5,6 +5,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { type CatalogColumn, type CatalogTable, loadTable, uniqueKeys } from './catalog';
 import { parseWriteConfig, type WriteConfig } from './config';
 import { abortedError, ClientTypes, describePgError, resolveConnection, scrub } from './connection';
+import { BinaryCopyEncoder, binaryCopyPlan } from './copy-binary';
 import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
@@ -15,6 +16,12 @@ import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
 /** Whether a COPY is running on the step's connection. */
 interface CopyState {
   active: boolean;
+}
+
+/** How the input's columns are written into the target's: one encoder each, and the target's base types. */
+interface TargetEncoding {
+  readonly encoders: readonly FieldEncoder[];
+  readonly typnames: readonly string[];
 }
 
 /** The input stream failed: the source's error is the cause. */
@@ -75,13 +82,15 @@ export async function writeTable(
     const table = await prepareTarget(ctx, session, config, input.columns, tableName);
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const targetColumns = input.columns.map((c) => byName.get(c.name) as CatalogColumn);
-    const encoders = input.columns.map((c, i) =>
-      fieldEncoder(c.kind, categoryOf((targetColumns[i] as CatalogColumn).typname)),
-    );
+    const typnames = targetColumns.map((c) => c.typname);
+    const encoding: TargetEncoding = {
+      encoders: input.columns.map((c, i) => fieldEncoder(c.kind, categoryOf(typnames[i] as string))),
+      typnames,
+    };
     const result =
       config.writeMode === 'append'
-        ? await append(ctx, session, config, input, encoders, copyState)
-        : await merge(ctx, session, config, input, encoders, table, targetColumns, copyState);
+        ? await append(ctx, session, config, input, encoding, copyState)
+        : await merge(ctx, session, config, input, encoding, table, targetColumns, copyState);
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     phase = 'committing';
     await session.commit();
@@ -240,7 +249,9 @@ export function createTableSql(config: WriteConfig, columns: readonly ColumnDesc
 
 /**
  * Streams the input into the session's bulk load (`COPY … FROM STDIN`, or
- * PGlite's `COPY … FROM '/dev/blob'`) of `copyTarget` (`table (columns)`).
+ * PGlite's `COPY … FROM '/dev/blob'`) of `copyTarget` (`table (columns)`):
+ * text batches as COPY binary when the server takes it and every column
+ * pair has a binary form (ADR 0011), else as COPY text; row batches as COPY text.
  * Waits for the database when its buffer is full (backpressure); stops at
  * once when the database reports an error, the input fails or the step is
  * aborted, and then cancels the load (CopyFail) so the transaction can roll back.
@@ -250,12 +261,22 @@ async function copyInput(
   session: Session,
   copyTarget: string,
   input: TabularStream,
-  encoders: readonly FieldEncoder[],
+  encoding: TargetEncoding,
   withSequence: boolean,
   copyState: CopyState,
 ): Promise<number> {
   copyState.active = true;
   const names = input.columns.map((c) => c.name);
+  const kinds = input.columns.map((c) => c.kind);
+  const encoder = new CopyEncoder(encoding.encoders, names);
+  const binaryPlan =
+    input.textBatches !== undefined && session.binaryCopy ? binaryCopyPlan(kinds, encoding.typnames) : undefined;
+  const binary = binaryPlan === undefined ? undefined : new BinaryCopyEncoder(binaryPlan, names);
+  // Rows as text, when the source offers them and every column is written as it is: no value is built.
+  const textInput =
+    input.textBatches !== undefined && (binary !== undefined || encoder.readsText(kinds))
+      ? input.textBatches
+      : undefined;
   let serverError: Error | undefined;
   let wake: (() => void) | undefined;
   const interrupt = () => {
@@ -263,14 +284,25 @@ async function copyInput(
     wake = undefined;
     w?.();
   };
-  const copy = session.copyIn(copyTarget, {
-    drain: interrupt,
-    error: (err) => {
-      serverError ??= err;
-      interrupt();
+  const copy = session.copyIn(
+    copyTarget,
+    {
+      drain: interrupt,
+      error: (err) => {
+        serverError ??= err;
+        interrupt();
+      },
     },
-  });
+    binary === undefined ? 'text' : 'binary',
+  );
   ctx.signal.addEventListener('abort', interrupt);
+  const format = binary === undefined ? 'text' : 'binary';
+  const from = textInput === undefined ? 'rows' : 'text batches';
+  ctx.reporter.log('debug', `loading ${copyTarget} as COPY ${format} from ${from}`, {
+    step: ctx.stepId,
+    format,
+    input: from,
+  });
 
   const stopped = () => serverError !== undefined || ctx.signal.aborted;
   /** Resolves on the next wake-up (drain, server error, abort). */
@@ -279,12 +311,6 @@ async function copyInput(
       wake = resolve;
     });
 
-  const encoder = new CopyEncoder(encoders, names);
-  // Rows as text, when the source offers them and every column is written as it is: no value is built.
-  const textInput =
-    input.textBatches !== undefined && encoder.readsText(input.columns.map((c) => c.kind))
-      ? input.textBatches
-      : undefined;
   const iterator: AsyncIterator<Row[] | TextBatch> = (textInput ?? input.batches)[Symbol.asyncIterator]();
   let iteratorDone = false;
   let rows = 0;
@@ -325,7 +351,7 @@ async function copyInput(
         if (typeof text?.rowCount !== 'number' || !(text.data instanceof Uint8Array))
           throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a text batch`);
         if (text.rowCount === 0) continue;
-        chunk = encoder.encodeText(text as TextBatch, rows, withSequence ? rows + 1 : undefined);
+        chunk = (binary ?? encoder).encodeText(text as TextBatch, rows, withSequence ? rows + 1 : undefined);
         count = text.rowCount;
       } else {
         if (!Array.isArray(batch))
@@ -341,6 +367,7 @@ async function copyInput(
     }
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     if (serverError !== undefined) throw serverError;
+    if (binary !== undefined) copy.write(binary.trailer());
     await copy.end();
     return rows;
   } catch (err) {
@@ -359,12 +386,12 @@ async function append(
   session: Session,
   config: WriteConfig,
   input: TabularStream,
-  encoders: readonly FieldEncoder[],
+  encoding: TargetEncoding,
   copyState: CopyState,
 ): Promise<WriteResult> {
   const names = input.columns.map((c) => c.name);
   const copyTarget = text(sql`${ident(config.schema, config.table)} (${list(names)})`);
-  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoders, false, copyState);
+  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, false, copyState);
   return { rowsWritten };
 }
 
@@ -373,7 +400,7 @@ async function merge(
   session: Session,
   config: WriteConfig,
   input: TabularStream,
-  encoders: readonly FieldEncoder[],
+  encoding: TargetEncoding,
   table: CatalogTable,
   targetColumns: readonly CatalogColumn[],
   copyState: CopyState,
@@ -393,7 +420,7 @@ async function merge(
     ),
   );
   const copyTarget = text(sql`${ident(stage)} (${list([...names, seqName])})`);
-  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoders, true, copyState);
+  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, true, copyState);
   if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
 
   const changed = (left: string, right: string) => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnDescriptor, ColumnKind, Row, TabularStream } from '@osiris/runner';
-import { makeStepContext } from '@osiris/test-utils';
+import { makeStepContext, textBatchOf } from '@osiris/test-utils';
 
 import { Client } from 'pg';
 import { acquireEmbedded, embeddedUsers } from '../src/embedded-database';
@@ -162,28 +162,51 @@ export function col(
   return { name, kind, nativeType, nullable: true, ...extra };
 }
 
-/** A hand-built input: the rows in batches of `batchSize`, optionally failing or running a hook before a batch. */
+/** A value as a text-protocol source sends it: numbers as their digits, bytes as they are. */
+const asText = (v: unknown): string | Uint8Array | null =>
+  v === null || v === undefined ? null : v instanceof Uint8Array ? v : String(v);
+
+/**
+ * A hand-built input: the rows in batches of `batchSize`, optionally failing
+ * or running a hook before a batch. With `text`, it also offers the rows as
+ * text batches (`true`: each value as {@link asText} prints it; or the text
+ * rows to send, e.g. bytes that are not UTF-8).
+ */
 export function streamOf(
   columns: readonly ColumnDescriptor[],
   rows: readonly Row[],
-  options: { batchSize?: number; failBeforeBatch?: number; beforeBatch?: (index: number) => void | Promise<void> } = {},
+  options: {
+    batchSize?: number;
+    failBeforeBatch?: number;
+    beforeBatch?: (index: number) => void | Promise<void>;
+    text?: true | readonly (readonly (string | Uint8Array | null)[])[];
+  } = {},
 ): TabularStream & { pulled: () => number; returned: () => boolean } {
   const size = options.batchSize ?? 1000;
   let pulled = 0;
   let returned = false;
-  async function* gen(): AsyncGenerator<Row[]> {
+  async function* gen<B>(make: (from: number, to: number) => B): AsyncGenerator<B> {
     try {
       for (let i = 0, b = 0; i < rows.length; i += size, b++) {
         await options.beforeBatch?.(b);
         if (options.failBeforeBatch === b) throw new Error('source connection dropped (simulated)');
         pulled++;
-        yield rows.slice(i, i + size).map((r) => [...r]);
+        yield make(i, i + size);
       }
     } finally {
       returned = true;
     }
   }
-  return { columns, batches: gen(), pulled: () => pulled, returned: () => returned };
+  const stream = {
+    columns,
+    batches: gen((from, to) => rows.slice(from, to).map((r) => [...r])),
+    pulled: () => pulled,
+    returned: () => returned,
+  };
+  const { text } = options;
+  if (text === undefined) return stream;
+  const textRows = text === true ? rows.map((r) => r.map(asText)) : text;
+  return { ...stream, textBatches: gen((from, to) => textBatchOf(textRows.slice(from, to))) };
 }
 
 /** Row count and an order-independent checksum of a table's contents. */

@@ -292,6 +292,245 @@ describe.each(BACKENDS)('on $name', (backend) => {
     });
   });
 
+  describe('supabase.table write: text batches', () => {
+    // Every pair of input kind and target type that COPY binary writes, with the values most likely to go wrong.
+    const columns = [
+      col('id', 'integer', 'int(11)', { nullable: false }),
+      col('small', 'integer', 'smallint(6)'),
+      col('big', 'bigint', 'bigint(20)'),
+      col('big_num', 'bigint', 'bigint(20) unsigned'),
+      col('dec', 'decimal', 'decimal(30,10)', { precision: 30, scale: 10 }),
+      col('num', 'decimal', 'decimal(65,30)'),
+      col('rounded', 'decimal', 'decimal(10,4)'),
+      col('dt', 'timestamp', 'datetime(6)'),
+      col('dt0', 'timestamp', 'datetime(6)'),
+      col('tz', 'timestamp', 'timestamp'),
+      col('d', 'date', 'date'),
+      col('d_tz', 'date', 'date'),
+      col('txt', 'text', 'text'),
+      col('vc', 'text', 'varchar(64)'),
+      col('ch', 'text', 'char(5)'),
+      col('js', 'json', 'json'),
+      col('jsb', 'json', 'json'),
+      col('u', 'uuid', 'uuid'),
+      col('u_txt', 'uuid', 'uuid'),
+      col('blb', 'bytes', 'blob'),
+      col('pos', 'integer', 'int(11)'),
+    ];
+    const table = `(id int4 PRIMARY KEY, small int2, big int8, big_num numeric(20,0), dec numeric(30,10), num numeric,
+      rounded numeric(6,2), dt timestamp(6), dt0 timestamp(0), tz timestamptz, d date, d_tz timestamptz, txt text,
+      vc varchar(64), ch char(5), js json, jsb jsonb, u uuid, u_txt text, blb bytea, pos positive)`;
+    const notUtf8 = Buffer.from([0x61, 0xc3, 0x28, 0xff, 0x62]);
+    const rows: Row[] = [
+      [
+        1,
+        -32768,
+        '-9223372036854775808',
+        '18446744073709551615',
+        '12345678901234567890.0123456789',
+        '-0.000000000000000000000000000001',
+        '1234.56789',
+        '2024-02-29 23:59:59.999999',
+        '2024-02-29 23:59:59.5',
+        '1970-01-01 00:00:00',
+        '2000-01-01',
+        '1999-12-31',
+        TRICKY_TEXT,
+        '😀 漢字 ü',
+        'ab',
+        JSON_LOOSE,
+        JSON_CANONICAL,
+        UUID,
+        UUID,
+        BYTES,
+        1,
+      ],
+      [2, ...Array.from({ length: 20 }, () => null)],
+      [
+        3,
+        32767,
+        '9223372036854775807',
+        '0',
+        '-0.0000000001',
+        '0.000',
+        '-0.00005',
+        '0001-01-01 00:00:00',
+        '9999-12-31 23:59:59',
+        '2038-01-19 03:14:08.000001',
+        '9999-12-31',
+        '0001-01-01',
+        '',
+        'NULL',
+        '',
+        '[]',
+        '[]',
+        UUID.toUpperCase(),
+        UUID.toUpperCase(),
+        Buffer.alloc(0),
+        2147483647,
+      ],
+      [
+        4,
+        0,
+        '0',
+        '9007199254740993',
+        '0',
+        '123',
+        '99.995',
+        '1716-03-04 05:06:07.000100',
+        '1969-07-20 20:17:40',
+        '2026-11-27 10:00:00.5',
+        '1900-02-28',
+        '2024-02-29',
+        notUtf8.toString('utf8'),
+        '\\',
+        ' x ',
+        '"\\\\N"',
+        'null',
+        `{${UUID}}`,
+        `{${UUID}}`,
+        Buffer.from('\\x'),
+        7,
+      ],
+    ];
+    const textRows = rows.map((row) =>
+      row.map((v, i) =>
+        i === 12 && row[0] === 4 ? notUtf8 : v === null ? null : v instanceof Uint8Array ? v : String(v),
+      ),
+    );
+
+    beforeAll(async () => {
+      await admin.query('CREATE DOMAIN positive AS int4 CHECK (VALUE > 0)');
+    });
+
+    const writeLogged = async (config: Record<string, unknown>, input: TabularStream) => {
+      const { ctx, logs } = makeCtx({ url });
+      const result = await (supabaseTableConnector.write as NonNullable<typeof supabaseTableConnector.write>)(
+        ctx,
+        config,
+        input,
+      );
+      const format = logs.find((l) => l.fields?.format !== undefined)?.fields;
+      return { result, format: `${format?.format} from ${format?.input}` };
+    };
+
+    it.each(['append', 'merge'])('%s: loads exactly what the same rows load as values', async (mode) => {
+      await admin.query(`CREATE TABLE by_rows_${mode} ${table}; CREATE TABLE by_text_${mode} ${table}`);
+      const config = (name: string) => ({ table: name, write_mode: mode, merge_keys: ['id'] });
+      const byRows = await writeLogged(config(`by_rows_${mode}`), streamOf(columns, rows, { batchSize: 3 }));
+      expect(byRows.format).toBe('text from rows');
+      const byText = await writeLogged(
+        config(`by_text_${mode}`),
+        streamOf(columns, rows, { batchSize: 3, text: textRows }),
+      );
+      // A server takes COPY binary; PGlite loads COPY text blobs.
+      expect(byText.format).toBe(backend.embedded ? 'text from text batches' : 'binary from text batches');
+      expect(byText.result).toEqual(byRows.result);
+      expect(await fingerprint(admin, `by_text_${mode}`)).toEqual(await fingerprint(admin, `by_rows_${mode}`));
+      const { rows: read } = await admin.query(
+        `SELECT big_num::text, rounded::text, dt0::text, tz::text, d_tz::text, ch, u_txt, txt FROM by_text_${mode} WHERE id IN (1, 4) ORDER BY id`,
+      );
+      expect(read).toEqual([
+        {
+          big_num: '18446744073709551615',
+          rounded: '1234.57',
+          dt0: '2024-03-01 00:00:00',
+          tz: '1970-01-01 00:00:00+00',
+          d_tz: '1999-12-31 00:00:00+00',
+          ch: 'ab   ',
+          u_txt: UUID,
+          txt: TRICKY_TEXT,
+        },
+        {
+          big_num: '9007199254740993',
+          rounded: '100.00',
+          dt0: '1969-07-20 20:17:40',
+          tz: '2026-11-27 10:00:00.5+00',
+          d_tz: '2024-02-29 00:00:00+00',
+          ch: ' x   ',
+          u_txt: `{${UUID}}`,
+          txt: 'a\ufffd(\ufffdb',
+        },
+      ]);
+    });
+
+    it('merges text batches with duplicate keys (the last row wins) and a second run that changes half', async () => {
+      await admin.query(`CREATE TABLE merged_text ${table}`);
+      const first = rows.map((r) => [...r]);
+      await writeLogged(
+        { table: 'merged_text', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(columns, first, { text: true }),
+      );
+      const second = [
+        [...(rows[0] as Row)].map((v, i) => (i === 1 ? 5 : v)),
+        [...(rows[1] as Row)],
+        [...(rows[0] as Row)].map((v, i) => (i === 1 ? 6 : v)),
+        [9, ...Array.from({ length: 20 }, () => null)],
+      ];
+      const { result } = await writeLogged(
+        { table: 'merged_text', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(columns, second, { text: true }),
+      );
+      expect(result).toEqual({ rowsWritten: 4, inserted: 1, updated: 1 });
+      const { rows: read } = await admin.query('SELECT id, small FROM merged_text ORDER BY id');
+      expect(read).toEqual([
+        { id: 1, small: 6 },
+        { id: 2, small: null },
+        { id: 3, small: 32767 },
+        { id: 4, small: 0 },
+        { id: 9, small: null },
+      ]);
+    });
+
+    it.each([
+      ['a smallint out of range', 1, '70000', 'value "70000" is out of range for type smallint'],
+      ['an impossible date', 10, '2021-02-29', '"2021-02-29"'],
+      ['a domain check', 20, '-1', 'positive_check'],
+    ])('%s halfway through changes nothing', async (_what, column, bad, message) => {
+      await admin.query(`CREATE TABLE IF NOT EXISTS guarded_text ${table}`);
+      await admin.query('TRUNCATE guarded_text');
+      await write({ table: 'guarded_text' }, streamOf(columns, rows, { text: true }));
+      const before = await fingerprint(admin, 'guarded_text');
+      const many = Array.from({ length: 3000 }, (_, i) => {
+        const row = [...(rows[0] as Row)];
+        row[0] = 100 + i;
+        if (i === 2500) row[column] = bad;
+        return row;
+      });
+      const err = await caught(
+        write({ table: 'guarded_text' }, streamOf(columns, many, { batchSize: 500, text: true })),
+      );
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain(message);
+      expect(err.message).toContain('rolled back');
+      expect(await fingerprint(admin, 'guarded_text')).toEqual(before);
+    });
+
+    it('keeps COPY text for a column that has no binary form (an integer into a boolean)', async () => {
+      await admin.query('CREATE TABLE flags_text (id int4, flag boolean)');
+      const flagColumns = [col('id', 'integer', 'int'), col('flag', 'integer', 'tinyint(1)')];
+      const { format } = await writeLogged(
+        { table: 'flags_text' },
+        streamOf(
+          flagColumns,
+          [
+            [1, 0],
+            [2, 3],
+            [3, null],
+          ],
+          { text: true },
+        ),
+      );
+      expect(format).toBe('text from rows');
+      const { rows: read } = await admin.query('SELECT id, flag FROM flags_text ORDER BY id');
+      expect(read).toEqual([
+        { id: 1, flag: false },
+        { id: 2, flag: true },
+        { id: 3, flag: null },
+      ]);
+    });
+  });
+
   describe('supabase.table write: merge', () => {
     const columns = [
       col('id', 'integer', 'int(11)', { nullable: false }),

@@ -10,3 +10,4 @@ export type { ProcessResult } from './process';
 export { runNode } from './process';
 export type { LogEntry } from './step-context';
 export { caught, collect, makeStepContext } from './step-context';
+export { textBatchOf } from './text-batches';
