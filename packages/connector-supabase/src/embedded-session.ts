@@ -182,6 +182,15 @@ class EmbeddedSession implements Session {
     }
   }
 
+  async affected(sql: string): Promise<number> {
+    this.#check();
+    try {
+      return (await this.#db.query(sql)).affectedRows ?? 0;
+    } catch (err) {
+      throw lean(err);
+    }
+  }
+
   async rows<R extends unknown[]>(sql: string, values?: readonly unknown[]): Promise<R[]> {
     this.#check();
     try {

@@ -81,6 +81,10 @@ class ServerSession implements Session {
     await this.#client.query(sql);
   }
 
+  async affected(sql: string): Promise<number> {
+    return (await this.#client.query(sql)).rowCount ?? 0;
+  }
+
   rows<R extends unknown[]>(text: string, values?: readonly unknown[]): Promise<R[]> {
     const config =
       values === undefined

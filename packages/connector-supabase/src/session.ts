@@ -43,6 +43,8 @@ export interface Session {
   rollback(): Promise<void>;
   /** Statements without parameters, `;`-separated. */
   exec(sql: string): Promise<void>;
+  /** One statement without parameters; resolves with the number of rows it inserted, updated or deleted. */
+  affected(sql: string): Promise<number>;
   /** One statement with `$n` parameters. */
   rows<R extends unknown[]>(sql: string, values?: readonly unknown[]): Promise<R[]>;
   /**

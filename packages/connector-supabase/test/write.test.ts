@@ -600,6 +600,57 @@ describe.each(BACKENDS)('on $name', (backend) => {
       ]);
     });
 
+    it('counts inserted and updated rows of a partitioned table', async () => {
+      await admin.query(`CREATE TABLE m_parts (id int4 PRIMARY KEY, name text, amount numeric(12,2)) PARTITION BY RANGE (id);
+        CREATE TABLE m_parts_low PARTITION OF m_parts FOR VALUES FROM (MINVALUE) TO (100);
+        CREATE TABLE m_parts_high PARTITION OF m_parts FOR VALUES FROM (100) TO (MAXVALUE);
+        INSERT INTO m_parts VALUES (1, 'a', 1), (150, 'b', 1), (151, 'same', 1)`);
+      const rows = [
+        [1, 'a2', '1'],
+        [150, 'b2', '1'],
+        [151, 'same', '1'],
+        [2, 'new', '1'],
+        [200, 'new', '1'],
+        [201, 'new', '1'],
+      ];
+      const result = await write(
+        { table: 'm_parts', write_mode: 'merge', merge_keys: ['id'] },
+        streamOf(columns, rows, { batchSize: 4 }),
+      );
+      expect(result).toEqual({ rowsWritten: 6, inserted: 3, updated: 2 });
+    });
+
+    // A database-wide setting: PGlite has one session per database, which other suites' tables share.
+    if (!backend.embedded) {
+      it('counts with RETURNING when the server keeps no statistics (track_counts off)', async () => {
+        await admin.query('CREATE TABLE m_nostats (id int4 PRIMARY KEY, name text, amount numeric(12,2))');
+        await admin.query("INSERT INTO m_nostats VALUES (1, 'a', 1), (2, 'b', 2)");
+        const name = new URL(url).pathname.slice(1);
+        await admin.query(`ALTER DATABASE ${name} SET track_counts = off`);
+        try {
+          const rows = [
+            [1, 'a', '1'],
+            [2, 'b2', '2'],
+            [3, 'c', '3'],
+            [2, 'b3', '2'],
+          ];
+          const result = await write(
+            { table: 'm_nostats', write_mode: 'merge', merge_keys: ['id'] },
+            streamOf(columns, rows),
+          );
+          expect(result).toEqual({ rowsWritten: 4, inserted: 1, updated: 1 });
+          const { rows: out } = await admin.query('SELECT id, name FROM m_nostats ORDER BY id');
+          expect(out).toEqual([
+            { id: 1, name: 'a' },
+            { id: 2, name: 'b3' },
+            { id: 3, name: 'c' },
+          ]);
+        } finally {
+          await admin.query(`ALTER DATABASE ${name} RESET track_counts`);
+        }
+      });
+    }
+
     it('uses a unique index (not the primary key) on the merge keys, in any order', async () => {
       await admin.query('CREATE TABLE m_uniq (a int4 NOT NULL, b text NOT NULL, v text, UNIQUE (a, b))');
       await admin.query("INSERT INTO m_uniq VALUES (1, 'x', 'old'), (2, 'y', 'same')");
