@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
-import '../dist/bin.js';
+import '../dist/bin/osiris.js';

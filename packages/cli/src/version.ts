@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { readFileSync } from 'node:fs';
+import { version as packageVersion } from '../package.json';
 
-/** The CLI's own version, read from its package.json (one level above `src/` and `dist/`). */
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The CLI's own version, inlined from its package.json at build time (the binary is a bundle in `dist/bin/`). */
+export const version: string = packageVersion;

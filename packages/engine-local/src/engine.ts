@@ -26,7 +26,9 @@ export const builtinConnectors: readonly Connector[] = [
 function merge(...lists: (readonly Connector[] | undefined)[]): Connector[] {
   const byType = new Map<string, Connector>();
   for (const list of lists) for (const connector of list ?? []) byType.set(connector.type, connector);
-  return [...byType.values()].sort((a, b) => a.type.localeCompare(b.type));
+  // Code-unit order, not localeCompare: the first collator of a process costs several ms, and this runs when
+  // the module loads.
+  return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
 /**

@@ -45,7 +45,16 @@ export interface LintResult {
 
 interface CompiledSpec {
   readonly spec: ComponentSpec;
-  readonly validate: ValidateFunction;
+  /** The card's compiled configSchema; trusted cards compile it on first use, since a run needs only its own types. */
+  readonly validator: () => ValidateFunction;
+}
+
+function lazyValidator(spec: ComponentSpec): () => ValidateFunction {
+  let validate: ValidateFunction | undefined;
+  return () => {
+    validate ??= sharedAjv().compile(spec.configSchema);
+    return validate;
+  };
 }
 
 function exampleLookup(spec: ComponentSpec): (pointer: string) => unknown {
@@ -59,7 +68,7 @@ function exampleLookup(spec: ComponentSpec): (pointer: string) => unknown {
 }
 
 function validateWith(compiled: CompiledSpec, step: StepInput): StepValidation {
-  const { spec, validate } = compiled;
+  const { spec } = compiled;
   const stepId = step.id;
   const prefix = stepId ?? '';
   const exampleFor = exampleLookup(spec);
@@ -102,6 +111,7 @@ function validateWith(compiled: CompiledSpec, step: StepInput): StepValidation {
     return { diagnostics, options: undefined, spec };
   }
 
+  const validate = compiled.validator();
   if (!validate(options)) {
     diagnostics.push(
       ...friendlyErrors(validate.errors, options, {
@@ -152,12 +162,12 @@ function lintOne(
   const locate = (diagnostic: Diagnostic): Diagnostic => locateDiagnostic(yaml, diagnostic);
   if (yaml.diagnostics.length > 0) return { diagnostics: [...yaml.diagnostics] };
   const card = yaml.value;
-  const ajv = sharedAjv();
   if (!checkCard)
     return {
-      compiled: { spec: card as ComponentSpec, validate: ajv.compile((card as ComponentSpec).configSchema) },
+      compiled: { spec: card as ComponentSpec, validator: lazyValidator(card as ComponentSpec) },
       diagnostics: [],
     };
+  const ajv = sharedAjv();
   if (!checkCard(card)) {
     return {
       diagnostics: friendlyErrors(checkCard.errors, card, { basePointer: '', subject: 'a spec card' }).map(locate),
@@ -192,7 +202,7 @@ function lintOne(
       ],
     };
   }
-  const compiled = { spec, validate };
+  const compiled: CompiledSpec = { spec, validator: () => validate };
   const diagnostics: Diagnostic[] = [];
   (spec.examples ?? []).forEach((example, index) => {
     const base = joinPointer('', 'examples', index, 'oml');
@@ -286,15 +296,53 @@ export function createRegistry(sources: readonly SpecSource[], specSchema: objec
       { diagnostics: errors, hint: 'Run `osiris spec-lint <dir>` to see every problem.' },
     );
   }
-  let fingerprint: string | undefined;
+  return registryOf(compiled, lint.specs);
+}
+
+/**
+ * Lints cards for `loadRegistry`'s stamp: the result, and the type names in
+ * the order a registry keeps them (the order of "use one of" lists and of
+ * "did you mean" ties), so that a registry rebuilt from them says the same.
+ */
+export function lintForStamp(sources: readonly SpecSource[], specSchema: object) {
+  const { compiled, lint } = build(sources, specSchema);
+  return { lint, names: [...compiled.keys()] };
+}
+
+/**
+ * A registry of cards `lintForStamp` found clean: `specs` as `lint.specs`
+ * lists them, `names` as it returned them. Their configSchemas compile on
+ * first use. Taking both orders (and the fingerprint, when known) as given
+ * also spares a collator, which costs more to create than the rest of loading.
+ */
+export function createRegistryOfLintedSpecs(
+  specs: readonly ComponentSpec[],
+  names: readonly string[],
+  fingerprint?: string,
+): Registry {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const compiled = new Map<string, CompiledSpec>();
+  for (const name of names) {
+    const spec = byName.get(name);
+    if (spec) compiled.set(name, { spec, validator: lazyValidator(spec) });
+  }
+  return registryOf(compiled, specs, fingerprint);
+}
+
+function registryOf(
+  compiled: ReadonlyMap<string, CompiledSpec>,
+  specs: readonly ComponentSpec[],
+  knownFingerprint?: string,
+): Registry {
+  let fingerprint = knownFingerprint;
   const names = [...compiled.keys()];
   return {
-    list: () => lint.specs,
+    list: () => specs,
     get: (type) => compiled.get(type)?.spec,
     suggest: (type) => didYouMean(type, names),
     getSecretMap: (type) => compiled.get(type)?.spec.secrets ?? [],
     fingerprint: () => {
-      fingerprint ??= fingerprintOf(lint.specs);
+      fingerprint ??= fingerprintOf(specs);
       return fingerprint;
     },
     validateStep(step) {

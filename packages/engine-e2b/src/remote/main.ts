@@ -5,16 +5,15 @@
 // stdout as it is written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sources } from 'virtual:osiris-builtin-components';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { mysqlTableConnector } from '@osiris/connector-mysql';
 import { supabaseTableConnector } from '@osiris/connector-supabase';
 import {
   createRedactor,
-  createRegistry,
   ExitCode,
   exitCodeOf,
   isOsirisError,
+  loadRegistry,
   OsirisError,
   OsirisErrorCode,
   parseYamlSource,
@@ -147,7 +146,8 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
   const manifestText = await readFile(join(dir, 'manifest.yaml'), 'utf8');
   const manifest = parseManifest(manifestText);
   const configs = await readConfigs(dir, manifest);
-  const registry = createRegistry(sources, undefined);
+  // The cards this bundle was built with (inlined by its build), not any the sandbox may hold.
+  const registry = loadRegistry();
   const runsDir = join(dir, REMOTE_RUNS_DIR);
   const tail = createLogTail((line) => process.stdout.write(`${relabel(line, settings.runId)}\n`));
   let result: Awaited<ReturnType<typeof runManifest>>;

@@ -8,7 +8,13 @@ export interface ProgressTarget {
   readonly isTTY: boolean;
 }
 
-const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+// Made on first use: the first Intl formatter of a process loads ICU data, several ms that a run without a
+// terminal, or a command that never runs, would otherwise pay at start.
+let numberFormat: Intl.NumberFormat | undefined;
+const format = (value: number) => {
+  numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+  return numberFormat.format(value);
+};
 
 function clock(ms: number): string {
   const total = Math.floor(ms / 1000);
@@ -21,7 +27,7 @@ function clock(ms: number): string {
 /** `src → dst  123,456 rows  45,678 rows/s  00:12` */
 function progressLine(label: string, rows: number, durationMs: number): string {
   const rate = durationMs > 0 ? (rows * 1000) / durationMs : 0;
-  return `${label}  ${numberFormat.format(rows)} rows  ${numberFormat.format(rate)} rows/s  ${clock(durationMs)}`;
+  return `${label}  ${format(rows)} rows  ${format(rate)} rows/s  ${clock(durationMs)}`;
 }
 
 /**
