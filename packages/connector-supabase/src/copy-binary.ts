@@ -188,6 +188,80 @@ let groups = new Uint16Array(32);
  * Needs at most 12 + len / 2 + 4 bytes.
  */
 function putNumeric(buf: Buffer, pos: number, src: Buffer, off: number, end: number): number {
+  return putShortNumeric(buf, pos, src, off, end) ?? putAnyNumeric(buf, pos, src, off, end);
+}
+
+/**
+ * {@link putNumeric} for the common case, in one pass: at most 15 integer
+ * digits and 12 decimals, so that both parts and the fraction padded to
+ * whole groups are exact doubles. Undefined for anything else.
+ */
+function putShortNumeric(buf: Buffer, pos: number, src: Buffer, off: number, end: number): number | undefined {
+  let p = off;
+  const sign = src[p];
+  if (sign === 45 || sign === 43) p++;
+  let whole = 0;
+  let significant = 0;
+  let seen = 0;
+  for (; p < end; p++) {
+    const d = (src[p] as number) - 48;
+    if (d >>> 0 > 9) break;
+    whole = whole * 10 + d;
+    if (whole > 0) significant++;
+    seen++;
+  }
+  let fraction = 0;
+  let scale = 0;
+  if (p < end) {
+    if (src[p] !== 46) return undefined;
+    for (p++; p < end; p++) {
+      const d = (src[p] as number) - 48;
+      if (d >>> 0 > 9) return undefined;
+      fraction = fraction * 10 + d;
+      scale++;
+      seen++;
+    }
+  }
+  if (seen === 0 || significant > 15 || scale > 12) return undefined;
+  // Whole groups go below index 8, least significant last; fraction groups from index 8 on.
+  let wholeGroups = 0;
+  for (let n = whole; n > 0; wholeGroups++) {
+    const g = n % 10000;
+    n = (n - g) / 10000;
+    groups[7 - wholeGroups] = g;
+  }
+  const fractionGroups = (scale + 3) >> 2;
+  let padded = fraction * (scale % 4 === 0 ? 1 : scale % 4 === 1 ? 1000 : scale % 4 === 2 ? 100 : 10);
+  for (let k = fractionGroups - 1; k >= 0; k--) {
+    const g = padded % 10000;
+    padded = (padded - g) / 10000;
+    groups[8 + k] = g;
+  }
+  let first = 8 - wholeGroups;
+  let weight = wholeGroups - 1;
+  let last = 8 + fractionGroups;
+  while (first < last && groups[first] === 0) {
+    first++;
+    weight--;
+  }
+  while (last > first && groups[last - 1] === 0) last--;
+  const digits = last - first;
+  if (digits === 0) weight = 0;
+  put32(buf, pos, 8 + 2 * digits);
+  put16(buf, pos + 4, digits);
+  put16(buf, pos + 6, weight);
+  put16(buf, pos + 8, sign === 45 && digits > 0 ? 0x4000 : 0);
+  put16(buf, pos + 10, scale);
+  let q = pos + 12;
+  for (let k = first; k < last; k++) {
+    put16(buf, q, groups[k] as number);
+    q += 2;
+  }
+  return q;
+}
+
+/** {@link putNumeric} for any length. */
+function putAnyNumeric(buf: Buffer, pos: number, src: Buffer, off: number, end: number): number {
   let p = off;
   const sign = src[p];
   if (sign === 45 || sign === 43) p++;
