@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { isUtf8 } from 'node:buffer';
 import type { ColumnKind, TextBatch } from '@osiris/runner';
-import { RowEncodingError } from './copy-encode';
+import { malformedBatch, oversizedBatch, RowEncodingError, textBatchBytes } from './copy-encode';
 
 /**
  * COPY binary format, written straight from {@link TextBatch}es. Postgres
@@ -237,27 +237,7 @@ function putShortNumeric(buf: Buffer, pos: number, src: Buffer, off: number, end
     padded = (padded - g) / 10000;
     groups[8 + k] = g;
   }
-  let first = 8 - wholeGroups;
-  let weight = wholeGroups - 1;
-  let last = 8 + fractionGroups;
-  while (first < last && groups[first] === 0) {
-    first++;
-    weight--;
-  }
-  while (last > first && groups[last - 1] === 0) last--;
-  const digits = last - first;
-  if (digits === 0) weight = 0;
-  put32(buf, pos, 8 + 2 * digits);
-  put16(buf, pos + 4, digits);
-  put16(buf, pos + 6, weight);
-  put16(buf, pos + 8, sign === 45 && digits > 0 ? 0x4000 : 0);
-  put16(buf, pos + 10, scale);
-  let q = pos + 12;
-  for (let k = first; k < last; k++) {
-    put16(buf, q, groups[k] as number);
-    q += 2;
-  }
-  return q;
+  return putGroups(buf, pos, 8 - wholeGroups, 8 + fractionGroups, wholeGroups - 1, sign === 45, scale);
 }
 
 /** {@link putNumeric} for any length. */
@@ -294,7 +274,7 @@ function putAnyNumeric(buf: Buffer, pos: number, src: Buffer, off: number, end: 
       inGroup = 4;
     }
   }
-  let weight = count - 1;
+  const weight = count - 1;
   // Fraction: groups of four from the point, the last one padded with zeros.
   group = 0;
   inGroup = 4;
@@ -307,19 +287,36 @@ function putAnyNumeric(buf: Buffer, pos: number, src: Buffer, off: number, end: 
     }
   }
   if (inGroup < 4) groups[count++] = group * (inGroup === 1 ? 10 : inGroup === 2 ? 100 : 1000);
-  let first = 0;
-  while (first < count && groups[first] === 0) {
+  return putGroups(buf, pos, 0, count, weight, sign === 45, scale);
+}
+
+/**
+ * Writes the numeric whose base-10000 digits are `groups[from, to)`, the
+ * first of weight `weight`: leading and trailing zero groups are dropped
+ * (and zero is positive, as Postgres keeps it).
+ */
+function putGroups(
+  buf: Buffer,
+  pos: number,
+  from: number,
+  to: number,
+  weightOfFirst: number,
+  negative: boolean,
+  scale: number,
+): number {
+  let first = from;
+  let weight = weightOfFirst;
+  while (first < to && groups[first] === 0) {
     first++;
     weight--;
   }
-  let last = count;
+  let last = to;
   while (last > first && groups[last - 1] === 0) last--;
   const digits = last - first;
-  if (digits === 0) weight = 0;
   put32(buf, pos, 8 + 2 * digits);
   put16(buf, pos + 4, digits);
-  put16(buf, pos + 6, weight);
-  put16(buf, pos + 8, sign === 45 && digits > 0 ? 0x4000 : 0);
+  put16(buf, pos + 6, digits === 0 ? 0 : weight);
+  put16(buf, pos + 8, negative && digits > 0 ? 0x4000 : 0);
   put16(buf, pos + 10, scale);
   let q = pos + 12;
   for (let k = first; k < last; k++) {
@@ -473,9 +470,7 @@ export class BinaryCopyEncoder {
   encodeText(batch: TextBatch, rowOffset: number, sequenceStart?: number): Buffer {
     const plan = this.#plan;
     const n = plan.length;
-    const src = Buffer.isBuffer(batch.data)
-      ? batch.data
-      : Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+    const src = textBatchBytes(batch);
     const srcEnd = src.length;
     const withSequence = sequenceStart !== undefined;
     const fields = withSequence ? n + 1 : n;
@@ -496,8 +491,7 @@ export class BinaryCopyEncoder {
       buf.copy(grown, 0, 0, pos);
       buf = grown;
     };
-    const malformed = (r: number) =>
-      new RowEncodingError(`input row ${rowOffset + r + 1}: the text batch is malformed (a value runs past its end)`);
+    const malformed = (r: number) => malformedBatch(rowOffset, r);
     let off = 0;
     let r = 0;
     let i = 0;
@@ -584,9 +578,7 @@ export class BinaryCopyEncoder {
       throw new RowEncodingError(`input row ${rowOffset + r + 1}, column '${this.#names[i]}': ${err.message}`);
     }
     if (off !== srcEnd) {
-      throw new RowEncodingError(
-        `input rows ${rowOffset + 1}–${rowOffset + batch.rowCount}: the text batch holds more than ${batch.rowCount} rows of ${n} values`,
-      );
+      throw oversizedBatch(batch, rowOffset, n);
     }
     if (batch.rowCount > 0) this.#bytesPerRow = Math.max(8, Math.ceil(pos / batch.rowCount));
     return buf.subarray(0, pos);

@@ -117,6 +117,27 @@ export class RowEncodingError extends Error {
   override readonly name = 'RowEncodingError';
 }
 
+/** The bytes of a text batch, as a Buffer over the same memory. */
+export function textBatchBytes(batch: TextBatch): Buffer {
+  return Buffer.isBuffer(batch.data)
+    ? batch.data
+    : Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+}
+
+/** A value of row `r` (counted from `rowOffset`) runs past the end of its batch. */
+export function malformedBatch(rowOffset: number, r: number): RowEncodingError {
+  return new RowEncodingError(
+    `input row ${rowOffset + r + 1}: the text batch is malformed (a value runs past its end)`,
+  );
+}
+
+/** The batch holds bytes after its last row. */
+export function oversizedBatch(batch: TextBatch, rowOffset: number, columns: number): RowEncodingError {
+  return new RowEncodingError(
+    `input rows ${rowOffset + 1}–${rowOffset + batch.rowCount}: the text batch holds more than ${batch.rowCount} rows of ${columns} values`,
+  );
+}
+
 /**
  * Encodes a batch into COPY text. With `sequenceStart`, each line ends with
  * one more column holding a running row number (the merge's row order).
@@ -276,9 +297,7 @@ export class CopyEncoder {
   encodeText(batch: TextBatch, rowOffset: number, sequenceStart?: number): Buffer {
     const plans = this.#plans;
     const n = plans.length;
-    const src = Buffer.isBuffer(batch.data)
-      ? batch.data
-      : Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+    const src = textBatchBytes(batch);
     const srcEnd = src.length;
     const withSequence = sequenceStart !== undefined;
     let seq = sequenceStart ?? 0;
@@ -286,8 +305,7 @@ export class CopyEncoder {
       Math.max(4096, Math.ceil(Math.max(this.#bytesPerRow * batch.rowCount, srcEnd) * 1.25) + 64),
     );
     this.#pos = 0;
-    const malformed = (r: number) =>
-      new RowEncodingError(`input row ${rowOffset + r + 1}: the text batch is malformed (a value runs past its end)`);
+    const malformed = (r: number) => malformedBatch(rowOffset, r);
     let off = 0;
     for (let r = 0; r < batch.rowCount; r++) {
       for (let i = 0; i < n; i++) {
@@ -361,9 +379,7 @@ export class CopyEncoder {
       this.#buf[this.#pos++] = 10;
     }
     if (off !== srcEnd) {
-      throw new RowEncodingError(
-        `input rows ${rowOffset + 1}–${rowOffset + batch.rowCount}: the text batch holds more than ${batch.rowCount} rows of ${n} values`,
-      );
+      throw oversizedBatch(batch, rowOffset, n);
     }
     const out = this.#buf.subarray(0, this.#pos);
     if (batch.rowCount > 0) this.#bytesPerRow = Math.max(8, Math.ceil(this.#pos / batch.rowCount));
