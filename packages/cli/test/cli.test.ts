@@ -66,7 +66,7 @@ describe('osiris components', () => {
     const { code, stdout } = await runCli(['components', 'list']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/mysql\.table\s+0\.1\.0\s+read\s+discovery/);
-    expect(stdout).toMatch(/supabase\.table\s+0\.1\.0\s+read,write\s+discovery\s/);
+    expect(stdout).toMatch(/supabase\.table\s+0\.1\.0\s+read,write\s+discovery,in_memory_move\s/);
   });
 
   it('list --json is machine-readable', async () => {

@@ -10,7 +10,7 @@ export interface CatalogColumn {
   readonly name: string;
   /** `format_type()`, e.g. `numeric(12,2)`, `character varying(20)`, `text[]`. */
   readonly nativeType: string;
-  /** The type name, or the base type's for a domain (`int4`, `jsonb`, `_text`). */
+  /** The type name, or the base type's for a domain, also of a domain over a domain (`int4`, `jsonb`, `_text`). */
   readonly typname: string;
   readonly typeOid: number;
   readonly baseOid: number;
@@ -19,6 +19,14 @@ export interface CatalogColumn {
   readonly primaryKey: boolean;
   /** `a` (always) or `s` (stored) for generated and identity-always columns, '' otherwise. */
   readonly generated: string;
+  /**
+   * Whether values of the type can travel as COPY binary into another
+   * database: the type has binary send and receive functions and its binary
+   * form means the same there. Not composites or arrays of a user-defined
+   * type (their binary form carries this database's type OIDs), nor `reg*`
+   * types (OIDs, where the text form is a name).
+   */
+  readonly binary: boolean;
 }
 
 export interface CatalogTable {
@@ -67,6 +75,7 @@ type ColumnRow = [
   boolean, // not null
   boolean, // primary key
   string, // generated
+  boolean, // binary
 ];
 
 function columnsQuery(filter: { schema?: string | undefined; table?: string | undefined }, hideInternal: boolean) {
@@ -78,22 +87,34 @@ function columnsQuery(filter: { schema?: string | undefined; table?: string | un
   if (filter.table !== undefined) conditions.push(sql`c.relname = ${filter.table}`);
   return compileOnly(sql`SELECT n.nspname::text, c.relname::text, c.oid, c.relkind::text, c.reltuples::float8,
   a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
-  COALESCE(bt.typname, t.typname)::text, t.oid, COALESCE(bt.oid, t.oid),
+  bt.typname::text, t.oid, bt.oid,
   a.attnotnull,
   COALESCE(a.attnum = ANY (pk.indkey::int2[]), false),
-  CASE WHEN a.attgenerated <> '' THEN a.attgenerated::text WHEN a.attidentity = 'a' THEN 'a' ELSE '' END
+  CASE WHEN a.attgenerated <> '' THEN a.attgenerated::text WHEN a.attidentity = 'a' THEN 'a' ELSE '' END,
+  COALESCE(bt.typsend::oid <> 0 AND bt.typreceive::oid <> 0 AND bt.typtype IN ('b', 'e', 'r', 'm')
+    AND NOT (bt.oid < 16384 AND bt.typname LIKE 'reg%')
+    AND (et.oid IS NULL OR (et.oid < 16384 AND et.typname NOT LIKE 'reg%')), false)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+LEFT JOIN LATERAL (
+  WITH RECURSIVE up(oid, depth) AS (
+    SELECT t.typbasetype, 1 WHERE t.typtype = 'd'
+    UNION ALL
+    SELECT d.typbasetype, up.depth + 1 FROM up JOIN pg_catalog.pg_type d ON d.oid = up.oid AND d.typtype = 'd'
+  )
+  SELECT up.oid FROM up ORDER BY up.depth DESC LIMIT 1
+) AS base ON true
+LEFT JOIN pg_catalog.pg_type bt ON bt.oid = COALESCE(base.oid, t.oid)
+LEFT JOIN pg_catalog.pg_type et ON bt.typelem <> 0 AND et.oid = bt.typelem
 LEFT JOIN pg_catalog.pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
 WHERE ${sql.join(conditions, sql` AND `)}
 ORDER BY 1, 2, a.attnum`);
 }
 
 function toColumn(row: ColumnRow): CatalogColumn | undefined {
-  const [, , , , , name, nativeType, typname, typeOid, baseOid, notNull, primaryKey, generated] = row;
+  const [, , , , , name, nativeType, typname, typeOid, baseOid, notNull, primaryKey, generated, binary] = row;
   if (name === null) return undefined;
   return {
     name,
@@ -105,6 +126,7 @@ function toColumn(row: ColumnRow): CatalogColumn | undefined {
     nullable: !notNull,
     primaryKey,
     generated,
+    binary,
   };
 }
 

@@ -8,7 +8,9 @@ import { writeTable } from './write';
  * The `supabase.table` component: streams a Postgres table out through a
  * cursor, loads rows in with COPY (append, or merge by key through a staging
  * table) in one transaction, and discovers tables and columns. Works through
- * Supabase's transaction pooler.
+ * Supabase's transaction pooler. Between two Postgres servers whose columns
+ * have the same types, a read's `COPY … TO` output goes straight into the
+ * write's `COPY … FROM` (`in_memory_move`, ADR 0013).
  *
  * @example
  * const result = await supabaseTableConnector.write!(ctx, { table: 'orders', write_mode: 'merge', merge_keys: ['id'] }, stream);
@@ -17,7 +19,7 @@ import { writeTable } from './write';
 export const supabaseTableConnector: Connector = {
   type: 'supabase.table',
   modes: ['read', 'write'],
-  capabilities: ['discovery'],
+  capabilities: ['discovery', 'in_memory_move'],
   read: readTable,
   write: writeTable,
   discover: discoverSupabase,

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { Row, StepContext, TabularStream } from '@osiris/runner';
 import { type CatalogColumn, loadTable, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
 import { abortedError, ClientTypes, describePgError, resolveConnection, scrub } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 import { openSession, type Session } from './session';
-import { compileSelect } from './sql';
+import { compileCopyOut, compileSelect } from './sql';
 
 export function quoteName(schema: string, table: string): string {
   return `"${schema.replace(/"/g, '""')}"."${table.replace(/"/g, '""')}"`;
@@ -20,7 +21,10 @@ function listNames(names: readonly string[]): string {
 /**
  * `read` of `supabase.table`: a read-only transaction with a server-side
  * cursor, fetched `chunkSize` rows at a time (one fetch ahead of the consumer).
- * On PGlite the cursor is `WITH HOLD` (see `Session.declareCursor`).
+ * On PGlite the cursor is `WITH HOLD` (see `Session.declareCursor`). On a
+ * server, when every column's type can travel as COPY binary, the same rows
+ * are also offered as `copyBinary`: `COPY (SELECT …) TO STDOUT (FORMAT binary)`
+ * in the same transaction, for a Postgres sink of the same column types (ADR 0013).
  */
 export async function readTable(
   ctx: StepContext,
@@ -63,7 +67,17 @@ export async function readTable(
     const cursor = `osiris_read_${randomBytes(6).toString('hex')}`;
     await session.declareCursor(cursor, compiled.sql, compiled.parameters);
     const batches = new CursorBatches(ctx, session, cursor, tableName, target.secrets);
-    return { columns: selected.map(toDescriptor), batches };
+    const columns = selected.map(toDescriptor);
+    const copySql =
+      session.copyOut !== undefined && selected.every((c) => c.binary)
+        ? compileCopyOut(config.schema, config.table, wanted, config.filters)
+        : undefined;
+    if (copySql === undefined) return { columns, batches };
+    return {
+      columns,
+      batches,
+      copyBinary: { typnames: selected.map((c) => c.typname), chunks: batches.copyBinary(copySql) },
+    };
   } catch (err) {
     session.destroy();
     if (err instanceof SupabaseConnectorError) throw err;
@@ -80,7 +94,11 @@ export async function readTable(
   }
 }
 
-/** The batches of one read; at most one FETCH runs ahead of the consumer. */
+/**
+ * The batches of one read; at most one FETCH runs ahead of the consumer. Or,
+ * when the consumer pulls {@link copyBinary} instead, the output of a COPY of
+ * the same query in the same transaction (the first pull decides which).
+ */
 class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
   readonly #session: Session;
@@ -88,13 +106,19 @@ class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #secrets: readonly string[];
   readonly #fetchSql: string;
   readonly #chunkSize: number;
+  #mode: 'rows' | 'copy' | undefined;
   #pending: Promise<Row[]> | undefined;
   #exhausted = false;
   #closed = false;
   #error: unknown;
+  #copy: Readable | undefined;
+  #copyEnded = false;
+  /** Wakes a consumer waiting for COPY output. */
+  #wake: (() => void) | undefined;
   readonly #onAbort = () => {
     this.#error ??= abortedError(this.#ctx.stepId, this.#ctx.signal, 'read');
     this.#close(false);
+    this.#notify();
   };
 
   constructor(ctx: StepContext, session: Session, cursor: string, tableName: string, secrets: readonly string[]) {
@@ -113,13 +137,33 @@ class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     return this;
   }
 
+  #claim(mode: 'rows' | 'copy'): void {
+    this.#mode ??= mode;
+    if (this.#mode !== mode) throw new Error('internal: both the rows and the COPY output of a read were pulled');
+  }
+
   #fetch(): Promise<Row[]> {
     const p = this.#session.rows<Row>(this.#fetchSql);
     p.catch(() => {}); // awaited later; never an unhandled rejection
     return p;
   }
 
+  #failed(err: unknown): unknown {
+    this.#error ??= new SupabaseConnectorError(
+      SUPABASE_ERROR_REASONS.QUERY_FAILED,
+      this.#ctx.stepId,
+      scrub(
+        `supabase.table step '${this.#ctx.stepId}': reading ${this.#tableName} failed: ${describePgError(err)}`,
+        this.#secrets,
+      ),
+      { cause: err },
+    );
+    this.#close(false);
+    return this.#error;
+  }
+
   async next(): Promise<IteratorResult<Row[]>> {
+    this.#claim('rows');
     if (this.#error !== undefined) throw this.#error;
     if (this.#closed) return { done: true, value: undefined };
     let rows: Row[];
@@ -128,17 +172,7 @@ class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
       this.#pending = undefined;
     } catch (err) {
       this.#pending = undefined;
-      this.#error ??= new SupabaseConnectorError(
-        SUPABASE_ERROR_REASONS.QUERY_FAILED,
-        this.#ctx.stepId,
-        scrub(
-          `supabase.table step '${this.#ctx.stepId}': reading ${this.#tableName} failed: ${describePgError(err)}`,
-          this.#secrets,
-        ),
-        { cause: err },
-      );
-      this.#close(false);
-      throw this.#error;
+      throw this.#failed(err);
     }
     if (this.#error !== undefined) throw this.#error;
     if (rows.length < this.#chunkSize) this.#exhausted = true;
@@ -152,7 +186,66 @@ class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
 
   async return(): Promise<IteratorResult<Row[]>> {
     this.#close(false);
+    this.#notify();
     return { done: true, value: undefined };
+  }
+
+  /**
+   * The rows as the output of `sql` (`COPY (…) TO STDOUT (FORMAT binary)`),
+   * started by the first pull. The COPY stream reads ahead up to its high-water
+   * mark and then leaves the socket unread until the consumer pulls again.
+   */
+  copyBinary(sql: string): AsyncIterable<Uint8Array> {
+    const iterator: AsyncIterator<Uint8Array> = {
+      next: () => this.#nextChunk(sql),
+      return: async () => {
+        await this.return();
+        return { done: true, value: undefined };
+      },
+    };
+    return { [Symbol.asyncIterator]: () => iterator };
+  }
+
+  async #nextChunk(sql: string): Promise<IteratorResult<Uint8Array>> {
+    this.#claim('copy');
+    if (this.#copy === undefined && this.#error === undefined && !this.#closed) this.#startCopy(sql);
+    for (;;) {
+      if (this.#error !== undefined) throw this.#error;
+      if (this.#closed) return { done: true, value: undefined };
+      const copy = this.#copy as Readable;
+      const chunk = copy.read() as Buffer | null;
+      if (chunk !== null) return { done: false, value: chunk };
+      if (this.#copyEnded) {
+        this.#close(true);
+        return { done: true, value: undefined };
+      }
+      if (this.#wake !== undefined) throw new Error('next() called again before the previous call settled');
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  #startCopy(sql: string): void {
+    const copyOut = this.#session.copyOut as (sql: string) => Readable;
+    this.#ctx.reporter.log('debug', `reading ${this.#tableName} as COPY binary`, { step: this.#ctx.stepId });
+    const copy = copyOut(sql);
+    this.#copy = copy;
+    copy.on('readable', () => this.#notify());
+    copy.on('end', () => {
+      this.#copyEnded = true;
+      this.#notify();
+    });
+    copy.on('error', (err: Error) => {
+      if (!this.#closed) this.#failed(err);
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 
   #close(graceful: boolean): void {

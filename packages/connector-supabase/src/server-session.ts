@@ -1,12 +1,35 @@
 // SPDX-License-Identifier: MIT
+
+import type { Readable } from 'node:stream';
 import type { StepContext } from '@osiris/runner';
 import type { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type ClientTypes, closeClient, destroyClient, openClient, type ServerTarget } from './connection';
 import type { CopyEvents, CopyFormat, CopyLoad, Session } from './session';
 
 /** Bytes of COPY text buffered ahead of the socket, so encoding overlaps sending. */
 const COPY_HIGH_WATER_MARK = 4 * 1024 * 1024;
+/** Bytes of `COPY … TO` output read ahead of the consumer, so the source's server keeps sending while the sink writes. */
+const COPY_OUT_HIGH_WATER_MARK = 1024 * 1024;
+
+type CopyFromStream = ReturnType<typeof copyFrom>;
+
+/**
+ * pg-copy-streams 7.0.0 clears the stream's connection when the server
+ * reports an error, but a flush still waiting for the socket's `drain` (or a
+ * write buffered meanwhile) then sends through it: an uncaught TypeError that
+ * ends the process (brianc/node-pg-copy-streams#171). Loads that write faster
+ * than the socket drains hit it when the server refuses a row. Nothing is to
+ * be sent after the error anyway, so a flush without a connection does nothing.
+ */
+function guardFlush(stream: CopyFromStream): CopyFromStream {
+  const internals = stream as unknown as { connection: unknown; flush(callback?: () => void): void };
+  const flush = internals.flush;
+  internals.flush = function (this: typeof internals, callback?: () => void) {
+    if (this.connection !== null && this.connection !== undefined) flush.call(this, callback);
+  };
+  return stream;
+}
 
 /** `COPY … FROM STDIN` over pg-copy-streams: writes go to the socket, `drain` when its buffer empties. */
 class ServerCopy implements CopyLoad {
@@ -16,7 +39,7 @@ class ServerCopy implements CopyLoad {
 
   constructor(client: Client, sql: string, events: CopyEvents) {
     this.#client = client;
-    this.#stream = client.query(copyFrom(sql, { highWaterMark: COPY_HIGH_WATER_MARK }));
+    this.#stream = client.query(guardFlush(copyFrom(sql, { highWaterMark: COPY_HIGH_WATER_MARK })));
     this.#stream.on('error', (err: Error) => {
       this.#failed = true;
       events.error(err);
@@ -103,6 +126,9 @@ class ServerSession implements Session {
     const options = format === 'binary' ? ' (FORMAT binary)' : '';
     return new ServerCopy(this.#client, `COPY ${target} FROM STDIN${options}`, events);
   }
+
+  readonly copyOut = (sql: string): Readable =>
+    this.#client.query(copyTo(sql, { highWaterMark: COPY_OUT_HIGH_WATER_MARK }));
 
   close(): Promise<void> {
     return closeClient(this.#client);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import type { Readable } from 'node:stream';
 import type { StepContext } from '@osiris/runner';
 import type { ClientTypes, ConnectionTarget } from './connection';
 import { openEmbeddedSession } from './embedded-session';
@@ -58,6 +59,13 @@ export interface Session {
   readonly binaryCopy: boolean;
   /** Starts loading into `target` (`"schema"."table" ("a", "b")`) inside the open transaction. */
   copyIn(target: string, events: CopyEvents, format?: CopyFormat): CopyLoad;
+  /**
+   * Runs `COPY (query) TO STDOUT …` (`sql`, without parameters) inside the
+   * open transaction: its output as a byte stream that stops reading the
+   * socket while it is not read (backpressure), emits `error` with the
+   * server's error, and ends after the last row. Only a server has it.
+   */
+  readonly copyOut?: (sql: string) => Readable;
   /** Ends the session politely (an open transaction rolls back). Never rejects. */
   close(): Promise<void>;
   /** Ends the session at once: a server drops the statement in flight; later statements fail; an open transaction rolls back. */

@@ -15,18 +15,46 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: table and column names are only known at run time.
 type AnyDB = any;
 
-let builder: Kysely<AnyDB> | undefined;
+/**
+ * A string as a Postgres literal, as `quote_literal` writes it: quotes
+ * doubled, and with backslashes an `E'…'` literal with them doubled too, so
+ * that it reads the same whatever `standard_conforming_strings` says.
+ */
+export function quoteLiteral(text: string): string {
+  const body = text.replace(/'/g, "''");
+  return text.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
+}
 
-/** A kysely instance that only compiles (Postgres dialect, no driver): SQL text plus `$n` parameters. */
-function db(): Kysely<AnyDB> {
-  builder ??= new Kysely<AnyDB>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (k) => new PostgresIntrospector(k),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
+/** Compiles every value as a literal of unknown type, which the server resolves as it does a `$n` parameter. */
+class LiteralQueryCompiler extends PostgresQueryCompiler {
+  protected override appendValue(value: unknown): void {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new Error(`internal: a ${typeof value} cannot be written as a literal`);
+    }
+    // pg sends a number or a boolean parameter as its String() too.
+    this.append(quoteLiteral(String(value)));
+  }
+}
+
+let builder: Kysely<AnyDB> | undefined;
+let literalBuilder: Kysely<AnyDB> | undefined;
+
+/** A kysely instance that only compiles (Postgres dialect, no driver): SQL text plus `$n` parameters, or literals. */
+function db(literals = false): Kysely<AnyDB> {
+  const create = () =>
+    new Kysely<AnyDB>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (k) => new PostgresIntrospector(k),
+        createQueryCompiler: () => (literals ? new LiteralQueryCompiler() : new PostgresQueryCompiler()),
+      },
+    });
+  if (literals) {
+    literalBuilder ??= create();
+    return literalBuilder;
+  }
+  builder ??= create();
   return builder;
 }
 
@@ -47,12 +75,33 @@ export function compileSelect(
   table: string,
   columns: readonly string[],
   filters: readonly Filter[],
+  literals = false,
 ): CompiledQuery {
-  let query = db()
+  let query = db(literals)
     .selectFrom(sql.id(schema, table).as('t'))
     .select(columns.map((c) => sql.id('t', c).as(c)));
   if (filters.length > 0) {
     query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
   }
   return query.compile();
+}
+
+/**
+ * `COPY (SELECT cols FROM schema.table WHERE filters) TO STDOUT (FORMAT binary)`:
+ * COPY takes no parameters, so each filter value is a quoted literal
+ * ({@link quoteLiteral}) the server reads exactly as the bound parameter of
+ * {@link compileSelect}. Undefined when a value holds a NUL character, which
+ * no Postgres text can (as a parameter the server refuses it with its own words).
+ */
+export function compileCopyOut(
+  schema: string,
+  table: string,
+  columns: readonly string[],
+  filters: readonly Filter[],
+): string | undefined {
+  const values = filters.flatMap((f) => (f.value === undefined ? [] : Array.isArray(f.value) ? f.value : [f.value]));
+  if (values.some((v) => typeof v === 'string' && v.includes('\0'))) return undefined;
+  const select = compileSelect(schema, table, columns, filters, true);
+  if (select.parameters.length > 0) throw new Error('internal: a COPY query with parameters');
+  return `COPY (${select.sql}) TO STDOUT (FORMAT binary)`;
 }

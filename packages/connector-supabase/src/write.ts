@@ -7,6 +7,7 @@ import { parseWriteConfig, type WriteConfig } from './config';
 import { abortedError, ClientTypes, describePgError, resolveConnection, scrub } from './connection';
 import { BinaryCopyEncoder, binaryCopyPlan } from './copy-binary';
 import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
+import { CopyPassThrough } from './copy-pass';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
 import { openSession, type Session } from './session';
@@ -22,6 +23,8 @@ interface CopyState {
 interface TargetEncoding {
   readonly encoders: readonly FieldEncoder[];
   readonly typnames: readonly string[];
+  /** Whether the input's COPY binary stream can be passed on as it is (ADR 0013). */
+  readonly passThrough: boolean;
 }
 
 /** The input stream failed: the source's error is the cause. */
@@ -86,6 +89,7 @@ export async function writeTable(
     const encoding: TargetEncoding = {
       encoders: input.columns.map((c, i) => fieldEncoder(c.kind, categoryOf(typnames[i] as string))),
       typnames,
+      passThrough: input.copyBinary !== undefined && session.binaryCopy && passesThrough(ctx, input, targetColumns),
     };
     const result =
       config.writeMode === 'append'
@@ -113,6 +117,35 @@ export async function writeTable(
     ctx.signal.removeEventListener('abort', onAbort);
     await session.close();
   }
+}
+
+/**
+ * Whether the input's COPY binary stream can go into these target columns as
+ * it is: COPY binary input is valid only for exactly the type it was written
+ * for, so every column's base type must be the source's, and one whose binary
+ * form holds no database-specific OIDs. Logs the first column that keeps it out.
+ */
+function passesThrough(ctx: StepContext, input: TabularStream, targetColumns: readonly CatalogColumn[]): boolean {
+  const source = input.copyBinary?.typnames ?? [];
+  let why: string | undefined;
+  if (source.length !== targetColumns.length) {
+    why = `it has ${source.length} types for ${targetColumns.length} columns`;
+  } else {
+    const i = targetColumns.findIndex((c, k) => c.typname !== source[k] || !c.binary);
+    const column = targetColumns[i];
+    if (column !== undefined) {
+      why =
+        column.typname === source[i]
+          ? `column '${column.name}' is of type ${column.nativeType}, whose binary form cannot move between databases`
+          : `column '${column.name}' is ${source[i]} there and ${column.typname} here`;
+    }
+  }
+  if (why !== undefined) {
+    ctx.reporter.log('debug', `the source offers COPY binary, but ${why}: not passing it on`, {
+      step: ctx.stepId,
+    });
+  }
+  return why === undefined;
 }
 
 function checkInput(ctx: StepContext, config: WriteConfig, columns: readonly ColumnDescriptor[]): void {
@@ -250,8 +283,9 @@ export function createTableSql(config: WriteConfig, columns: readonly ColumnDesc
 /**
  * Streams the input into the session's bulk load (`COPY … FROM STDIN`, or
  * PGlite's `COPY … FROM '/dev/blob'`) of `copyTarget` (`table (columns)`):
- * text batches as COPY binary when the server takes it and every column
- * pair has a binary form (ADR 0011), else as COPY text; row batches as COPY text.
+ * the source's COPY binary stream as it is when the columns' types allow it
+ * (ADR 0013); text batches as COPY binary when the server takes it and every
+ * column pair has a binary form (ADR 0011), else as COPY text; row batches as COPY text.
  * Waits for the database when its buffer is full (backpressure); stops at
  * once when the database reports an error, the input fails or the step is
  * aborted, and then cancels the load (CopyFail) so the transaction can roll back.
@@ -269,12 +303,16 @@ async function copyInput(
   const names = input.columns.map((c) => c.name);
   const kinds = input.columns.map((c) => c.kind);
   const encoder = new CopyEncoder(encoding.encoders, names);
+  const copyStream = encoding.passThrough ? input.copyBinary : undefined;
+  const pass = copyStream === undefined ? undefined : new CopyPassThrough(names.length, withSequence ? 1 : undefined);
   const binaryPlan =
-    input.textBatches !== undefined && session.binaryCopy ? binaryCopyPlan(kinds, encoding.typnames) : undefined;
+    pass === undefined && input.textBatches !== undefined && session.binaryCopy
+      ? binaryCopyPlan(kinds, encoding.typnames)
+      : undefined;
   const binary = binaryPlan === undefined ? undefined : new BinaryCopyEncoder(binaryPlan, names);
   // Rows as text, when the source offers them and every column is written as it is: no value is built.
   const textInput =
-    input.textBatches !== undefined && (binary !== undefined || encoder.readsText(kinds))
+    pass === undefined && input.textBatches !== undefined && (binary !== undefined || encoder.readsText(kinds))
       ? input.textBatches
       : undefined;
   let serverError: Error | undefined;
@@ -293,11 +331,11 @@ async function copyInput(
         interrupt();
       },
     },
-    binary === undefined ? 'text' : 'binary',
+    binary === undefined && pass === undefined ? 'text' : 'binary',
   );
   ctx.signal.addEventListener('abort', interrupt);
-  const format = binary === undefined ? 'text' : 'binary';
-  const from = textInput === undefined ? 'rows' : 'text batches';
+  const format = binary === undefined && pass === undefined ? 'text' : 'binary';
+  const from = pass !== undefined ? 'COPY binary' : textInput === undefined ? 'rows' : 'text batches';
   ctx.reporter.log('debug', `loading ${copyTarget} as COPY ${format} from ${from}`, {
     step: ctx.stepId,
     format,
@@ -311,13 +349,15 @@ async function copyInput(
       wake = resolve;
     });
 
-  const iterator: AsyncIterator<Row[] | TextBatch> = (textInput ?? input.batches)[Symbol.asyncIterator]();
+  const iterator: AsyncIterator<Row[] | TextBatch | Uint8Array> = (copyStream?.chunks ?? textInput ?? input.batches)[
+    Symbol.asyncIterator
+  ]();
   let iteratorDone = false;
   let rows = 0;
   try {
     for (;;) {
       if (stopped()) break;
-      let step: IteratorResult<Row[] | TextBatch> | undefined;
+      let step: IteratorResult<Row[] | TextBatch | Uint8Array> | undefined;
       const pulled = iterator.next();
       try {
         for (;;) {
@@ -344,9 +384,15 @@ async function copyInput(
         break;
       }
       const batch = step.value;
-      let chunk: Buffer;
+      let chunk: Uint8Array;
       let count: number;
-      if (textInput !== undefined) {
+      if (pass !== undefined) {
+        if (!(batch instanceof Uint8Array))
+          throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a chunk of COPY binary`);
+        const before = pass.rows;
+        chunk = pass.pass(batch, rows);
+        count = pass.rows - before;
+      } else if (textInput !== undefined) {
         const text = batch as Partial<TextBatch> | null;
         if (typeof text?.rowCount !== 'number' || !(text.data instanceof Uint8Array))
           throw new RowEncodingError(`the input yielded a ${typeof batch} instead of a text batch`);
@@ -361,12 +407,15 @@ async function copyInput(
         count = batch.length;
       }
       rows += count;
+      // A chunk of COPY binary may end inside a tuple: the appended sequence keeps those bytes for the next.
+      if (chunk.length === 0) continue;
       if (!copy.write(chunk)) {
         while (!stopped() && copy.waiting) await nextWake();
       }
     }
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     if (serverError !== undefined) throw serverError;
+    pass?.finish();
     if (binary !== undefined) copy.write(binary.trailer());
     await copy.end();
     return rows;

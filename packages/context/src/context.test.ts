@@ -125,6 +125,7 @@ describe('LLM context', () => {
       {
         "capabilities": [
           "discovery",
+          "in_memory_move",
         ],
         "examples": [
           {

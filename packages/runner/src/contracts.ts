@@ -56,17 +56,66 @@ export type Row = unknown[];
  * What a read produces and a write consumes: the column list and an async
  * iterable of row batches. The iterable is pulled, so a slow writer slows the
  * reader down (backpressure) and memory stays bounded by the batch size.
+ *
+ * A source may offer the same rows in up to two more forms, `textBatches` and
+ * `copyBinary`. A consumer pulls exactly one of `batches`, `textBatches` and
+ * `copyBinary.chunks`, never two; the others are never started. Returning
+ * (or breaking out of) the one it pulls, or returning `batches` when it pulled
+ * nothing, ends the read.
  */
 export interface TabularStream {
   readonly columns: readonly ColumnDescriptor[];
   readonly batches: AsyncIterable<Row[]>;
   /**
    * Optional: the same rows as {@link TextBatch}es, for a sink that loads
-   * text (Postgres COPY) without building a value per field. A consumer pulls
-   * either `batches` or `textBatches`, never both; a sink that cannot take
-   * text (or not for these columns) uses `batches`.
+   * text (Postgres COPY) without building a value per field. A sink that
+   * cannot take text (or not for these columns) uses `batches`.
    */
   readonly textBatches?: AsyncIterable<TextBatch>;
+  /**
+   * Optional: the same rows as a Postgres COPY binary stream, for a Postgres
+   * sink whose columns have exactly the source's types (ADR 0013). A sink
+   * that cannot take it (another database, another type in any column) uses
+   * one of the other forms.
+   */
+  readonly copyBinary?: CopyBinaryStream;
+}
+
+/**
+ * Rows as the output of Postgres's `COPY … TO STDOUT (FORMAT binary)`, passed
+ * on unchanged: the fast path between two Postgres databases whose tables
+ * have the same column types (`in_memory_move`), where neither end parses or
+ * prints a value.
+ *
+ * The bytes of `chunks`, concatenated, are one complete COPY binary stream:
+ * the header, one tuple per row with one field per column of
+ * `TabularStream.columns` (in that order), and the trailer. Chunk boundaries
+ * fall anywhere, also inside a tuple or a length word; {@link CopyBinaryFraming}
+ * counts the tuples as the chunks pass. A source that fails or is aborted
+ * throws instead of ending the stream, so a stream that ends without its
+ * trailer is malformed. Memory is bounded by the source's read-ahead in bytes,
+ * not by `chunkSize` rows.
+ *
+ * Each value is in the binary form of its column's type, which Postgres's
+ * `COPY … FROM STDIN (FORMAT binary)` takes only into a column of exactly that
+ * type: a sink passes the stream on only when every target column's base
+ * type name equals the one given here, and otherwise uses another form. The
+ * target's typmods, domain checks and constraints still apply on the server.
+ *
+ * @example
+ * // A Postgres sink: pass the rows straight into its own COPY.
+ * if (input.copyBinary?.typnames.every((name, i) => name === targetTypnames[i])) {
+ *   for await (const chunk of input.copyBinary.chunks) copy.write(chunk);
+ * }
+ */
+export interface CopyBinaryStream {
+  /**
+   * The base type name (`pg_type.typname`; a domain as its base type, so
+   * `int4`, `numeric`, `_text`, an enum's own name) of each column, in the
+   * order of `TabularStream.columns`.
+   */
+  readonly typnames: readonly string[];
+  readonly chunks: AsyncIterable<Uint8Array>;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { ManifestStep, RunManifest, StepConfig } from '@osiris/compiler';
 import { OsirisError, OsirisErrorCode, type Registry } from '@osiris/registry';
 import type { Connector, LogLevel, Row, StepContext, StepReporter, TabularStream, TextBatch } from './contracts';
+import { CopyBinaryFraming } from './copy-binary-framing';
 import type {
   EngineResult,
   EventSink,
@@ -369,12 +370,22 @@ export async function executeSteps(
       events({ event: 'start', level: 'info', step: sink.step.id, attempt });
       const write = sink.connector.write;
       if (write === undefined) throw new Error(`${sink.step.component} cannot write`);
-      const textBatches = stream.textBatches;
+      const { textBatches, copyBinary } = stream;
+      // A COPY binary stream's rows are its tuples, counted as they end, whichever chunk that is in.
+      const framing = new CopyBinaryFraming();
       const result = await write.call(sink.connector, context(sink), sink.config.options, {
         columns: stream.columns,
         batches: counted(stream.batches, rowsIn),
-        // The sink pulls one of the two; the other generator never starts.
+        // The sink pulls one of the forms; the other generators never start.
         ...(textBatches === undefined ? {} : { textBatches: counted(textBatches, textRowsIn) }),
+        ...(copyBinary === undefined
+          ? {}
+          : {
+              copyBinary: {
+                typnames: copyBinary.typnames,
+                chunks: counted(copyBinary.chunks, (chunk: Uint8Array) => framing.push(chunk)),
+              },
+            }),
       });
       finishSource();
       const counts = {

@@ -6,6 +6,7 @@ export type {
   ColumnDescriptor,
   ColumnKind,
   Connector,
+  CopyBinaryStream,
   DiscoveredColumn,
   DiscoveredTable,
   DiscoverOptions,
@@ -18,6 +19,8 @@ export type {
   WriteResult,
 } from './contracts';
 export { TEXT_KINDS } from './contracts';
+export type { CopyBinaryPart } from './copy-binary-framing';
+export { CopyBinaryFraming } from './copy-binary-framing';
 export type { DiscoverWithCacheOptions, DiscoveryResult } from './discovery';
 export { discoverWithCache } from './discovery';
 export type {

@@ -318,6 +318,126 @@ describe('executeSteps', () => {
     expect(events.filter((event) => event.event === 'progress').map((event) => event.rowsRead)).toEqual([3, 5]);
   });
 
+  it('hands the sink a COPY binary stream of the source, counting its tuples across chunk boundaries', async () => {
+    const int4 = (v: number) => {
+      const field = Buffer.alloc(8);
+      field.writeInt32BE(4, 0);
+      field.writeInt32BE(v, 4);
+      return field;
+    };
+    const tuple = (id: number, note: string | null) => {
+      const text = note === null ? Buffer.from([0xff, 0xff, 0xff, 0xff]) : Buffer.from(note);
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(text.length);
+      return Buffer.concat([Buffer.from([0, 2]), int4(id), ...(note === null ? [text] : [len, text])]);
+    };
+    const bytes = Buffer.concat([
+      Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'),
+      Buffer.alloc(8),
+      tuple(1, 'a'),
+      tuple(2, null),
+      tuple(3, 'tab\there'),
+      tuple(4, ''),
+      tuple(5, null),
+      Buffer.from([0xff, 0xff]),
+    ]);
+    // Cut inside the header, inside a length word, inside a NULL's length word and inside a value.
+    const cuts = [5, 31, 46, 65, bytes.length];
+    const pulled: string[] = [];
+    const source: Connector = {
+      type: 'mysql.table',
+      modes: ['read'],
+      capabilities: ['discovery'],
+      async read() {
+        return {
+          columns: [
+            { name: 'id', kind: 'integer', nullable: false, nativeType: 'integer' },
+            { name: 'note', kind: 'text', nullable: true, nativeType: 'text' },
+          ],
+          batches: (async function* () {
+            pulled.push('rows');
+            yield [[1, 'a']];
+          })(),
+          copyBinary: {
+            typnames: ['int4', 'text'],
+            chunks: (async function* () {
+              pulled.push('copy binary');
+              let from = 0;
+              for (const to of cuts) {
+                yield bytes.subarray(from, to);
+                from = to;
+              }
+            })(),
+          },
+        };
+      },
+    };
+    const received: Buffer[] = [];
+    let typnames: readonly string[] = [];
+    const sink: Connector = {
+      type: 'supabase.table',
+      modes: ['read', 'write'],
+      capabilities: ['discovery'],
+      async write(_ctx, _config, input) {
+        if (input.copyBinary === undefined) throw new Error('no COPY binary stream');
+        typnames = input.copyBinary.typnames;
+        for await (const chunk of input.copyBinary.chunks) received.push(Buffer.from(chunk));
+        return { rowsWritten: 5 };
+      },
+    };
+    const { manifest, configs } = pipeline();
+    const { events, options: opts } = options({ connectors: [source, sink] });
+    const result = await executeSteps(manifest, configs, opts);
+    expect(result.status).toBe('succeeded');
+    expect(pulled).toEqual(['copy binary']);
+    expect(typnames).toEqual(['int4', 'text']);
+    expect(Buffer.concat(received)).toEqual(bytes);
+    expect(result.steps.map((step) => [step.id, step.rowsRead, step.rowsWritten])).toEqual([
+      ['src', 5, 0],
+      ['dst', 5, 5],
+    ]);
+    // The tuples end at offsets 34, 48, 70, 84 and 98: in the third, fourth and fifth chunk.
+    expect(events.filter((event) => event.event === 'progress').map((event) => event.rowsRead)).toEqual([
+      0, 0, 1, 2, 5,
+    ]);
+  });
+
+  it("reports a malformed COPY binary stream as the source's failure", async () => {
+    const source: Connector = {
+      type: 'mysql.table',
+      modes: ['read'],
+      capabilities: ['discovery'],
+      async read() {
+        return {
+          columns: [{ name: 'id', kind: 'integer', nullable: false, nativeType: 'integer' }],
+          batches: (async function* () {})(),
+          copyBinary: {
+            typnames: ['int4'],
+            chunks: (async function* () {
+              yield Buffer.from('not a COPY stream at all');
+            })(),
+          },
+        };
+      },
+    };
+    const sink: Connector = {
+      type: 'supabase.table',
+      modes: ['read', 'write'],
+      capabilities: ['discovery'],
+      async write(_ctx, _config, input) {
+        for await (const _chunk of input.copyBinary?.chunks ?? []) {
+          // passed on
+        }
+        return { rowsWritten: 0 };
+      },
+    };
+    const { manifest, configs } = pipeline();
+    const result = await executeSteps(manifest, configs, options({ connectors: [source, sink] }).options);
+    expect(result.status).toBe('failed');
+    expect(result.steps[0]).toMatchObject({ id: 'src', status: 'failed' });
+    expect(result.steps[0]?.error).toContain('PGCOPY signature');
+  });
+
   it('reads a source that feeds no sink and counts its rows', async () => {
     const { manifest, configs } = pipeline();
     const only = { ...manifest, steps: [manifest.steps[0]] } as typeof manifest;
