@@ -3,6 +3,7 @@
 // measured in the same run on the same data:
 //   append baseline: mariadb --batch --quick | psql \copy
 //   merge baseline:  the same pipe into a psql script that COPYs into a staging table and upserts with ON CONFLICT
+//   Postgres → Postgres append (in_memory_move, ADR 0013): psql \copy (SELECT …) TO STDOUT | psql \copy … FROM STDIN
 // and osiris's peak RSS at two table sizes (SPEC §9). Uses the local MariaDB (root) and PostgreSQL (postgres).
 // Each baseline and its osiris run alternate (A B, then B A, …) so that a change in the machine's load
 // between runs hits both alike; the table gives medians, and the CPU seconds (user + system) of the
@@ -50,9 +51,14 @@ function prepareSource(count) {
     FROM seq_1_to_${count};`);
 }
 
+/**
+ * An empty target, and a checkpoint: the previous run's dirty pages and WAL are flushed now, untimed,
+ * instead of by the background checkpointer during whichever run comes next.
+ */
 function resetTarget() {
   psql(`DROP TABLE IF EXISTS bench_rows; CREATE TABLE bench_rows (id BIGINT PRIMARY KEY, qty INT NOT NULL,
     price NUMERIC(12,2) NOT NULL, name TEXT NOT NULL, note TEXT, created_at TIMESTAMP)`);
+  psql('CHECKPOINT');
 }
 
 /**
@@ -88,15 +94,19 @@ COMMIT;
 `,
 );
 const mergeBaseline = `${pipe} | psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -f ${mergeScript}`;
-const pipeline = (mode) => {
-  const file = join(work, `${mode}.yaml`);
+/** `osiris run` of a pipeline into `bench_rows`: from MySQL's `bench_rows`, or (`fromPostgres`) from Postgres's `bench_src`. */
+const pipeline = (mode, fromPostgres = false) => {
+  const file = join(work, `${mode}${fromPostgres ? '-pg' : ''}.yaml`);
+  const source = fromPostgres
+    ? '{ id: src, type: supabase.table, connection: "@pgsrc", mode: read, options: { table: bench_src } }'
+    : '{ id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows } }';
   writeFileSync(
     file,
     `version: 0.0.1
 name: bench_${mode}
 params: { chunk_size: 10000 }
 sources:
-  - { id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows } }
+  - ${source}
 sinks:
   - id: dst
     type: supabase.table
@@ -109,8 +119,12 @@ sinks:
 };
 const env = {
   OSIRIS_CONN__SRC__URL: `mysql://root@127.0.0.1:3306/${db}`,
+  OSIRIS_CONN__PGSRC__URL: `postgresql://postgres@127.0.0.1:5432/${db}`,
   OSIRIS_CONN__DST__URL: `postgresql://postgres@127.0.0.1:5432/${db}`,
 };
+// Postgres → Postgres: the same rows from a second table of the same database, through a psql pipe.
+const psqlIn = `psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -c "\\copy bench_rows (${columns}) FROM STDIN"`;
+const pgBaseline = `psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -c "\\copy (SELECT ${columns} FROM bench_src) TO STDOUT" | ${psqlIn}`;
 
 const summary = (label, samples) => ({
   label,
@@ -142,6 +156,7 @@ try {
   const fill = () => {
     resetTarget();
     timed(appendBaseline);
+    psql('CHECKPOINT');
   };
   const results = [
     ...measurePair(
@@ -162,6 +177,19 @@ try {
       pipeline('merge'),
       fill,
     ),
+    ...(() => {
+      // The Postgres source: the MySQL rows, loaded once (untimed) into bench_src.
+      fill();
+      psql(
+        'DROP TABLE IF EXISTS bench_src; CREATE TABLE bench_src AS TABLE bench_rows; ALTER TABLE bench_src ADD PRIMARY KEY (id)',
+      );
+      return measurePair(
+        ['postgres → postgres append: psql \\copy | psql \\copy (baseline)', 'postgres → postgres append: osiris run'],
+        pgBaseline,
+        pipeline('append', true),
+        resetTarget,
+      );
+    })(),
   ];
   const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'CPU s', 'peak RSS MB']];
   for (let i = 0; i < results.length; i++) {
