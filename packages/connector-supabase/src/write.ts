@@ -315,6 +315,7 @@ async function copyInput(
     pass === undefined && input.textBatches !== undefined && (binary !== undefined || encoder.readsText(kinds))
       ? input.textBatches
       : undefined;
+  const format = binary === undefined && pass === undefined ? 'text' : 'binary';
   let serverError: Error | undefined;
   let wake: (() => void) | undefined;
   const interrupt = () => {
@@ -331,10 +332,9 @@ async function copyInput(
         interrupt();
       },
     },
-    binary === undefined && pass === undefined ? 'text' : 'binary',
+    format,
   );
   ctx.signal.addEventListener('abort', interrupt);
-  const format = binary === undefined && pass === undefined ? 'text' : 'binary';
   const from = pass !== undefined ? 'COPY binary' : textInput === undefined ? 'rows' : 'text batches';
   ctx.reporter.log('debug', `loading ${copyTarget} as COPY ${format} from ${from}`, {
     step: ctx.stepId,
@@ -496,9 +496,9 @@ async function merge(
       sql`INSERT INTO ${target} AS t (${list(names)})
   SELECT ${list(names)} FROM ${source} AS s
   ON CONFLICT (${list(keys)}) ${action}`;
-    const before = await changeCounts(session, table);
+    const before = await insertedSoFar(session, table);
     /** Inserted and updated rows of one upsert: from the server's own counts, else from RETURNING (slower). */
-    const run = async (source: RawBuilder<unknown>, start: ChangeCounts | undefined): Promise<[number, number]> => {
+    const run = async (source: RawBuilder<unknown>, start: number | undefined): Promise<[number, number]> => {
       if (start === undefined) {
         const [row] = await session.rows<[string, string]>(
           text(sql`WITH r AS (${upsert(source)} RETURNING (t.xmax = 0) AS inserted)
@@ -507,9 +507,9 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
         return [Number(row?.[0]), Number(row?.[1])];
       }
       const affected = await session.affected(text(upsert(source)));
-      const end = (await changeCounts(session, table)) ?? start;
+      const end = (await insertedSoFar(session, table)) ?? start;
       // The statement's own row count is exact; the statistics only split it.
-      const inserted = Math.min(Math.max(end.inserted - start.inserted, 0), affected);
+      const inserted = Math.min(Math.max(end - start, 0), affected);
       return [inserted, affected - inserted];
     };
     // Most loads have no duplicate keys: try without de-duplicating, and only
@@ -522,7 +522,7 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
       if ((err as { code?: unknown }).code !== '21000') throw err;
       await session.exec('ROLLBACK TO SAVEPOINT osiris_merge');
       // The rolled-back attempt still counts in the statistics: start from here.
-      counts = await run(deduplicated, before === undefined ? undefined : await changeCounts(session, table));
+      counts = await run(deduplicated, before === undefined ? undefined : await insertedSoFar(session, table));
     }
   } else {
     // No unique index on exactly the merge keys: ON CONFLICT cannot be used.
@@ -557,29 +557,23 @@ SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`);
   return { rowsWritten, inserted: counts[0], updated: counts[1] };
 }
 
-/** Rows this transaction has inserted into and updated in a table so far. */
-interface ChangeCounts {
-  readonly inserted: number;
-  readonly updated: number;
-}
-
 /**
- * This transaction's inserted and updated rows of the target (of its
+ * Rows this transaction has inserted into the target so far (into its
  * partitions, for a partitioned table), from the server's statistics, which
  * count every row a statement writes; undefined when the server does not keep
- * them (`track_counts` off). A `RETURNING` clause over a million rows costs
- * the upsert about a fifth more time.
+ * them (`track_counts` off). With the upsert's own row count, that splits it
+ * into inserted and updated rows; a `RETURNING` clause over a million rows
+ * costs the upsert about a fifth more time.
  */
-async function changeCounts(session: Session, table: CatalogTable): Promise<ChangeCounts | undefined> {
+async function insertedSoFar(session: Session, table: CatalogTable): Promise<number | undefined> {
   const relations =
     table.relkind === 'p' ? 'SELECT relid FROM pg_catalog.pg_partition_tree($1::oid) WHERE isleaf' : 'SELECT $1::oid';
-  const [row] = await session.rows<[boolean, string, string]>(
+  const [row] = await session.rows<[boolean, string]>(
     `SELECT current_setting('track_counts')::bool,
-  coalesce(sum(pg_catalog.pg_stat_get_xact_tuples_inserted(r.relid)), 0)::int8,
-  coalesce(sum(pg_catalog.pg_stat_get_xact_tuples_updated(r.relid)), 0)::int8
+  coalesce(sum(pg_catalog.pg_stat_get_xact_tuples_inserted(r.relid)), 0)::int8
 FROM (${relations}) AS r(relid)`,
     [table.oid],
   );
   if (row === undefined || row[0] !== true) return undefined;
-  return { inserted: Number(row[1]), updated: Number(row[2]) };
+  return Number(row[1]);
 }
