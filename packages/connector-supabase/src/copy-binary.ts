@@ -129,7 +129,7 @@ function put16(buf: Buffer, pos: number, v: number): void {
 }
 
 /** An int8 field (length and value) from a safe integer; returns the position after it. */
-function putInt8Field(buf: Buffer, pos: number, v: number): number {
+export function putInt8Field(buf: Buffer, pos: number, v: number): number {
   const high = (v | 0) === v ? (v < 0 ? -1 : 0) : Math.floor(v / TWO_32);
   put32(buf, pos, 8);
   put32(buf, pos + 4, high);

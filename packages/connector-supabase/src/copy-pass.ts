@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { CopyBinaryFraming, type CopyBinaryPart } from '@osiris/runner';
+import { putInt8Field } from './copy-binary';
 import { RowEncodingError } from './copy-encode';
 
 const EMPTY = Buffer.alloc(0);
 /** A field of 8 bytes: its length word, then an int8. */
 const SEQUENCE_FIELD = 12;
-const TWO_32 = 0x100000000;
 
 /**
  * Passes a source's COPY binary stream (`TabularStream.copyBinary`) on to
@@ -93,11 +93,7 @@ export class CopyPassThrough {
       if (parts[k] === 'tuple') {
         // A tuple starts with its field count: one more, the sequence, goes at its end.
         out.writeInt16BE(this.#fields + 1, pos - (to - from));
-        out.writeInt32BE(8, pos);
-        out.writeUInt32BE(Math.floor(seq / TWO_32), pos + 4);
-        out.writeUInt32BE(seq % TWO_32, pos + 8);
-        seq++;
-        pos += SEQUENCE_FIELD;
+        pos = putInt8Field(out, pos, seq++);
       }
       from = to;
     }
