@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ColumnDescriptor, Row, StepContext, TabularStream, TextBatch, WriteResult } from '@osiris/runner';
 import { type RawBuilder, sql } from 'kysely';
 import { type CatalogColumn, type CatalogTable, loadTable, uniqueKeys } from './catalog';
@@ -230,6 +230,13 @@ async function prepareTarget(
   tableName: string,
 ): Promise<CatalogTable> {
   let table = await loadTable(session, config.schema, config.table);
+  if (table === undefined && config.createTable) {
+    // Another run may be creating it in a transaction we cannot see yet: our CREATE TABLE would
+    // wait for that run's COMMIT and then fail on a catalog index (IF NOT EXISTS too). Wait for it
+    // here instead, and look again with a snapshot that sees what it committed.
+    await advisoryLock(ctx, session, [CREATE_LOCK, nameKey(tableName)], `another run is creating ${tableName}`);
+    table = await loadTable(session, config.schema, config.table);
+  }
   if (table === undefined) {
     if (!config.createTable) {
       throw stepError(
@@ -267,6 +274,47 @@ async function prepareTarget(
     );
   }
   return table;
+}
+
+/**
+ * Classes of the connector's advisory locks, the first key of `pg_advisory_xact_lock(int4, int4)`:
+ * "OSMG" and "OSCT" in ASCII. In `pg_locks` they show as `locktype = 'advisory'`, `objsubid = 2`
+ * and this `classid`; two-key locks never meet the one-`bigint`-key locks applications usually take.
+ * The merge lock's second key is the target's oid, passed bit for bit as an int4: it is the table
+ * itself whatever name a run used, two tables never share it (a hash could), and `pg_locks.objid`
+ * shows it as the oid again, so `objid::regclass` names the table being merged into.
+ */
+const MERGE_LOCK = 0x4f_53_4d_47;
+const CREATE_LOCK = 0x4f_53_43_54;
+
+/**
+ * The second key of the create lock: a table that does not exist yet has no oid, so its quoted
+ * qualified name is hashed (the first 32 bits of SHA-256, the same in every process and on every
+ * server). Two names that share a key only make one creation wait for the other.
+ */
+function nameKey(qualifiedName: string): number {
+  return createHash('sha256').update(qualifiedName).digest().readInt32BE(0);
+}
+
+/**
+ * Takes a transaction-level advisory lock (released by COMMIT or ROLLBACK: nothing outlives the
+ * transaction, so it works through a transaction pooler). When another session holds it, says so
+ * at info level and waits; an abort ends the wait by ending the session (`writeTable`'s onAbort).
+ */
+async function advisoryLock(
+  ctx: StepContext,
+  session: Session,
+  key: readonly [number, number],
+  holder: string,
+): Promise<void> {
+  const [free] = await session.rows<[boolean]>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4)', key);
+  if (free?.[0] === true) return;
+  ctx.reporter.log('info', `${holder}: waiting for it to commit`, { step: ctx.stepId });
+  const since = Date.now();
+  await session.rows('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', key);
+  ctx.reporter.log('info', `waited ${((Date.now() - since) / 1000).toFixed(1)} s for the other run`, {
+    step: ctx.stepId,
+  });
 }
 
 /** `CREATE TABLE` from the input's descriptors (README, "Type map"); merge keys become the primary key. */
@@ -462,6 +510,7 @@ async function merge(
   while (names.includes(seqName)) seqName += '_';
   const stage = `osiris_stage_${randomBytes(6).toString('hex')}`;
   const target = ident(config.schema, config.table);
+  const tableName = quoteName(config.schema, config.table);
 
   await session.exec(
     text(
@@ -471,6 +520,8 @@ async function merge(
   const copyTarget = text(sql`${ident(stage)} (${list([...names, seqName])})`);
   const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, true, copyState);
   if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
+  const lockMerge = () =>
+    advisoryLock(ctx, session, [MERGE_LOCK, table.oid | 0], `another run is merging into ${tableName}`);
 
   const changed = (left: string, right: string) => {
     const side = (alias: string) =>
@@ -488,6 +539,7 @@ async function merge(
   );
   let counts: [number, number];
   if (unique) {
+    await lockMerge();
     const action =
       updates.length === 0
         ? sql`DO NOTHING`
@@ -532,6 +584,7 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
       { step: ctx.stepId },
     );
     await session.exec(text(sql`ANALYZE ${ident(stage)}`));
+    await lockMerge();
     const match = (left: string, right: string) =>
       sql.join(
         keys.map((k) => sql`${ident(left, k)} = ${ident(right, k)}`),
