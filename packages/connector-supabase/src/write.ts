@@ -512,14 +512,44 @@ async function merge(
   const target = ident(config.schema, config.table);
   const tableName = quoteName(config.schema, config.table);
 
+  // A NULL key matches no row: merged, such rows would be folded into one by DISTINCT ON, or inserted
+  // again by every run. Keys the input declares NOT NULL are NOT NULL in the staging table (COPY
+  // refuses a NULL at no cost); the others are counted after the load, with one scan.
+  const declaredNotNull = input.columns.filter((c) => keySet.has(c.name) && !c.nullable).map((c) => c.name);
+  const mayBeNull = keys.filter((k) => !declaredNotNull.includes(k));
   await session.exec(
-    text(
-      sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${list(names)}, NULL::int8 AS ${ident(seqName)} FROM ${target} WITH NO DATA`,
-    ),
+    [
+      text(
+        sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${list(names)}, NULL::int8 AS ${ident(seqName)} FROM ${target} WITH NO DATA`,
+      ),
+      ...(declaredNotNull.length === 0
+        ? []
+        : [
+            text(
+              sql`ALTER TABLE ${ident(stage)} ${sql.join(declaredNotNull.map((k) => sql`ALTER COLUMN ${ident(k)} SET NOT NULL`))}`,
+            ),
+          ]),
+    ].join('; '),
   );
   const copyTarget = text(sql`${ident(stage)} (${list([...names, seqName])})`);
-  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, true, copyState);
+  let rowsWritten: number;
+  try {
+    rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, true, copyState);
+  } catch (err) {
+    const e = err as { code?: unknown; table?: unknown; column?: unknown; detail?: unknown };
+    if (e.code !== '23502' || e.table !== stage || typeof e.column !== 'string') throw err;
+    // The failing row ends with its staging row number, which is its input row number.
+    const row = typeof e.detail === 'string' ? /(\d+)\)\.?$/.exec(e.detail)?.[1] : undefined;
+    throw nullKeyError(
+      ctx,
+      tableName,
+      `merge key '${e.column}' is NULL in ${row === undefined ? 'an input row' : `input row ${row}`}, though the input declares the column NOT NULL (the load stopped at that row)`,
+      [e.column],
+      err,
+    );
+  }
   if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
+  if (mayBeNull.length > 0) await refuseNullKeys(ctx, session, stage, seqName, mayBeNull, rowsWritten, tableName);
   const lockMerge = () =>
     advisoryLock(ctx, session, [MERGE_LOCK, table.oid | 0], `another run is merging into ${tableName}`);
 
@@ -608,6 +638,59 @@ SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`);
     counts = [Number(row?.[0]), Number(row?.[1])];
   }
   return { rowsWritten, inserted: counts[0], updated: counts[1] };
+}
+
+/**
+ * Fails the merge when a key in `columns` is NULL in a staged row, saying how many rows and which
+ * is the first. One scan of the staging table (about 0.1 s for a million rows), only for keys the
+ * input declares nullable: a nullable column without NULLs is common (every CSV column is declared
+ * nullable), so only the rows can tell.
+ */
+async function refuseNullKeys(
+  ctx: StepContext,
+  session: Session,
+  stage: string,
+  seqName: string,
+  columns: readonly string[],
+  rowsWritten: number,
+  tableName: string,
+): Promise<void> {
+  const [row] = await session.rows<string[]>(
+    text(sql`SELECT count(*), min(${ident(seqName)}), ${sql.join(columns.map((c) => sql`count(*) FILTER (WHERE ${ident(c)} IS NULL)`))}
+FROM ${ident(stage)} WHERE ${sql.join(
+      columns.map((c) => sql`${ident(c)} IS NULL`),
+      sql` OR `,
+    )}`),
+  );
+  const [count, first, ...perColumn] = (row ?? []).map(Number);
+  if (count === undefined || count === 0) return;
+  const nulls = columns.map((c, i) => [c, perColumn[i] ?? 0] as const).filter(([, n]) => n > 0);
+  const what =
+    nulls.length === 1
+      ? `merge key '${nulls[0]?.[0]}' is NULL in ${count} of ${rowsWritten} input rows (the first is row ${first})`
+      : `merge keys are NULL in ${count} of ${rowsWritten} input rows (${nulls.map(([c, n]) => `'${c}' in ${n}`).join(', ')}; the first is row ${first})`;
+  throw nullKeyError(
+    ctx,
+    tableName,
+    what,
+    nulls.map(([c]) => c),
+  );
+}
+
+function nullKeyError(
+  ctx: StepContext,
+  tableName: string,
+  what: string,
+  columns: readonly string[],
+  cause?: unknown,
+): SupabaseConnectorError {
+  const filters = columns.map((c) => `{column: ${c}, op: is_not_null}`).join(', ');
+  return stepError(
+    ctx,
+    SUPABASE_ERROR_REASONS.WRITE_FAILED,
+    `${what}. A NULL key matches no row, so such a row can be neither updated nor told apart from the next run's. Leave those rows out in the source (a table source's filters: [${filters}]), or choose merge_keys whose columns hold no NULLs. The write into ${tableName} was rolled back; the table is unchanged.`,
+    cause,
+  );
 }
 
 /**

@@ -974,6 +974,74 @@ describe.each(BACKENDS)('on $name', (backend) => {
     });
   });
 
+  describe('supabase.table write: NULL merge keys', () => {
+    // A NULL key matches no row: DISTINCT ON would fold such rows into one, ON CONFLICT would insert them again on every run.
+    const nullable = [col('id', 'integer', 'int'), col('v', 'text', 'text')];
+    const rows = [
+      [1, 'a'],
+      [null, 'b'],
+      [2, 'c'],
+      [null, 'd'],
+      [3, 'e'],
+    ];
+
+    it.each([
+      ['no unique index', 'nk_none', 'id int4, v text'],
+      ['a unique index on the nullable key', 'nk_uniq', 'id int4 UNIQUE, v text'],
+    ])('with %s, refuses rows with a NULL key, on every run, and changes nothing', async (_what, table, defs) => {
+      await admin.query(`CREATE TABLE ${table} (${defs}); INSERT INTO ${table} VALUES (1, 'old')`);
+      const before = await fingerprint(admin, table);
+      for (const _run of [1, 2]) {
+        const err = await caught(
+          write({ table, write_mode: 'merge', merge_keys: ['id'] }, streamOf(nullable, rows, { batchSize: 2 })),
+        );
+        expect(err.message).toContain("merge key 'id' is NULL in 2 of 5 input rows (the first is row 2)");
+        expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+        expect(err.message).toContain('{column: id, op: is_not_null}');
+        expect(err.message).toContain(`"public"."${table}" was rolled back`);
+        expect(await fingerprint(admin, table)).toEqual(before);
+      }
+    });
+
+    it('names every merge key that holds NULLs', async () => {
+      await admin.query('CREATE TABLE nk_two (a int4, b text, v text)');
+      const cols = [col('a', 'integer', 'int'), col('b', 'text', 'text'), col('v', 'text', 'text')];
+      const err = await caught(
+        write(
+          { table: 'nk_two', write_mode: 'merge', merge_keys: ['a', 'b'] },
+          streamOf(cols, [
+            [1, 'x', '1'],
+            [2, null, '2'],
+            [null, 'y', '3'],
+            [null, null, '4'],
+          ]),
+        ),
+      );
+      expect(err.message).toContain(
+        "merge keys are NULL in 3 of 4 input rows ('a' in 2, 'b' in 2; the first is row 2)",
+      );
+      expect((await fingerprint(admin, 'nk_two')).count).toBe(0);
+    });
+
+    it.each([
+      ['rows', undefined],
+      ['text batches', true as const],
+    ])('refuses a NULL in a key the input declares NOT NULL (%s)', async (_what, text) => {
+      await admin.query('CREATE TABLE IF NOT EXISTS nk_declared (id int4, v text)');
+      const cols = [col('id', 'integer', 'int', { nullable: false }), col('v', 'text', 'text')];
+      const input = streamOf(
+        cols,
+        Array.from({ length: 3000 }, (_, i) => [i === 2499 ? null : i + 1, 'v']),
+        text === undefined ? { batchSize: 1000 } : { batchSize: 1000, text },
+      );
+      const err = await caught(write({ table: 'nk_declared', write_mode: 'merge', merge_keys: ['id'] }, input));
+      expect(err.message).toContain("merge key 'id' is NULL in input row 2500");
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain('is_not_null');
+      expect((await fingerprint(admin, 'nk_declared')).count).toBe(0);
+    });
+  });
+
   describe('supabase.table write: concurrent runs', () => {
     const cols = [col('id', 'integer', 'int', { nullable: false }), col('v', 'text', 'text')];
 
