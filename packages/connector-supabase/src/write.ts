@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ColumnDescriptor, Row, StepContext, TabularStream, TextBatch, WriteResult } from '@osiris/runner';
 import { type RawBuilder, sql } from 'kysely';
 import { type CatalogColumn, type CatalogTable, loadTable, uniqueKeys } from './catalog';
@@ -230,6 +230,13 @@ async function prepareTarget(
   tableName: string,
 ): Promise<CatalogTable> {
   let table = await loadTable(session, config.schema, config.table);
+  if (table === undefined && config.createTable) {
+    // Another run may be creating it in a transaction we cannot see yet: our CREATE TABLE would
+    // wait for that run's COMMIT and then fail on a catalog index (IF NOT EXISTS too). Wait for it
+    // here instead, and look again with a snapshot that sees what it committed.
+    await advisoryLock(ctx, session, [CREATE_LOCK, nameKey(tableName)], `another run is creating ${tableName}`);
+    table = await loadTable(session, config.schema, config.table);
+  }
   if (table === undefined) {
     if (!config.createTable) {
       throw stepError(
@@ -267,6 +274,47 @@ async function prepareTarget(
     );
   }
   return table;
+}
+
+/**
+ * Classes of the connector's advisory locks, the first key of `pg_advisory_xact_lock(int4, int4)`:
+ * "OSMG" and "OSCT" in ASCII. In `pg_locks` they show as `locktype = 'advisory'`, `objsubid = 2`
+ * and this `classid`; two-key locks never meet the one-`bigint`-key locks applications usually take.
+ * The merge lock's second key is the target's oid, passed bit for bit as an int4: it is the table
+ * itself whatever name a run used, two tables never share it (a hash could), and `pg_locks.objid`
+ * shows it as the oid again, so `objid::regclass` names the table being merged into.
+ */
+const MERGE_LOCK = 0x4f_53_4d_47;
+const CREATE_LOCK = 0x4f_53_43_54;
+
+/**
+ * The second key of the create lock: a table that does not exist yet has no oid, so its quoted
+ * qualified name is hashed (the first 32 bits of SHA-256, the same in every process and on every
+ * server). Two names that share a key only make one creation wait for the other.
+ */
+function nameKey(qualifiedName: string): number {
+  return createHash('sha256').update(qualifiedName).digest().readInt32BE(0);
+}
+
+/**
+ * Takes a transaction-level advisory lock (released by COMMIT or ROLLBACK: nothing outlives the
+ * transaction, so it works through a transaction pooler). When another session holds it, says so
+ * at info level and waits; an abort ends the wait by ending the session (`writeTable`'s onAbort).
+ */
+async function advisoryLock(
+  ctx: StepContext,
+  session: Session,
+  key: readonly [number, number],
+  holder: string,
+): Promise<void> {
+  const [free] = await session.rows<[boolean]>('SELECT pg_try_advisory_xact_lock($1::int4, $2::int4)', key);
+  if (free?.[0] === true) return;
+  ctx.reporter.log('info', `${holder}: waiting for it to commit`, { step: ctx.stepId });
+  const since = Date.now();
+  await session.rows('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', key);
+  ctx.reporter.log('info', `waited ${((Date.now() - since) / 1000).toFixed(1)} s for the other run`, {
+    step: ctx.stepId,
+  });
 }
 
 /** `CREATE TABLE` from the input's descriptors (README, "Type map"); merge keys become the primary key. */
@@ -462,15 +510,48 @@ async function merge(
   while (names.includes(seqName)) seqName += '_';
   const stage = `osiris_stage_${randomBytes(6).toString('hex')}`;
   const target = ident(config.schema, config.table);
+  const tableName = quoteName(config.schema, config.table);
 
+  // A NULL key matches no row: merged, such rows would be folded into one by DISTINCT ON, or inserted
+  // again by every run. Keys the input declares NOT NULL are NOT NULL in the staging table (COPY
+  // refuses a NULL at no cost); the others are counted after the load, with one scan.
+  const declaredNotNull = input.columns.filter((c) => keySet.has(c.name) && !c.nullable).map((c) => c.name);
+  const mayBeNull = keys.filter((k) => !declaredNotNull.includes(k));
   await session.exec(
-    text(
-      sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${list(names)}, NULL::int8 AS ${ident(seqName)} FROM ${target} WITH NO DATA`,
-    ),
+    [
+      text(
+        sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${list(names)}, NULL::int8 AS ${ident(seqName)} FROM ${target} WITH NO DATA`,
+      ),
+      ...(declaredNotNull.length === 0
+        ? []
+        : [
+            text(
+              sql`ALTER TABLE ${ident(stage)} ${sql.join(declaredNotNull.map((k) => sql`ALTER COLUMN ${ident(k)} SET NOT NULL`))}`,
+            ),
+          ]),
+    ].join('; '),
   );
   const copyTarget = text(sql`${ident(stage)} (${list([...names, seqName])})`);
-  const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, true, copyState);
+  let rowsWritten: number;
+  try {
+    rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, true, copyState);
+  } catch (err) {
+    const e = err as { code?: unknown; table?: unknown; column?: unknown; detail?: unknown };
+    if (e.code !== '23502' || e.table !== stage || typeof e.column !== 'string') throw err;
+    // The failing row ends with its staging row number, which is its input row number.
+    const row = typeof e.detail === 'string' ? /(\d+)\)\.?$/.exec(e.detail)?.[1] : undefined;
+    throw nullKeyError(
+      ctx,
+      tableName,
+      `merge key '${e.column}' is NULL in ${row === undefined ? 'an input row' : `input row ${row}`}, though the input declares the column NOT NULL (the load stopped at that row)`,
+      [e.column],
+      err,
+    );
+  }
   if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
+  if (mayBeNull.length > 0) await refuseNullKeys(ctx, session, stage, seqName, mayBeNull, rowsWritten, tableName);
+  const lockMerge = () =>
+    advisoryLock(ctx, session, [MERGE_LOCK, table.oid | 0], `another run is merging into ${tableName}`);
 
   const changed = (left: string, right: string) => {
     const side = (alias: string) =>
@@ -488,6 +569,7 @@ async function merge(
   );
   let counts: [number, number];
   if (unique) {
+    await lockMerge();
     const action =
       updates.length === 0
         ? sql`DO NOTHING`
@@ -532,6 +614,7 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
       { step: ctx.stepId },
     );
     await session.exec(text(sql`ANALYZE ${ident(stage)}`));
+    await lockMerge();
     const match = (left: string, right: string) =>
       sql.join(
         keys.map((k) => sql`${ident(left, k)} = ${ident(right, k)}`),
@@ -555,6 +638,59 @@ SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`);
     counts = [Number(row?.[0]), Number(row?.[1])];
   }
   return { rowsWritten, inserted: counts[0], updated: counts[1] };
+}
+
+/**
+ * Fails the merge when a key in `columns` is NULL in a staged row, saying how many rows and which
+ * is the first. One scan of the staging table (about 0.1 s for a million rows), only for keys the
+ * input declares nullable: a nullable column without NULLs is common (every CSV column is declared
+ * nullable), so only the rows can tell.
+ */
+async function refuseNullKeys(
+  ctx: StepContext,
+  session: Session,
+  stage: string,
+  seqName: string,
+  columns: readonly string[],
+  rowsWritten: number,
+  tableName: string,
+): Promise<void> {
+  const [row] = await session.rows<string[]>(
+    text(sql`SELECT count(*), min(${ident(seqName)}), ${sql.join(columns.map((c) => sql`count(*) FILTER (WHERE ${ident(c)} IS NULL)`))}
+FROM ${ident(stage)} WHERE ${sql.join(
+      columns.map((c) => sql`${ident(c)} IS NULL`),
+      sql` OR `,
+    )}`),
+  );
+  const [count, first, ...perColumn] = (row ?? []).map(Number);
+  if (count === undefined || count === 0) return;
+  const nulls = columns.map((c, i) => [c, perColumn[i] ?? 0] as const).filter(([, n]) => n > 0);
+  const what =
+    nulls.length === 1
+      ? `merge key '${nulls[0]?.[0]}' is NULL in ${count} of ${rowsWritten} input rows (the first is row ${first})`
+      : `merge keys are NULL in ${count} of ${rowsWritten} input rows (${nulls.map(([c, n]) => `'${c}' in ${n}`).join(', ')}; the first is row ${first})`;
+  throw nullKeyError(
+    ctx,
+    tableName,
+    what,
+    nulls.map(([c]) => c),
+  );
+}
+
+function nullKeyError(
+  ctx: StepContext,
+  tableName: string,
+  what: string,
+  columns: readonly string[],
+  cause?: unknown,
+): SupabaseConnectorError {
+  const filters = columns.map((c) => `{column: ${c}, op: is_not_null}`).join(', ');
+  return stepError(
+    ctx,
+    SUPABASE_ERROR_REASONS.WRITE_FAILED,
+    `${what}. A NULL key matches no row, so such a row can be neither updated nor told apart from the next run's. Leave those rows out in the source (a table source's filters: [${filters}]), or choose merge_keys whose columns hold no NULLs. The write into ${tableName} was rolled back; the table is unchanged.`,
+    cause,
+  );
 }
 
 /**

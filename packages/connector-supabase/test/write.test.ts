@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { Row, TabularStream, WriteResult } from '@osiris/runner';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSupabaseConnectorError, supabaseTableConnector } from '../src/index';
 import {
@@ -39,6 +40,68 @@ const readAll = async (config: Record<string, unknown>, chunkSize = 1000) =>
   );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A write with its own step context, started now: its result and the notes it logged. */
+const started = (
+  config: Record<string, unknown>,
+  input: TabularStream,
+  options: Parameters<typeof makeCtx>[1] = {},
+) => {
+  const { ctx, logs } = makeCtx({ url }, options);
+  const done = (supabaseTableConnector.write as NonNullable<typeof supabaseTableConnector.write>)(ctx, config, input);
+  done.catch(() => {});
+  return { done, logs };
+};
+
+/** A point an input stops at: `reached` once it is there, until `release`. */
+function gate(): { reached: Promise<void>; release: () => void; wait: () => Promise<void> } {
+  let arrive: () => void = () => {};
+  let release: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
+  const opened = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    reached,
+    release,
+    wait: () => {
+      arrive();
+      return opened;
+    },
+  };
+}
+
+/**
+ * Server only: another session holds `LOCK TABLE … IN EXCLUSIVE MODE` until the returned
+ * function lets go. Reads of the table and COPY into a staging table go on; writes into it wait.
+ */
+async function lockTable(table: string): Promise<() => Promise<void>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  await client.query(`BEGIN; LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+  return async () => {
+    await client.query('COMMIT');
+    await client.end();
+  };
+}
+
+/** Server only: resolves once `n` of the connector's sessions wait for a lock (of any kind). */
+async function lockWaiters(n: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await admin.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'osiris' AND wait_event_type = 'Lock'",
+    );
+    if ((rows[0]?.n as number) >= n) return;
+    if (Date.now() > deadline) throw new Error(`expected ${n} sessions waiting for a lock, found ${rows[0]?.n}`);
+    await sleep(20);
+  }
+}
+
+const waitedFor = (logs: readonly { level: string; message: string }[]) =>
+  logs.some((l) => l.level === 'info' && l.message.includes('waiting for it to commit'));
 
 const TRICKY_TEXT = 'tab\there\nnew\r\nline \\ back \\N NULL \\\\x \\. end\\';
 const JSON_CANONICAL = '{"a": [1, 2.5, "x\\ty\\n"], "b": null, "c": "😀 \\\\N"}';
@@ -908,6 +971,207 @@ describe.each(BACKENDS)('on $name', (backend) => {
       );
       expect(err.reason).toBe('CONNECTOR_CONFIG_INVALID');
       expect(err.message).toContain('merge_keys');
+    });
+  });
+
+  describe('supabase.table write: NULL merge keys', () => {
+    // A NULL key matches no row: DISTINCT ON would fold such rows into one, ON CONFLICT would insert them again on every run.
+    const nullable = [col('id', 'integer', 'int'), col('v', 'text', 'text')];
+    const rows = [
+      [1, 'a'],
+      [null, 'b'],
+      [2, 'c'],
+      [null, 'd'],
+      [3, 'e'],
+    ];
+
+    it.each([
+      ['no unique index', 'nk_none', 'id int4, v text'],
+      ['a unique index on the nullable key', 'nk_uniq', 'id int4 UNIQUE, v text'],
+    ])('with %s, refuses rows with a NULL key, on every run, and changes nothing', async (_what, table, defs) => {
+      await admin.query(`CREATE TABLE ${table} (${defs}); INSERT INTO ${table} VALUES (1, 'old')`);
+      const before = await fingerprint(admin, table);
+      for (const _run of [1, 2]) {
+        const err = await caught(
+          write({ table, write_mode: 'merge', merge_keys: ['id'] }, streamOf(nullable, rows, { batchSize: 2 })),
+        );
+        expect(err.message).toContain("merge key 'id' is NULL in 2 of 5 input rows (the first is row 2)");
+        expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+        expect(err.message).toContain('{column: id, op: is_not_null}');
+        expect(err.message).toContain(`"public"."${table}" was rolled back`);
+        expect(await fingerprint(admin, table)).toEqual(before);
+      }
+    });
+
+    it('names every merge key that holds NULLs', async () => {
+      await admin.query('CREATE TABLE nk_two (a int4, b text, v text)');
+      const cols = [col('a', 'integer', 'int'), col('b', 'text', 'text'), col('v', 'text', 'text')];
+      const err = await caught(
+        write(
+          { table: 'nk_two', write_mode: 'merge', merge_keys: ['a', 'b'] },
+          streamOf(cols, [
+            [1, 'x', '1'],
+            [2, null, '2'],
+            [null, 'y', '3'],
+            [null, null, '4'],
+          ]),
+        ),
+      );
+      expect(err.message).toContain(
+        "merge keys are NULL in 3 of 4 input rows ('a' in 2, 'b' in 2; the first is row 2)",
+      );
+      expect((await fingerprint(admin, 'nk_two')).count).toBe(0);
+    });
+
+    it.each([
+      ['rows', undefined],
+      ['text batches', true as const],
+    ])('refuses a NULL in a key the input declares NOT NULL (%s)', async (_what, text) => {
+      await admin.query('CREATE TABLE IF NOT EXISTS nk_declared (id int4, v text)');
+      const cols = [col('id', 'integer', 'int', { nullable: false }), col('v', 'text', 'text')];
+      const input = streamOf(
+        cols,
+        Array.from({ length: 3000 }, (_, i) => [i === 2499 ? null : i + 1, 'v']),
+        text === undefined ? { batchSize: 1000 } : { batchSize: 1000, text },
+      );
+      const err = await caught(write({ table: 'nk_declared', write_mode: 'merge', merge_keys: ['id'] }, input));
+      expect(err.message).toContain("merge key 'id' is NULL in input row 2500");
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain('is_not_null');
+      expect((await fingerprint(admin, 'nk_declared')).count).toBe(0);
+    });
+  });
+
+  describe('supabase.table write: concurrent runs', () => {
+    const cols = [col('id', 'integer', 'int', { nullable: false }), col('v', 'text', 'text')];
+
+    if (backend.embedded) {
+      // PGlite runs one transaction at a time: concurrent writes simply queue.
+      it('two merges and two first runs with create_table started at once all succeed', async () => {
+        await admin.query('CREATE TABLE cc_e (id int4 PRIMARY KEY, v text)');
+        const merges = await Promise.all(
+          ['x', 'y'].map((v) =>
+            write(
+              { table: 'cc_e', write_mode: 'merge', merge_keys: ['id'] },
+              streamOf(
+                cols,
+                Array.from({ length: 500 }, (_, i) => [i + 1, v]),
+              ),
+            ),
+          ),
+        );
+        expect(merges.map((r) => r.inserted).sort()).toEqual([0, 500]);
+        const creates = await Promise.all(
+          [1, 2].map((id) => write({ table: 'cc_e_new', create_table: true }, streamOf(cols, [[id, 'v']]))),
+        );
+        expect(creates).toEqual([{ rowsWritten: 1 }, { rowsWritten: 1 }]);
+        expect((await fingerprint(admin, 'cc_e_new')).count).toBe(2);
+      });
+      return;
+    }
+
+    it.each([
+      ['a primary key (ON CONFLICT)', 'cc_pk', 'id int4 PRIMARY KEY, v text'],
+      ['no unique index (UPDATE … FROM, INSERT … WHERE NOT EXISTS)', 'cc_none', 'id int4, v text'],
+    ])('two merges at once into a table with %s: one inserts, the other then updates, no key twice', async (_what, table, defs) => {
+      await admin.query(`CREATE TABLE ${table} (${defs})`);
+      // Overlapping keys in opposite orders; both loads reach their upsert before either may write.
+      const xs = Array.from({ length: 20_000 }, (_, i) => [i + 1, 'x']);
+      const ys = Array.from({ length: 20_000 }, (_, i) => [30_000 - i, 'y']);
+      const config = { table, write_mode: 'merge', merge_keys: ['id'] };
+      const release = await lockTable(table);
+      const runs = [xs, ys].map((rows) => started(config, streamOf(cols, rows, { batchSize: 5000 })));
+      try {
+        await lockWaiters(2);
+      } finally {
+        await release();
+      }
+      const results = await Promise.all(runs.map((r) => r.done));
+      const { rows } = await admin.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM ${table}`);
+      expect(rows[0]?.n).toBe(30_000);
+      expect(rows[0]?.ids).toBe(30_000);
+      const second = runs.findIndex((r) => waitedFor(r.logs));
+      expect(runs.filter((r) => waitedFor(r.logs))).toHaveLength(1);
+      expect(results[1 - second]).toEqual({ rowsWritten: 20_000, inserted: 20_000, updated: 0 });
+      expect(results[second]).toEqual({ rowsWritten: 20_000, inserted: 10_000, updated: 10_000 });
+      const { rows: overlap } = await admin.query(
+        `SELECT string_agg(DISTINCT v, '') AS v FROM ${table} WHERE id BETWEEN 10001 AND 20000`,
+      );
+      expect(overlap[0]?.v).toBe(second === 0 ? 'x' : 'y');
+    });
+
+    it('an abort while waiting for another merge into the table ends the write at once', async () => {
+      await admin.query('CREATE TABLE cc_abort (id int4 PRIMARY KEY, v text)');
+      const config = { table: 'cc_abort', write_mode: 'merge', merge_keys: ['id'] };
+      const release = await lockTable('cc_abort');
+      const first = started(config, streamOf(cols, [[1, 'x']]));
+      const controller = new AbortController();
+      let second: ReturnType<typeof started> | undefined;
+      try {
+        await lockWaiters(1);
+        second = started(config, streamOf(cols, [[1, 'y']]), { signal: controller.signal });
+        await lockWaiters(2);
+        expect(waitedFor(second.logs)).toBe(true);
+        const abortedAt = Date.now();
+        controller.abort(new Error('interrupted'));
+        const err = await caught(second.done);
+        expect(err.reason).toBe('CONNECTOR_ABORTED');
+        expect(Date.now() - abortedAt).toBeLessThan(2000);
+      } finally {
+        await release();
+      }
+      expect(await first.done).toEqual({ rowsWritten: 1, inserted: 1, updated: 0 });
+      const { rows } = await admin.query('SELECT id, v FROM cc_abort');
+      expect(rows).toEqual([{ id: 1, v: 'x' }]);
+      // The server notices the closed connection once the lock is free: nothing stays behind.
+      const deadline = Date.now() + 5000;
+      while ((await (database as TestDatabase).openSessions()) > 0 && Date.now() < deadline) await sleep(50);
+      expect(await (database as TestDatabase).openSessions()).toBe(0);
+    });
+
+    it.each([
+      'append',
+      'merge',
+    ])('%s: two first runs with create_table at once both load; one creates the table', async (mode) => {
+      const table = `cc_create_${mode}`;
+      const config = { table, create_table: true, write_mode: mode, merge_keys: ['id'] };
+      const held = gate();
+      const first = started(
+        config,
+        streamOf(
+          cols,
+          [
+            [1, 'x'],
+            [2, 'x'],
+          ],
+          { beforeBatch: (b) => (b === 0 ? held.wait() : undefined) },
+        ),
+      );
+      // The first run has created the table (not committed yet) and is loading it.
+      await held.reached;
+      const second = started(
+        config,
+        streamOf(cols, [
+          [2, 'y'],
+          [3, 'y'],
+        ]),
+      );
+      await lockWaiters(1);
+      held.release();
+      const results = await Promise.all([first.done, second.done]);
+      const created = (logs: readonly { message: string }[]) => logs.some((l) => l.message.startsWith('created table'));
+      expect([created(first.logs), created(second.logs)]).toEqual([true, false]);
+      const { rows } = await admin.query(`SELECT id, v FROM ${table} ORDER BY id, v`);
+      if (mode === 'append') {
+        expect(results).toEqual([{ rowsWritten: 2 }, { rowsWritten: 2 }]);
+        expect(rows.map((r) => `${r.id}${r.v}`)).toEqual(['1x', '2x', '2y', '3y']);
+      } else {
+        expect(results).toEqual([
+          { rowsWritten: 2, inserted: 2, updated: 0 },
+          { rowsWritten: 2, inserted: 1, updated: 1 },
+        ]);
+        expect(rows.map((r) => `${r.id}${r.v}`)).toEqual(['1x', '2y', '3y']);
+      }
     });
   });
 
