@@ -126,16 +126,30 @@ describe('CopyEncoder.encodeText', () => {
       texts.push([String(row[0]), note, blob, row[3] as string, row[4] as string, row[5] as string | null]);
     }
     const encoder = new CopyEncoder(encoders, names);
-    expect(encoder.readsText([...kinds])).toBe(true);
+    expect(encoder.readsText([...kinds], ['int8', 'text', 'bytea', 'numeric', 'timestamp', 'jsonb'])).toBe(true);
     for (const sequence of [undefined, 7]) {
       const expected = new CopyEncoder(encoders, names).encode(values, 0, sequence);
       expect(encoder.encodeText(textBatchOf(texts), 0, sequence).toString('latin1')).toBe(expected.toString('latin1'));
     }
   });
 
-  it('refuses kinds that would need a conversion (floats, booleans)', () => {
+  it('refuses kinds that would need a conversion (booleans; floats into anything but float8)', () => {
     const encoder = new CopyEncoder([fieldEncoder('float', 'number'), fieldEncoder('boolean', 'bool')], ['f', 'b']);
-    expect(encoder.readsText(['float', 'boolean'])).toBe(false);
+    expect(encoder.readsText(['float', 'boolean'], ['float8', 'bool'])).toBe(false);
+    const floats = new CopyEncoder([fieldEncoder('integer', 'number'), fieldEncoder('float', 'number')], ['i', 'f']);
+    expect(floats.readsText(['integer', 'float'], ['int4', 'float8'])).toBe(true);
+    // A float's text is a decimal that reads back as its double: the same value, not always the same text.
+    for (const typname of ['float4', 'numeric', 'int8']) {
+      expect(floats.readsText(['integer', 'float'], ['int4', typname]), typname).toBe(false);
+    }
+  });
+
+  it('copies the decimal of a float as it is into a float8', () => {
+    const encoder = new CopyEncoder([fieldEncoder('float', 'number')], ['f']);
+    const texts = ['405.40353712197725', '1e23', '-5e-324', null, 'NaN'];
+    expect(encoder.encodeText(textBatchOf(texts.map((t) => [t])), 0).toString('latin1')).toBe(
+      '405.40353712197725\n1e23\n-5e-324\n\\N\nNaN\n',
+    );
   });
 
   it('names the row of a malformed batch', () => {

@@ -277,22 +277,28 @@ export class CopyEncoder {
   }
 
   /**
-   * Whether {@link encodeText} can write columns of these kinds: every column
-   * is written as it is, escaped or as hex (not through its FieldEncoder),
-   * and no number is a float (text batches carry integers only).
+   * Whether {@link encodeText} can write columns of these kinds into target
+   * columns of these base types: every column is written as it is, escaped or
+   * as hex (not through its FieldEncoder), and a float only into a float8. A
+   * float's text is a decimal that reads back as its double, not necessarily
+   * `String(value)`: the same double in a float8, but maybe another number in
+   * a numeric or (rounding twice) another float4.
    */
-  readsText(kinds: readonly ColumnKind[]): boolean {
+  readsText(kinds: readonly ColumnKind[], typnames: readonly string[]): boolean {
     return (
       kinds.length === this.#plans.length &&
       this.#plans.every((plan, i) =>
-        plan === NUMBER ? kinds[i] === 'integer' : plan === AS_IS || plan === TEXT || plan === BYTES,
+        plan === NUMBER
+          ? kinds[i] === 'integer' || (kinds[i] === 'float' && typnames[i] === 'float8')
+          : plan === AS_IS || plan === TEXT || plan === BYTES,
       )
     );
   }
 
   /**
-   * The COPY text of a {@link TextBatch} (see {@link readsText}), byte for
-   * byte what {@link encode} writes for the same rows as values.
+   * The COPY text of a {@link TextBatch} (see {@link readsText}): byte for
+   * byte what {@link encode} writes for the same rows as values, except that
+   * a float keeps the source's decimal (which loads the same double).
    */
   encodeText(batch: TextBatch, rowOffset: number, sequenceStart?: number): Buffer {
     const plans = this.#plans;

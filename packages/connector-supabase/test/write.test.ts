@@ -379,10 +379,11 @@ describe.each(BACKENDS)('on $name', (backend) => {
       col('u_txt', 'uuid', 'uuid'),
       col('blb', 'bytes', 'blob'),
       col('pos', 'integer', 'int(11)'),
+      col('dbl', 'float', 'double'),
     ];
     const table = `(id int4 PRIMARY KEY, small int2, big int8, big_num numeric(20,0), dec numeric(30,10), num numeric,
       rounded numeric(6,2), dt timestamp(6), dt0 timestamp(0), tz timestamptz, d date, d_tz timestamptz, txt text,
-      vc varchar(64), ch char(5), js json, jsb jsonb, u uuid, u_txt text, blb bytea, pos positive)`;
+      vc varchar(64), ch char(5), js json, jsb jsonb, u uuid, u_txt text, blb bytea, pos positive, dbl float8)`;
     const notUtf8 = Buffer.from([0x61, 0xc3, 0x28, 0xff, 0x62]);
     const rows: Row[] = [
       [
@@ -407,8 +408,9 @@ describe.each(BACKENDS)('on $name', (backend) => {
         UUID,
         BYTES,
         1,
+        405.40353712197725,
       ],
-      [2, ...Array.from({ length: 20 }, () => null)],
+      [2, ...Array.from({ length: 21 }, () => null)],
       [
         3,
         32767,
@@ -431,6 +433,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
         UUID.toUpperCase(),
         Buffer.alloc(0),
         2147483647,
+        -5e-324,
       ],
       [
         4,
@@ -454,11 +457,21 @@ describe.each(BACKENDS)('on $name', (backend) => {
         `{${UUID}}`,
         Buffer.from('\\x'),
         7,
+        1e23,
       ],
     ];
+    // As MariaDB prints them: not UTF-8, and a double's shortest decimal in its own spelling.
     const textRows = rows.map((row) =>
       row.map((v, i) =>
-        i === 12 && row[0] === 4 ? notUtf8 : v === null ? null : v instanceof Uint8Array ? v : String(v),
+        i === 12 && row[0] === 4
+          ? notUtf8
+          : i === 21 && row[0] === 4
+            ? '1e23'
+            : v === null
+              ? null
+              : v instanceof Uint8Array
+                ? v
+                : String(v),
       ),
     );
 
@@ -491,7 +504,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
       expect(byText.result).toEqual(byRows.result);
       expect(await fingerprint(admin, `by_text_${mode}`)).toEqual(await fingerprint(admin, `by_rows_${mode}`));
       const { rows: read } = await admin.query(
-        `SELECT big_num::text, rounded::text, dt0::text, tz::text, d_tz::text, ch, u_txt, txt FROM by_text_${mode} WHERE id IN (1, 4) ORDER BY id`,
+        `SELECT big_num::text, rounded::text, dt0::text, tz::text, d_tz::text, ch, u_txt, txt, encode(float8send(dbl), 'hex') AS dbl FROM by_text_${mode} WHERE id IN (1, 4) ORDER BY id`,
       );
       expect(read).toEqual([
         {
@@ -503,6 +516,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
           ch: 'ab   ',
           u_txt: UUID,
           txt: TRICKY_TEXT,
+          dbl: '40795674e35759d4',
         },
         {
           big_num: '9007199254740993',
@@ -513,6 +527,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
           ch: ' x   ',
           u_txt: `{${UUID}}`,
           txt: 'a\ufffd(\ufffdb',
+          dbl: '44b52d02c7e14af6',
         },
       ]);
     });
@@ -528,7 +543,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
         [...(rows[0] as Row)].map((v, i) => (i === 1 ? 5 : v)),
         [...(rows[1] as Row)],
         [...(rows[0] as Row)].map((v, i) => (i === 1 ? 6 : v)),
-        [9, ...Array.from({ length: 20 }, () => null)],
+        [9, ...Array.from({ length: 21 }, () => null)],
       ];
       const { result } = await writeLogged(
         { table: 'merged_text', write_mode: 'merge', merge_keys: ['id'] },
