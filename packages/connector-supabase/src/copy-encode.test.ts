@@ -25,7 +25,9 @@ describe('fieldEncoder', () => {
     ['integer', 'number', 42, '42'],
     ['integer', 'bool', 1, 't'],
     ['integer', 'bool', 0, 'f'],
-    ['integer', 'bool', 2, 't'],
+    ['float', 'bool', 1, 't'],
+    ['float', 'bool', -0, 'f'],
+    ['text', 'bool', 1n, 't'],
     ['float', 'number', -0, '-0'],
     ['float', 'number', Number.NaN, 'NaN'],
     ['float', 'number', Number.NEGATIVE_INFINITY, '-Infinity'],
@@ -43,6 +45,38 @@ describe('fieldEncoder', () => {
     ['text', 'text', 42, '42'],
   ] as const)('%s into %s: %o → %j', (kind, target, value, expected) => {
     expect(fieldEncoder(kind, target)(value)).toBe(expected);
+  });
+});
+
+describe('fieldEncoder into a boolean column', () => {
+  it.each([
+    ['integer', 5],
+    ['integer', -3],
+    ['float', 0.5],
+    ['float', Number.NaN],
+    ['text', 2n],
+  ] as const)('refuses %s %o: only 0 and 1 are booleans', (kind, value) => {
+    expect(() => fieldEncoder(kind, 'bool')(value)).toThrow(
+      `the number ${String(value)} as a boolean: only 0 (false) and 1 (true) can be`,
+    );
+  });
+
+  it('names the row, the column and the value', () => {
+    const encoders = [fieldEncoder('integer', 'number'), fieldEncoder('integer', 'bool')];
+    expect(() =>
+      encodeBatch(
+        [
+          [1, 1],
+          [2, 0],
+          [3, 5],
+        ],
+        encoders,
+        ['id', 'flag'],
+        10,
+      ),
+    ).toThrow(
+      "input row 13, column 'flag': cannot write the number 5 as a boolean: only 0 (false) and 1 (true) can be",
+    );
   });
 });
 

@@ -28,20 +28,29 @@ function numberText(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
+/** 0 and 1 as a boolean; any other number would lose its value in a boolean column. */
+function boolOfNumber(value: number | bigint): string {
+  if (value === 0 || value === 0n) return 'f';
+  if (value === 1 || value === 1n) return 't';
+  throw new TypeError(
+    `the number ${String(value)} as a boolean: only 0 (false) and 1 (true) can be; to keep the value, make the column an integer type (smallint)`,
+  );
+}
+
 /** A value of any runtime type, written for a column of the given target category. */
 function encodeAny(value: unknown, target: TargetCategory): string {
   switch (typeof value) {
     case 'string':
       return target === 'bytea' ? hexBytes(Buffer.from(value, 'utf8')) : escapeCopyText(value);
     case 'number':
-      if (target === 'bool') return value === 0 ? 'f' : 't';
+      if (target === 'bool') return boolOfNumber(value);
       return numberText(value);
     case 'boolean':
       if (target === 'number') return value ? '1' : '0';
       if (target === 'text' || target === 'json') return value ? 'true' : 'false';
       return value ? 't' : 'f';
     case 'bigint':
-      if (target === 'bool') return value === 0n ? 'f' : 't';
+      if (target === 'bool') return boolOfNumber(value);
       return value.toString();
     case 'object':
       if (value instanceof Uint8Array) return hexBytes(value);
@@ -87,7 +96,7 @@ export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEnc
   switch (kind) {
     case 'integer':
     case 'float':
-      if (target === 'bool') return (v) => (typeof v === 'number' ? (v === 0 ? 'f' : 't') : fallback(v));
+      if (target === 'bool') return (v) => (typeof v === 'number' ? boolOfNumber(v) : fallback(v));
       return planned(NUMBER, (v) => (typeof v === 'number' ? numberText(v) : fallback(v)));
     case 'boolean':
       if (target === 'number') return (v) => (v === true ? '1' : v === false ? '0' : fallback(v));

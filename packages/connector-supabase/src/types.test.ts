@@ -5,7 +5,7 @@ import { categoryOf, kindOf, needsTextComparison, postgresTypeFor } from './type
 
 describe('postgresTypeFor (the create_table type map)', () => {
   it.each([
-    ['integer', 'tinyint(1)', {}, 'boolean'],
+    ['integer', 'tinyint(1)', {}, 'smallint'],
     ['integer', 'tinyint(4)', {}, 'smallint'],
     ['integer', 'tinyint(3) unsigned', {}, 'smallint'],
     ['integer', 'smallint(6)', {}, 'smallint'],

@@ -68,14 +68,14 @@ function parseNative(nativeType: string): { base: string; args: string | undefin
 
 /**
  * The Postgres type `create_table` gives a column, from its logical kind and
- * its source's native type (README, "Type map"). MySQL `tinyint(1)` becomes
- * `boolean` (0 is false, any other value true), as most MySQL→Postgres tools do.
+ * its source's native type (README, "Type map"). MySQL `tinyint(1)` stays an
+ * integer (`smallint`): MySQL stores any value from -128 to 127 in it, and a
+ * boolean would keep only whether it is 0.
  */
 export function postgresTypeFor(column: ColumnDescriptor): string {
-  const { base, args, unsigned } = parseNative(column.nativeType);
+  const { base, unsigned } = parseNative(column.nativeType);
   switch (column.kind) {
     case 'integer':
-      if (base === 'tinyint' && args === '1' && !unsigned) return 'boolean';
       if (base === 'tinyint' || (base === 'smallint' && !unsigned) || base === 'int2' || base === 'year') {
         return 'smallint';
       }

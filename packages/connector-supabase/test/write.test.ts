@@ -183,7 +183,7 @@ const trickyRows: Row[] = [
     null,
     '\\N',
     '\\',
-    2,
+    1,
     0,
     Number.POSITIVE_INFINITY,
     Buffer.from('\\x'),
@@ -593,7 +593,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
           flagColumns,
           [
             [1, 0],
-            [2, 3],
+            [2, 1],
             [3, null],
           ],
           { text: true },
@@ -887,7 +887,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
       );
       expect(rows.map((r) => [r.name, r.type, r.nn])).toEqual([
         ['id', 'integer', true],
-        ['flag', 'boolean', false],
+        ['flag', 'smallint', false],
         ['ubig', 'numeric(20,0)', false],
         ['big', 'bigint', true],
         ['dec', 'numeric(30,10)', false],
@@ -909,7 +909,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
       ]);
       const { rows: data } = await admin.query('SELECT flag, ubig, uint, js, blb FROM created_a');
       expect(data[0]).toEqual({
-        flag: true,
+        flag: 1,
         ubig: '18446744073709551615',
         uint: '4294967295',
         js: { k: [1] },
@@ -919,6 +919,25 @@ describe.each(BACKENDS)('on $name', (backend) => {
         "SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'public.created_a'::regclass AND indisprimary",
       );
       expect(pk[0]?.n).toBe(0);
+    });
+
+    it('creates MySQL tinyint(1) as smallint: 5 and -3 arrive as 5 and -3', async () => {
+      const cols = [col('id', 'integer', 'int(11)'), col('flag', 'integer', 'tinyint(1)')];
+      const input = [
+        [1, 0],
+        [2, 1],
+        [3, 5],
+        [4, -3],
+        [5, 127],
+        [6, -128],
+        [7, null],
+      ];
+      await write({ table: 'created_flags', create_table: true }, streamOf(cols, input, { text: true }));
+      const { rows } = await admin.query(
+        'SELECT id, flag, pg_typeof(flag)::text AS type FROM created_flags ORDER BY id',
+      );
+      expect(rows.map((r) => [r.id, r.flag])).toEqual(input);
+      expect(rows[0]?.type).toBe('smallint');
     });
 
     it('creates the table with a primary key on the merge keys for merge', async () => {
@@ -1193,6 +1212,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
   describe('supabase.table write: all or nothing', () => {
     const columns = [col('id', 'integer', 'int', { nullable: false }), col('amount', 'decimal', 'decimal(10,2)')];
     const rows = Array.from({ length: 5000 }, (_, i) => [1001 + i, i === 3499 ? '-1' : `${i}.25`]);
+    const flagColumns = [col('id', 'integer', 'int', { nullable: false }), col('flag', 'integer', 'tinyint(1)')];
     let before: { count: number; md5: string };
 
     beforeAll(async () => {
@@ -1236,6 +1256,30 @@ describe.each(BACKENDS)('on $name', (backend) => {
       expect(err.message).toContain('after 3000 rows');
       expect(input.pulled()).toBe(3);
       expect(await fingerprint(admin, 'guarded')).toEqual(before);
+    });
+
+    it.each([
+      ['append', false],
+      ['merge', false],
+      ['append', true],
+    ])('%s (text batches: %s): an integer other than 0 and 1 into a boolean column fails, naming it, and changes nothing', async (mode, text) => {
+      await admin.query('CREATE TABLE IF NOT EXISTS flags (id int4 PRIMARY KEY, flag boolean)');
+      await admin.query('TRUNCATE flags');
+      await write({ table: 'flags' }, streamOf(flagColumns, [[1, 1]]));
+      const flagsBefore = await fingerprint(admin, 'flags');
+      const many = Array.from({ length: 3000 }, (_, i) => [100 + i, i === 2500 ? 5 : i % 2]);
+      const err = await caught(
+        write(
+          { table: 'flags', write_mode: mode, merge_keys: ['id'] },
+          streamOf(flagColumns, many, { batchSize: 500, ...(text ? { text: true as const } : {}) }),
+        ),
+      );
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain(
+        "input row 2501, column 'flag': cannot write the number 5 as a boolean: only 0 (false) and 1 (true) can be",
+      );
+      expect(err.message).toContain('rolled back');
+      expect(await fingerprint(admin, 'flags')).toEqual(flagsBefore);
     });
 
     it('a row of the wrong shape changes nothing', async () => {
