@@ -80,6 +80,52 @@ describe('fieldEncoder into a boolean column', () => {
   });
 });
 
+describe('a time into a time column', () => {
+  const encoders = [fieldEncoder('integer', 'number'), fieldEncoder('time', 'time')];
+  const fits = ['00:00:00', '23:59:59.999999', '24:00:00', '24:00:00.000000', '07:08:09.5'];
+
+  it.each(fits)('writes %s as it is', (time) => {
+    const expected = `1\t${time}\n`;
+    expect(encodeBatch([[1, time]], encoders, ['id', 't'], 0)).toBe(expected);
+    const encoder = new CopyEncoder(encoders, ['id', 't']);
+    expect(encoder.readsText(['integer', 'time'], ['int4', 'time'])).toBe(true);
+    expect(encoder.encodeText(textBatchOf([['1', time]]), 0).toString('latin1')).toBe(expected);
+  });
+
+  it.each([
+    '24:00:01',
+    '25:00:00',
+    '838:59:59.000000',
+    '-00:00:01',
+    '-838:59:59',
+  ])('refuses the duration %s, on both paths, and says to use an interval column', (time) => {
+    const message = `input row 3, column 't': cannot write the time ${time} into a time column, which holds only times of day (00:00:00 to 24:00:00); for a duration, such as a MySQL TIME, use an interval column`;
+    expect(() =>
+      encodeBatch(
+        [
+          [1, '10:00:00'],
+          [2, null],
+          [3, time],
+        ],
+        encoders,
+        ['id', 't'],
+        0,
+      ),
+    ).toThrow(message);
+    const encoder = new CopyEncoder(encoders, ['id', 't']);
+    expect(() =>
+      encoder.encodeText(
+        textBatchOf([
+          ['1', '10:00:00'],
+          ['2', null],
+          ['3', time],
+        ]),
+        0,
+      ),
+    ).toThrow(message);
+  });
+});
+
 describe('encodeBatch', () => {
   const encoders = [fieldEncoder('integer', 'number'), fieldEncoder('text', 'text')];
 

@@ -37,6 +37,38 @@ function boolOfNumber(value: number | bigint): string {
   );
 }
 
+/**
+ * Whether a time (`[-]HH:MM:SS[.ffffff]`, MySQL's hours up to 838) fits a
+ * Postgres `time`: not negative, and under 24 hours or 24:00:00 exactly.
+ * Anything else that is not a time is left to the server's parser.
+ */
+function isTimeOfDay(at: (k: number) => number, len: number): boolean {
+  let hours = 0;
+  let k = 0;
+  for (; k < len; k++) {
+    const d = at(k) - 48;
+    if (d >>> 0 > 9) break;
+    hours = hours * 10 + d;
+  }
+  if (k === 0) return !(len > 0 && at(0) === 45);
+  if (hours !== 24) return hours < 24;
+  for (; k < len; k++) {
+    const c = at(k);
+    if (c !== 48 && c !== 58 && c !== 46) return false;
+  }
+  return true;
+}
+
+/** Why a MySQL TIME that is a duration cannot go into a `time` column (Postgres would say "time zone displacement"). */
+function notTimeOfDay(value: string): string {
+  return `the time ${value} into a time column, which holds only times of day (00:00:00 to 24:00:00); for a duration, such as a MySQL TIME, use an interval column`;
+}
+
+function timeOfDay(value: string): string {
+  if (!isTimeOfDay((k) => value.charCodeAt(k), value.length)) throw new TypeError(notTimeOfDay(value));
+  return value;
+}
+
 /** A value of any runtime type, written for a column of the given target category. */
 function encodeAny(value: unknown, target: TargetCategory): string {
   switch (typeof value) {
@@ -72,8 +104,9 @@ const TEXT = 1; // a string that may hold a tab, a newline or a backslash
 const NUMBER = 2; // a number, as `numberText` prints it
 const ENCODER = 3; // anything else: the column's FieldEncoder, whose output is already escaped
 const BYTES = 4; // a Buffer, as bytea hex (`\\x…`)
+const TIME = 5; // a time into a time column: as AS_IS, once it is known to be a time of day
 
-type Plan = 0 | 1 | 2 | 3 | 4;
+type Plan = 0 | 1 | 2 | 3 | 4 | 5;
 
 function planOf(encoder: FieldEncoder): Plan {
   return (PLANS.get(encoder) ?? ENCODER) as Plan;
@@ -105,12 +138,15 @@ export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEnc
       return (v) => (v === true ? 't' : v === false ? 'f' : fallback(v));
     case 'bytes':
       return planned(BYTES, (v) => (Buffer.isBuffer(v) ? hexBytes(v) : fallback(v)));
+    case 'time':
+      if (target === 'time') return planned(TIME, (v) => (typeof v === 'string' ? timeOfDay(v) : fallback(v)));
+      if (target === 'bytea') return fallback;
+      return planned(AS_IS, (v) => (typeof v === 'string' ? v : fallback(v)));
     case 'bigint':
     case 'decimal':
     case 'date':
     case 'timestamp':
     case 'timestamptz':
-    case 'time':
     case 'uuid':
       // Printed by a database in a fixed format: no tab, newline or backslash to escape.
       if (target === 'bytea') return fallback;
@@ -251,6 +287,9 @@ export class CopyEncoder {
               if (typeof v === 'string') this.#string(v, false);
               else this.#string((encoders[i] as FieldEncoder)(v), false);
               break;
+            case TIME:
+              this.#string((encoders[i] as FieldEncoder)(v), false);
+              break;
             case TEXT:
               if (typeof v === 'string') this.#string(v, true);
               else this.#string((encoders[i] as FieldEncoder)(v), false);
@@ -299,7 +338,7 @@ export class CopyEncoder {
       this.#plans.every((plan, i) =>
         plan === NUMBER
           ? kinds[i] === 'integer' || (kinds[i] === 'float' && typnames[i] === 'float8')
-          : plan === AS_IS || plan === TEXT || plan === BYTES,
+          : plan === AS_IS || plan === TEXT || plan === BYTES || plan === TIME,
       )
     );
   }
@@ -348,6 +387,11 @@ export class CopyEncoder {
         let p = this.#pos;
         if (i > 0) buf[p++] = 9;
         const plan = plans[i];
+        if (plan === TIME && !isTimeOfDay((k) => src[off + k] as number, len)) {
+          throw new RowEncodingError(
+            `input row ${rowOffset + r + 1}, column '${this.#names[i]}': cannot write ${notTimeOfDay(src.toString('latin1', off, end))}`,
+          );
+        }
         if (plan === BYTES) {
           this.#pos = p;
           this.#hex(src, off, end);

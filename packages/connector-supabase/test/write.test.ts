@@ -902,7 +902,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
         ['uint', 'bigint', false],
         ['yr', 'smallint', false],
         ['d', 'date', false],
-        ['t', 'time without time zone', false],
+        ['t', 'interval', false],
         ['u', 'uuid', false],
         ['tz', 'timestamp with time zone', false],
         ['b', 'boolean', false],
@@ -938,6 +938,48 @@ describe.each(BACKENDS)('on $name', (backend) => {
       );
       expect(rows.map((r) => [r.id, r.flag])).toEqual(input);
       expect(rows[0]?.type).toBe('smallint');
+    });
+
+    it.each([
+      false,
+      true,
+    ])('creates a MySQL TIME column as interval: durations beyond 24 h and negative load exactly (text batches: %s)', async (text) => {
+      const cols = [col('id', 'integer', 'int(11)'), col('t', 'time', 'time(6)')];
+      const times = [
+        '-838:59:59.000000',
+        '838:59:59.999999',
+        '-00:00:00.500000',
+        '-01:02:03',
+        '25:00:00',
+        '24:00:00',
+        '00:00:00',
+        '12:34:56.789012',
+        null,
+      ];
+      const table = `created_times_${text}`;
+      await write(
+        { table, create_table: true },
+        streamOf(
+          cols,
+          times.map((t, i) => [i + 1, t]),
+          text ? { text: true } : {},
+        ),
+      );
+      const { rows } = await admin.query(
+        `SELECT pg_typeof(t)::text AS type, extract(epoch FROM t)::text AS seconds FROM ${table} ORDER BY id`,
+      );
+      expect(rows[0]?.type).toBe('interval');
+      expect(rows.map((r) => r.seconds)).toEqual([
+        '-3020399.000000',
+        '3020399.999999',
+        '-0.500000',
+        '-3723.000000',
+        '90000.000000',
+        '86400.000000',
+        '0.000000',
+        '45296.789012',
+        null,
+      ]);
     });
 
     it('creates the table with a primary key on the merge keys for merge', async () => {
@@ -1280,6 +1322,31 @@ describe.each(BACKENDS)('on $name', (backend) => {
       );
       expect(err.message).toContain('rolled back');
       expect(await fingerprint(admin, 'flags')).toEqual(flagsBefore);
+    });
+
+    it.each([
+      ['append', false, '25:00:00'],
+      ['merge', false, '-00:00:01'],
+      ['append', true, '838:59:59.000000'],
+    ])('%s (text batches: %s): a MySQL TIME of %s into a time column fails, saying to use an interval, and changes nothing', async (mode, text, bad) => {
+      const timeColumns = [col('id', 'integer', 'int', { nullable: false }), col('t', 'time', 'time(6)')];
+      await admin.query('CREATE TABLE IF NOT EXISTS times (id int4 PRIMARY KEY, t time)');
+      await admin.query('TRUNCATE times');
+      await write({ table: 'times' }, streamOf(timeColumns, [[1, '23:59:59']]));
+      const timesBefore = await fingerprint(admin, 'times');
+      const many = Array.from({ length: 3000 }, (_, i) => [100 + i, i === 2500 ? bad : '10:00:00']);
+      const err = await caught(
+        write(
+          { table: 'times', write_mode: mode, merge_keys: ['id'] },
+          streamOf(timeColumns, many, { batchSize: 500, ...(text ? { text: true as const } : {}) }),
+        ),
+      );
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain(
+        `input row 2501, column 't': cannot write the time ${bad} into a time column, which holds only times of day (00:00:00 to 24:00:00); for a duration, such as a MySQL TIME, use an interval column`,
+      );
+      expect(err.message).toContain('rolled back');
+      expect(await fingerprint(admin, 'times')).toEqual(timesBefore);
     });
 
     it('a row of the wrong shape changes nothing', async () => {
