@@ -329,8 +329,8 @@ export class CopyEncoder {
    * columns of these base types: every column is written as it is, escaped or
    * as hex (not through its FieldEncoder), and a float only into a float8. A
    * float's text is a decimal that reads back as its double, not necessarily
-   * `String(value)`: the same double in a float8, but maybe another number in
-   * a numeric or (rounding twice) another float4.
+   * `String(value)`: both load the same float8, but a numeric keeps the
+   * decimal as it is spelled, and a float4 may round the two apart.
    */
   readsText(kinds: readonly ColumnKind[], typnames: readonly string[]): boolean {
     return (

@@ -135,8 +135,8 @@ export interface CopyBinaryStream {
  *   or `E` with an optional sign) that reads back as exactly the value's double, as `Number` and
  *   Postgres's `float8in` read it (both round correctly); or `NaN`, `Infinity`, `-Infinity`. Not
  *   necessarily `String(value)`: MySQL prints the shortest such decimal in its own way (`1e23`
- *   where `String` prints `1e+23`), so the value is equal, not the bytes. Only a double (MySQL
- *   `DOUBLE`) travels as text: a 32-bit float would read back as another double.
+ *   where `String` prints `1e+23`), so the value is equal, not the bytes. (`mysql.table` keeps a
+ *   FLOAT column on row batches: its values there are shortened to 32 bits, its text is not.)
  * - `bigint`, `decimal`, `date`, `timestamp`, `timestamptz`, `time`, `uuid`: the string, in ASCII
  * - `text`, `json`: the string in UTF-8
  * - `bytes`: the bytes
