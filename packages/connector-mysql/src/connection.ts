@@ -2,6 +2,7 @@
 import type { StepContext } from '@osiris/runner';
 import { type Connection, type ConnectionOptions, createConnection, escape as escapeValue } from 'mysql2';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
+import { exactFloats } from './row-parser';
 
 /** Where to connect, plus the secret strings that must never show up in a message. */
 export interface ConnectionTarget {
@@ -225,7 +226,7 @@ export function inlineParameters(sqlText: string, parameters: readonly unknown[]
 /** Runs one statement and resolves its rows (metadata queries only; reads stream). */
 export function runQuery<T>(conn: Connection, sqlText: string, rowsAsArray = false): Promise<T[]> {
   return new Promise((resolve, reject) => {
-    conn.query({ sql: sqlText, rowsAsArray }, (err, rows) => {
+    conn.query({ sql: sqlText, rowsAsArray, typeCast: exactFloats }, (err, rows) => {
       if (err) reject(err);
       else resolve(rows as T[]);
     });

@@ -14,7 +14,7 @@ import {
   scrub,
 } from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
-import { replaceRowParser, textRowParser } from './row-parser';
+import { exactFloats, replaceRowParser, textRowParser } from './row-parser';
 import { compileSelect } from './sql';
 import { TextCellWriter, textMismatch, travelsAsText } from './text-cells';
 import { isFloat32, isZeroDate, mayHoldZeroDate, shortestFloat32 } from './types';
@@ -242,7 +242,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   }
 
   #start(): void {
-    const q = this.#conn.query({ sql: this.#sql, rowsAsArray: true });
+    const q = this.#conn.query({ sql: this.#sql, rowsAsArray: true, typeCast: exactFloats });
     replaceRowParser(q, (fields, generated) => {
       const text = this.#text;
       if (text === undefined) return textRowParser(fields) ?? generated;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import type { FieldPacket, Query } from 'mysql2';
+import type { FieldPacket, Query, TypeCastField, TypeCastNext } from 'mysql2';
 
 /**
  * A leaner parser for the rows of the streaming read, in place of the one
@@ -14,6 +14,8 @@ import type { FieldPacket, Query } from 'mysql2';
  * right after the `fields` event, and a row packet exposes `buffer` and
  * `offset`. A result with a column this parser does not know (geometry,
  * vectors, a non-UTF-8 client encoding) keeps mysql2's parser.
+ *
+ * FLOAT and DOUBLE are the one exception to "as mysql2 does": see {@link exactFloats}.
  */
 
 /** What a row packet is to mysql2's parsers: its payload is `buffer[offset, end)`. */
@@ -21,7 +23,6 @@ export interface RowPacket {
   readonly buffer: Buffer;
   offset: number;
   readonly end: number;
-  parseLengthCodedFloat(): number | null;
 }
 
 /** Column metadata as mysql2 reports it (`ColumnDefinition`). */
@@ -49,7 +50,7 @@ export const ASCII = 2; // DECIMAL, dates and times: readLengthCodedString('asci
 export const UTF8 = 3; // text in the connection's utf8mb4, JSON
 const LATIN1 = 4; // text in a latin1 client encoding
 export const BYTES = 5; // binary strings and BIT: a Buffer sharing the packet's memory (readLengthCodedBuffer)
-const FLOAT = 6; // FLOAT, DOUBLE: mysql2's own parseLengthCodedFloat
+export const FLOAT = 6; // FLOAT, DOUBLE: `Number` of the ASCII text (see exactFloats)
 
 export type Decoder = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
@@ -116,12 +117,6 @@ class TextRowParser implements RowParser {
     let off = packet.offset;
     for (let i = 0; i < n; i++) {
       const decoder = decoders[i];
-      if (decoder === FLOAT) {
-        packet.offset = off;
-        row[i] = packet.parseLengthCodedFloat();
-        off = packet.offset;
-        continue;
-      }
       // Length-coded: one byte below 251, 0xfb for NULL, else 2, 3 or 8 bytes of length.
       let len = buf[off++] as number;
       if (len >= 0xfb) {
@@ -164,6 +159,9 @@ class TextRowParser implements RowParser {
         case ASCII:
           row[i] = text.asciiSlice(off, end);
           break;
+        case FLOAT:
+          row[i] = Number(text.asciiSlice(off, end));
+          break;
         case BYTES:
           row[i] = buf.subarray(off, end);
           break;
@@ -191,8 +189,23 @@ export function textRowParser(fields: readonly ColumnInfo[]): RowParser | undefi
 }
 
 /**
- * Replaces the row parser of a streaming query (`rowsAsArray`, no `typeCast`
- * function, options of {@link resolveConnection}) by the one `choose` returns
+ * The `typeCast` of every query (text protocol only: it reads the value as
+ * text). mysql2's own parsers read FLOAT and DOUBLE with a decimal parser that
+ * is not correctly rounded: about a third of all doubles come back one unit in
+ * the last place off (`405.40353712197725` as `405.4035371219773`, `5e-324` as
+ * 0). The server prints a double as the shortest decimal that reads back as
+ * the same double, and `Number` is correctly rounded, so reading that text
+ * with `Number` gives the stored double, bit for bit.
+ */
+export function exactFloats(field: TypeCastField, next: TypeCastNext): unknown {
+  if (field.type !== 'DOUBLE' && field.type !== 'FLOAT') return next();
+  const text = field.string('ascii');
+  return text === null ? null : Number(text);
+}
+
+/**
+ * Replaces the row parser of a streaming query (`rowsAsArray`, `typeCast`
+ * {@link exactFloats}, options of {@link resolveConnection}) by the one `choose` returns
  * for the result's columns, given the parser mysql2 built. Call it before the
  * result arrives.
  */

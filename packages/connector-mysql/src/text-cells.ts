@@ -8,6 +8,7 @@ import {
   type ColumnInfo,
   type Decoder,
   decoderFor,
+  FLOAT,
   INT,
   type RowPacket,
   UTF8,
@@ -21,7 +22,11 @@ import { mayHoldZeroDate } from './types';
  * rewritten (as NULL), as the row path does.
  */
 
-/** Types whose text, as the server prints it, is what the row path's value prints as (see TEXT_KINDS). */
+/**
+ * Types whose text, as the server prints it, stands for the row path's value
+ * (see TEXT_KINDS): the same digits and characters, or for DOUBLE the shortest
+ * decimal that reads back as the same double.
+ */
 const TEXT_TYPES = new Set([
   'tinyint',
   'smallint',
@@ -31,6 +36,7 @@ const TEXT_TYPES = new Set([
   'bigint',
   'decimal',
   'numeric',
+  'double',
   'date',
   'datetime',
   'timestamp',
@@ -65,8 +71,9 @@ const TEXT_TYPES = new Set([
 
 /**
  * Whether a column can travel as text: a known type, no ZEROFILL (the server
- * prints leading zeros the number does not have), not FLOAT/DOUBLE or YEAR
- * (the row path formats those as JavaScript numbers).
+ * prints leading zeros the number does not have), not YEAR (the row path reads
+ * it as a number) and not FLOAT (read as the double `col + 0e0` and shortened
+ * to its 32-bit value on the row path: the server's text is another double).
  */
 export function travelsAsText(column: CatalogColumn): boolean {
   return (
@@ -81,6 +88,8 @@ function expectedDecoder(kind: ColumnKind): Decoder | undefined {
   switch (kind) {
     case 'integer':
       return INT;
+    case 'float':
+      return FLOAT;
     case 'bigint':
       return BINARY_STRING;
     case 'decimal':

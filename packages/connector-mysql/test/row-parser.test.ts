@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
+
+import { doubleBits, EDGE_DOUBLES, insertDoubles, randomDoubles } from '@osiris/test-utils';
 import { type Connection as CallbackConnection, createConnection, type FieldPacket } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConnection } from '../src/connection';
-import { textRowParser, useTextRowParser } from '../src/row-parser';
+import { resolveConnection, runQuery } from '../src/connection';
+import { exactFloats, textRowParser, useTextRowParser } from '../src/row-parser';
 import { createTestDatabase, MYSQL_HOST, MYSQL_PORT } from './helpers';
 
 let db: string;
@@ -26,6 +28,9 @@ const COLUMNS = `
   en ENUM('a','b','ü') NULL, st SET('x','y') NULL, js JSON NULL, uu UUID NULL, ip INET6 NULL`;
 
 const LONG = 'é'.repeat(200) + 'x'.repeat(100);
+
+/** Doubles of every magnitude; mysql2's own decimal parser gets about a third of them wrong. */
+const DOUBLES = [...EDGE_DOUBLES, ...randomDoubles(3000, 12)];
 
 beforeAll(async () => {
   ({ name: db, admin, drop } = await createTestDatabase());
@@ -52,6 +57,9 @@ beforeAll(async () => {
   );
   await admin.query('CREATE TABLE with_geometry (id INT PRIMARY KEY, g GEOMETRY NULL)');
   await admin.query("INSERT INTO with_geometry VALUES (1, ST_GeomFromText('POINT(1 2)')), (2, NULL)");
+  await admin.query('CREATE TABLE doubles (id INT PRIMARY KEY, v DOUBLE NULL)');
+  await insertDoubles(admin, 'doubles', DOUBLES);
+  await admin.query('INSERT INTO doubles VALUES (0, NULL)');
   const { options } = resolveConnection('src', { url: `mysql://root@${MYSQL_HOST}:${MYSQL_PORT}/${db}` });
   reader = createConnection(options);
 }, 60_000);
@@ -61,7 +69,10 @@ afterAll(async () => {
   await drop?.();
 });
 
-/** The rows of a streamed query, parsed by mysql2's parser or by the text row parser, and the column metadata. */
+/**
+ * The rows of a streamed query with the read's options, parsed by mysql2's parser or by the text row
+ * parser, and the column metadata.
+ */
 function stream(
   sqlText: string,
   fast: boolean,
@@ -69,7 +80,7 @@ function stream(
   return new Promise((resolve, reject) => {
     const rows: unknown[][] = [];
     let fields: FieldPacket[] = [];
-    const query = reader.query({ sql: sqlText, rowsAsArray: true });
+    const query = reader.query({ sql: sqlText, rowsAsArray: true, typeCast: exactFloats });
     if (fast) useTextRowParser(query);
     query.on('fields', (received: FieldPacket[]) => {
       fields = received;
@@ -79,6 +90,18 @@ function stream(
     const parser = () => (query as unknown as { _rowParser?: object })._rowParser?.constructor.name;
     query.on('end', () => resolve({ rows, fields, parser: parser() }));
   });
+}
+
+/** How many rows `[id, double]` hold another double than the one stored under that id (1-based), and the first few. */
+function wrongDoubles(rows: readonly unknown[][]): { count: number; first: [unknown, string, string][] } {
+  const wrong: [unknown, string, string][] = [];
+  for (const [id, value] of rows) {
+    const expected = id === 0 ? null : (DOUBLES[(id as number) - 1] as number);
+    if (!Object.is(value, expected)) {
+      wrong.push([id, String(expected), typeof value === 'number' ? `${value} (${doubleBits(value)})` : String(value)]);
+    }
+  }
+  return { count: wrong.length, first: wrong.slice(0, 3) };
 }
 
 describe('text row parser', () => {
@@ -108,6 +131,28 @@ describe('text row parser', () => {
   it('keeps strings of every length and UTF-8 intact', async () => {
     const { rows } = await stream('SELECT vc, tx, mtx, js FROM every_type WHERE id = 1', true);
     expect(rows[0]).toEqual([LONG, 'tab\there\r\nline \\ \\N NULL 😀 漢字', 'ü'.repeat(70000), '{"a": [1, "\\t😀"]}']);
+  });
+
+  it('reads DOUBLE bit for bit: the shortest decimal the server prints, correctly rounded', async () => {
+    const { rows, parser } = await stream('SELECT id, v FROM doubles ORDER BY id', true);
+    expect(parser).toBe('TextRowParser');
+    expect(rows).toHaveLength(DOUBLES.length + 1);
+    expect(wrongDoubles(rows)).toEqual({ count: 0, first: [] });
+  });
+
+  it('reads DOUBLE bit for bit where mysql2 parses the rows: a column the text row parser leaves to it', async () => {
+    const { rows, parser } = await stream(
+      "SELECT id, v, ST_GeomFromText('POINT(1 2)') AS g FROM doubles ORDER BY id",
+      true,
+    );
+    expect(parser).toBe('TextRow');
+    expect(wrongDoubles(rows.map((row) => row.slice(0, 2)))).toEqual({ count: 0, first: [] });
+  });
+
+  it('reads DOUBLE bit for bit where mysql2 parses the rows: metadata queries', async () => {
+    const rows = await runQuery<unknown[]>(reader, 'SELECT id, v FROM doubles ORDER BY id', true);
+    expect(rows).toHaveLength(DOUBLES.length + 1);
+    expect(wrongDoubles(rows)).toEqual({ count: 0, first: [] });
   });
 
   it('leaves results with a column it does not read to mysql2', async () => {

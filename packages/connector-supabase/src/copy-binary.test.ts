@@ -48,6 +48,7 @@ describe('binaryCopyPlan', () => {
     expect(
       binaryCopyPlan(['date', 'timestamp', 'uuid', 'bytes'], ['timestamptz', 'timestamp', 'uuid', 'bytea']),
     ).toBeDefined();
+    expect(binaryCopyPlan(['float'], ['float8'])).toBeDefined();
     // Each of these would need a conversion Postgres's text parser does (or refuses) differently.
     for (const [kind, typname] of [
       ['integer', 'bool'],
@@ -59,7 +60,10 @@ describe('binaryCopyPlan', () => {
       ['text', 'citext'],
       ['text', 'my_enum'],
       ['timestamptz', 'timestamptz'],
-      ['float', 'float8'],
+      // Postgres reads a decimal straight into a float4; through a double first it could round twice.
+      ['float', 'float4'],
+      ['float', 'numeric'],
+      ['integer', 'float8'],
     ] as const) {
       expect(binaryCopyPlan(['integer', kind], ['int4', typname]), `${kind} → ${typname}`).toBeUndefined();
     }
@@ -86,6 +90,31 @@ describe('BinaryCopyEncoder', () => {
     expect(() => fields('bigint', 'int8', ['18446744073709551615'])).toThrow('out of range for type bigint');
     expect(() => fields('integer', 'int4', ['1.5'])).toThrow('invalid input syntax for type integer: "1.5"');
     expect(() => fields('integer', 'int4', [''])).toThrow('invalid input syntax');
+  });
+
+  it('writes a float8 as the IEEE 754 bits of the double its decimal stands for', () => {
+    const values = ['405.40353712197725', '5e-324', '-5e-324', '1.7976931348623157e308', '2.2250738585072014E-308'];
+    const more = ['1e23', '1e+23', '-0', '0', '0e-400', '.5', '1.', '+2', 'NaN', 'Infinity', '-Infinity', null];
+    const expected = [...values, ...more].map((v) => (v === null ? null : Buffer.alloc(8)));
+    [...values, ...more].forEach((v, i) => {
+      if (v !== null) expected[i]?.writeDoubleBE(Number(v));
+    });
+    expect(fields('float', 'float8', [...values, ...more]).map(hex)).toEqual(expected.map(hex));
+    expect(hex(fields('float', 'float8', ['405.40353712197725'])[0] ?? null)).toBe('40795674e35759d4');
+    expect(hex(fields('float', 'float8', ['-0'])[0] ?? null)).toBe('8000000000000000');
+  });
+
+  it("refuses anything but a decimal, NaN or ±Infinity, and values out of range, in Postgres's words", () => {
+    for (const bad of ['', 'abc', '1e', '0x10', ' 1', '1_0', '--1', 'e5', '.', 'inf', '1.5.5']) {
+      expect(() => fields('float', 'float8', [bad]), bad).toThrow(
+        `input row 1, column 'v': invalid input syntax for type double precision: "${bad}"`,
+      );
+    }
+    for (const bad of ['1e309', '-1e400', '1e-400', '2e-324']) {
+      expect(() => fields('float', 'float8', [bad]), bad).toThrow(
+        `input row 1, column 'v': "${bad}" is out of range for type double precision`,
+      );
+    }
   });
 
   it('writes decimals as base-10000 numeric digits with weight, sign and scale', () => {

@@ -32,8 +32,10 @@ const DATE = 7;
 /** timestamp and timestamptz (naive input is UTC, as the writer's session says): microseconds since 2000. */
 const TIMESTAMP = 8;
 const UUID = 9;
+/** float8 from a decimal: the IEEE 754 bits of the double it stands for. */
+const FLOAT8 = 10;
 
-type Writer = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+type Writer = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
 
 const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar']);
 
@@ -62,6 +64,9 @@ function writerFor(kind: ColumnKind, typname: string): Writer | undefined {
       return typname === 'timestamp' || typname === 'timestamptz' ? TIMESTAMP : undefined;
     case 'timestamp':
       return typname === 'timestamp' || typname === 'timestamptz' ? TIMESTAMP : undefined;
+    case 'float':
+      // Not float4: Postgres rounds a decimal straight to 32 bits, through a double it could round twice.
+      return typname === 'float8' ? FLOAT8 : undefined;
     default:
       return undefined;
   }
@@ -78,6 +83,7 @@ const TYPE_NAMES: Readonly<Record<Writer, string>> = {
   [DATE]: 'date',
   [TIMESTAMP]: 'timestamp',
   [UUID]: 'uuid',
+  [FLOAT8]: 'double precision',
 };
 
 const HEADER = Buffer.from([
@@ -427,6 +433,45 @@ function putUuid(buf: Buffer, pos: number, src: Buffer, off: number, end: number
   return p;
 }
 
+/** Whether `src[off, end)` is a decimal: `[+-]digits[.digits][(e|E)[+-]digits]`, digits on at least one side of the point. */
+function isDecimal(src: Buffer, off: number, end: number): boolean {
+  let p = off;
+  if (src[p] === 45 || src[p] === 43) p++;
+  let digits = 0;
+  for (; p < end && (src[p] as number) - 48 >= 0 && (src[p] as number) - 48 <= 9; p++) digits++;
+  if (p < end && src[p] === 46) {
+    for (p++; p < end && (src[p] as number) - 48 >= 0 && (src[p] as number) - 48 <= 9; p++) digits++;
+  }
+  if (digits === 0) return false;
+  if (p < end && (src[p] === 101 || src[p] === 69)) {
+    p++;
+    if (p < end && (src[p] === 45 || src[p] === 43)) p++;
+    const start = p;
+    for (; p < end && (src[p] as number) - 48 >= 0 && (src[p] as number) - 48 <= 9; p++);
+    if (p === start) return false;
+  }
+  return p === end;
+}
+
+/**
+ * A decimal (or `NaN`, `Infinity`, `-Infinity`) as float8: `Number` rounds
+ * correctly, as Postgres's parser does, so the bits are those the text would
+ * load. A finite decimal that overflows, or underflows to zero, is out of
+ * range, as it is to Postgres.
+ */
+function putFloat8(buf: Buffer, pos: number, src: Buffer, off: number, end: number): number {
+  const text = src.toString('latin1', off, end);
+  const value = Number(text);
+  if (!isDecimal(src, off, end)) {
+    if (text !== 'NaN' && text !== 'Infinity' && text !== '-Infinity') throw invalid(FLOAT8, src, off, end);
+  } else if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(text.split(/[eE]/)[0] as string))) {
+    throw new ValueError(`"${text}" is out of range for type double precision`);
+  }
+  put32(buf, pos, 8);
+  buf.writeDoubleBE(value, pos + 4);
+  return pos + 12;
+}
+
 /**
  * Whether a load of these input kinds into these target base types can go
  * as COPY binary; the plan for {@link BinaryCopyEncoder} when it can.
@@ -565,6 +610,9 @@ export class BinaryCopyEncoder {
               break;
             case UUID:
               pos = putUuid(buf, pos, src, off, end);
+              break;
+            case FLOAT8:
+              pos = putFloat8(buf, pos, src, off, end);
               break;
             default:
               pos = putInteger(plan[i] as Writer, buf, pos, src, off, end);

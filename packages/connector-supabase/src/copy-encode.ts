@@ -28,20 +28,61 @@ function numberText(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
+/** 0 and 1 as a boolean; any other number would lose its value in a boolean column. */
+function boolOfNumber(value: number | bigint): string {
+  if (value === 0 || value === 0n) return 'f';
+  if (value === 1 || value === 1n) return 't';
+  throw new TypeError(
+    `the number ${String(value)} as a boolean: only 0 (false) and 1 (true) can be; to keep the value, make the column an integer type (smallint)`,
+  );
+}
+
+/**
+ * Whether a time (`[-]HH:MM:SS[.ffffff]`, MySQL's hours up to 838) fits a
+ * Postgres `time`: not negative, and under 24 hours or 24:00:00 exactly.
+ * Anything else that is not a time is left to the server's parser.
+ */
+function isTimeOfDay(at: (k: number) => number, len: number): boolean {
+  let hours = 0;
+  let k = 0;
+  for (; k < len; k++) {
+    const d = at(k) - 48;
+    if (d >>> 0 > 9) break;
+    hours = hours * 10 + d;
+  }
+  if (k === 0) return !(len > 0 && at(0) === 45);
+  if (hours !== 24) return hours < 24;
+  for (; k < len; k++) {
+    const c = at(k);
+    if (c !== 48 && c !== 58 && c !== 46) return false;
+  }
+  return true;
+}
+
+/** Why a MySQL TIME that is a duration cannot go into a `time` column (Postgres would say "time zone displacement"). */
+function notTimeOfDay(value: string): string {
+  return `the time ${value} into a time column, which holds only times of day (00:00:00 to 24:00:00); for a duration, such as a MySQL TIME, use an interval column`;
+}
+
+function timeOfDay(value: string): string {
+  if (!isTimeOfDay((k) => value.charCodeAt(k), value.length)) throw new TypeError(notTimeOfDay(value));
+  return value;
+}
+
 /** A value of any runtime type, written for a column of the given target category. */
 function encodeAny(value: unknown, target: TargetCategory): string {
   switch (typeof value) {
     case 'string':
       return target === 'bytea' ? hexBytes(Buffer.from(value, 'utf8')) : escapeCopyText(value);
     case 'number':
-      if (target === 'bool') return value === 0 ? 'f' : 't';
+      if (target === 'bool') return boolOfNumber(value);
       return numberText(value);
     case 'boolean':
       if (target === 'number') return value ? '1' : '0';
       if (target === 'text' || target === 'json') return value ? 'true' : 'false';
       return value ? 't' : 'f';
     case 'bigint':
-      if (target === 'bool') return value === 0n ? 'f' : 't';
+      if (target === 'bool') return boolOfNumber(value);
       return value.toString();
     case 'object':
       if (value instanceof Uint8Array) return hexBytes(value);
@@ -63,8 +104,9 @@ const TEXT = 1; // a string that may hold a tab, a newline or a backslash
 const NUMBER = 2; // a number, as `numberText` prints it
 const ENCODER = 3; // anything else: the column's FieldEncoder, whose output is already escaped
 const BYTES = 4; // a Buffer, as bytea hex (`\\x…`)
+const TIME = 5; // a time into a time column: as AS_IS, once it is known to be a time of day
 
-type Plan = 0 | 1 | 2 | 3 | 4;
+type Plan = 0 | 1 | 2 | 3 | 4 | 5;
 
 function planOf(encoder: FieldEncoder): Plan {
   return (PLANS.get(encoder) ?? ENCODER) as Plan;
@@ -87,7 +129,7 @@ export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEnc
   switch (kind) {
     case 'integer':
     case 'float':
-      if (target === 'bool') return (v) => (typeof v === 'number' ? (v === 0 ? 'f' : 't') : fallback(v));
+      if (target === 'bool') return (v) => (typeof v === 'number' ? boolOfNumber(v) : fallback(v));
       return planned(NUMBER, (v) => (typeof v === 'number' ? numberText(v) : fallback(v)));
     case 'boolean':
       if (target === 'number') return (v) => (v === true ? '1' : v === false ? '0' : fallback(v));
@@ -96,12 +138,15 @@ export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEnc
       return (v) => (v === true ? 't' : v === false ? 'f' : fallback(v));
     case 'bytes':
       return planned(BYTES, (v) => (Buffer.isBuffer(v) ? hexBytes(v) : fallback(v)));
+    case 'time':
+      if (target === 'time') return planned(TIME, (v) => (typeof v === 'string' ? timeOfDay(v) : fallback(v)));
+      if (target === 'bytea') return fallback;
+      return planned(AS_IS, (v) => (typeof v === 'string' ? v : fallback(v)));
     case 'bigint':
     case 'decimal':
     case 'date':
     case 'timestamp':
     case 'timestamptz':
-    case 'time':
     case 'uuid':
       // Printed by a database in a fixed format: no tab, newline or backslash to escape.
       if (target === 'bytea') return fallback;
@@ -242,6 +287,9 @@ export class CopyEncoder {
               if (typeof v === 'string') this.#string(v, false);
               else this.#string((encoders[i] as FieldEncoder)(v), false);
               break;
+            case TIME:
+              this.#string((encoders[i] as FieldEncoder)(v), false);
+              break;
             case TEXT:
               if (typeof v === 'string') this.#string(v, true);
               else this.#string((encoders[i] as FieldEncoder)(v), false);
@@ -277,22 +325,28 @@ export class CopyEncoder {
   }
 
   /**
-   * Whether {@link encodeText} can write columns of these kinds: every column
-   * is written as it is, escaped or as hex (not through its FieldEncoder),
-   * and no number is a float (text batches carry integers only).
+   * Whether {@link encodeText} can write columns of these kinds into target
+   * columns of these base types: every column is written as it is, escaped or
+   * as hex (not through its FieldEncoder), and a float only into a float8. A
+   * float's text is a decimal that reads back as its double, not necessarily
+   * `String(value)`: both load the same float8, but a numeric keeps the
+   * decimal as it is spelled, and a float4 may round the two apart.
    */
-  readsText(kinds: readonly ColumnKind[]): boolean {
+  readsText(kinds: readonly ColumnKind[], typnames: readonly string[]): boolean {
     return (
       kinds.length === this.#plans.length &&
       this.#plans.every((plan, i) =>
-        plan === NUMBER ? kinds[i] === 'integer' : plan === AS_IS || plan === TEXT || plan === BYTES,
+        plan === NUMBER
+          ? kinds[i] === 'integer' || (kinds[i] === 'float' && typnames[i] === 'float8')
+          : plan === AS_IS || plan === TEXT || plan === BYTES || plan === TIME,
       )
     );
   }
 
   /**
-   * The COPY text of a {@link TextBatch} (see {@link readsText}), byte for
-   * byte what {@link encode} writes for the same rows as values.
+   * The COPY text of a {@link TextBatch} (see {@link readsText}): byte for
+   * byte what {@link encode} writes for the same rows as values, except that
+   * a float keeps the source's decimal (which loads the same double).
    */
   encodeText(batch: TextBatch, rowOffset: number, sequenceStart?: number): Buffer {
     const plans = this.#plans;
@@ -333,6 +387,11 @@ export class CopyEncoder {
         let p = this.#pos;
         if (i > 0) buf[p++] = 9;
         const plan = plans[i];
+        if (plan === TIME && !isTimeOfDay((k) => src[off + k] as number, len)) {
+          throw new RowEncodingError(
+            `input row ${rowOffset + r + 1}, column '${this.#names[i]}': cannot write ${notTimeOfDay(src.toString('latin1', off, end))}`,
+          );
+        }
         if (plan === BYTES) {
           this.#pos = p;
           this.#hex(src, off, end);

@@ -5,7 +5,7 @@ import { categoryOf, kindOf, needsTextComparison, postgresTypeFor } from './type
 
 describe('postgresTypeFor (the create_table type map)', () => {
   it.each([
-    ['integer', 'tinyint(1)', {}, 'boolean'],
+    ['integer', 'tinyint(1)', {}, 'smallint'],
     ['integer', 'tinyint(4)', {}, 'smallint'],
     ['integer', 'tinyint(3) unsigned', {}, 'smallint'],
     ['integer', 'smallint(6)', {}, 'smallint'],
@@ -29,7 +29,12 @@ describe('postgresTypeFor (the create_table type map)', () => {
     ['date', 'date', {}, 'date'],
     ['timestamp', 'datetime(6)', {}, 'timestamp'],
     ['timestamptz', 'timestamptz', {}, 'timestamptz'],
-    ['time', 'time(6)', {}, 'time'],
+    // MySQL TIME is a duration from -838:59:59 to 838:59:59; a Postgres or CSV time is a time of day.
+    ['time', 'time(6)', {}, 'interval'],
+    ['time', 'time', {}, 'interval'],
+    ['time', 'time without time zone', {}, 'time'],
+    ['time', 'time(3) without time zone', {}, 'time'],
+    ['time', 'time (inferred)', {}, 'time'],
     ['json', 'json', {}, 'jsonb'],
     ['bytes', 'longblob', {}, 'bytea'],
     ['uuid', 'uuid', {}, 'uuid'],

@@ -26,7 +26,7 @@ export function kindOf(typname: string): ColumnKind {
 }
 
 /** How the COPY encoder writes a value into a target column. */
-export type TargetCategory = 'bool' | 'bytea' | 'json' | 'number' | 'text' | 'other';
+export type TargetCategory = 'bool' | 'bytea' | 'json' | 'number' | 'text' | 'time' | 'other';
 
 const CATEGORIES: Readonly<Record<string, TargetCategory>> = {
   bool: 'bool',
@@ -45,6 +45,7 @@ const CATEGORIES: Readonly<Record<string, TargetCategory>> = {
   bpchar: 'text',
   name: 'text',
   citext: 'text',
+  time: 'time',
 };
 
 export function categoryOf(typname: string): TargetCategory {
@@ -68,14 +69,14 @@ function parseNative(nativeType: string): { base: string; args: string | undefin
 
 /**
  * The Postgres type `create_table` gives a column, from its logical kind and
- * its source's native type (README, "Type map"). MySQL `tinyint(1)` becomes
- * `boolean` (0 is false, any other value true), as most MySQL→Postgres tools do.
+ * its source's native type (README, "Type map"). MySQL `tinyint(1)` stays an
+ * integer (`smallint`): MySQL stores any value from -128 to 127 in it, and a
+ * boolean would keep only whether it is 0. MySQL `time` becomes `interval`.
  */
 export function postgresTypeFor(column: ColumnDescriptor): string {
   const { base, args, unsigned } = parseNative(column.nativeType);
   switch (column.kind) {
     case 'integer':
-      if (base === 'tinyint' && args === '1' && !unsigned) return 'boolean';
       if (base === 'tinyint' || (base === 'smallint' && !unsigned) || base === 'int2' || base === 'year') {
         return 'smallint';
       }
@@ -102,7 +103,9 @@ export function postgresTypeFor(column: ColumnDescriptor): string {
     case 'timestamptz':
       return 'timestamptz';
     case 'time':
-      return 'time';
+      // MySQL's `time`/`time(6)` is a duration (-838:59:59 to 838:59:59); Postgres `time` holds only a time of
+      // day. Postgres spells its own `time without time zone`.
+      return base === 'time' && (args === undefined || /^\d+$/.test(args)) ? 'interval' : 'time';
     case 'json':
       return 'jsonb';
     case 'bytes':

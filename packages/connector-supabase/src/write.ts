@@ -360,7 +360,9 @@ async function copyInput(
   const binary = binaryPlan === undefined ? undefined : new BinaryCopyEncoder(binaryPlan, names);
   // Rows as text, when the source offers them and every column is written as it is: no value is built.
   const textInput =
-    pass === undefined && input.textBatches !== undefined && (binary !== undefined || encoder.readsText(kinds))
+    pass === undefined &&
+    input.textBatches !== undefined &&
+    (binary !== undefined || encoder.readsText(kinds, encoding.typnames))
       ? input.textBatches
       : undefined;
   const format = binary === undefined && pass === undefined ? 'text' : 'binary';

@@ -183,7 +183,7 @@ const trickyRows: Row[] = [
     null,
     '\\N',
     '\\',
-    2,
+    1,
     0,
     Number.POSITIVE_INFINITY,
     Buffer.from('\\x'),
@@ -379,10 +379,11 @@ describe.each(BACKENDS)('on $name', (backend) => {
       col('u_txt', 'uuid', 'uuid'),
       col('blb', 'bytes', 'blob'),
       col('pos', 'integer', 'int(11)'),
+      col('dbl', 'float', 'double'),
     ];
     const table = `(id int4 PRIMARY KEY, small int2, big int8, big_num numeric(20,0), dec numeric(30,10), num numeric,
       rounded numeric(6,2), dt timestamp(6), dt0 timestamp(0), tz timestamptz, d date, d_tz timestamptz, txt text,
-      vc varchar(64), ch char(5), js json, jsb jsonb, u uuid, u_txt text, blb bytea, pos positive)`;
+      vc varchar(64), ch char(5), js json, jsb jsonb, u uuid, u_txt text, blb bytea, pos positive, dbl float8)`;
     const notUtf8 = Buffer.from([0x61, 0xc3, 0x28, 0xff, 0x62]);
     const rows: Row[] = [
       [
@@ -407,8 +408,9 @@ describe.each(BACKENDS)('on $name', (backend) => {
         UUID,
         BYTES,
         1,
+        405.40353712197725,
       ],
-      [2, ...Array.from({ length: 20 }, () => null)],
+      [2, ...Array.from({ length: 21 }, () => null)],
       [
         3,
         32767,
@@ -431,6 +433,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
         UUID.toUpperCase(),
         Buffer.alloc(0),
         2147483647,
+        -5e-324,
       ],
       [
         4,
@@ -454,11 +457,21 @@ describe.each(BACKENDS)('on $name', (backend) => {
         `{${UUID}}`,
         Buffer.from('\\x'),
         7,
+        1e23,
       ],
     ];
+    // As MariaDB prints them: not UTF-8, and a double's shortest decimal in its own spelling.
     const textRows = rows.map((row) =>
       row.map((v, i) =>
-        i === 12 && row[0] === 4 ? notUtf8 : v === null ? null : v instanceof Uint8Array ? v : String(v),
+        i === 12 && row[0] === 4
+          ? notUtf8
+          : i === 21 && row[0] === 4
+            ? '1e23'
+            : v === null
+              ? null
+              : v instanceof Uint8Array
+                ? v
+                : String(v),
       ),
     );
 
@@ -491,7 +504,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
       expect(byText.result).toEqual(byRows.result);
       expect(await fingerprint(admin, `by_text_${mode}`)).toEqual(await fingerprint(admin, `by_rows_${mode}`));
       const { rows: read } = await admin.query(
-        `SELECT big_num::text, rounded::text, dt0::text, tz::text, d_tz::text, ch, u_txt, txt FROM by_text_${mode} WHERE id IN (1, 4) ORDER BY id`,
+        `SELECT big_num::text, rounded::text, dt0::text, tz::text, d_tz::text, ch, u_txt, txt, encode(float8send(dbl), 'hex') AS dbl FROM by_text_${mode} WHERE id IN (1, 4) ORDER BY id`,
       );
       expect(read).toEqual([
         {
@@ -503,6 +516,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
           ch: 'ab   ',
           u_txt: UUID,
           txt: TRICKY_TEXT,
+          dbl: '40795674e35759d4',
         },
         {
           big_num: '9007199254740993',
@@ -513,6 +527,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
           ch: ' x   ',
           u_txt: `{${UUID}}`,
           txt: 'a\ufffd(\ufffdb',
+          dbl: '44b52d02c7e14af6',
         },
       ]);
     });
@@ -528,7 +543,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
         [...(rows[0] as Row)].map((v, i) => (i === 1 ? 5 : v)),
         [...(rows[1] as Row)],
         [...(rows[0] as Row)].map((v, i) => (i === 1 ? 6 : v)),
-        [9, ...Array.from({ length: 20 }, () => null)],
+        [9, ...Array.from({ length: 21 }, () => null)],
       ];
       const { result } = await writeLogged(
         { table: 'merged_text', write_mode: 'merge', merge_keys: ['id'] },
@@ -578,7 +593,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
           flagColumns,
           [
             [1, 0],
-            [2, 3],
+            [2, 1],
             [3, null],
           ],
           { text: true },
@@ -872,7 +887,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
       );
       expect(rows.map((r) => [r.name, r.type, r.nn])).toEqual([
         ['id', 'integer', true],
-        ['flag', 'boolean', false],
+        ['flag', 'smallint', false],
         ['ubig', 'numeric(20,0)', false],
         ['big', 'bigint', true],
         ['dec', 'numeric(30,10)', false],
@@ -887,14 +902,14 @@ describe.each(BACKENDS)('on $name', (backend) => {
         ['uint', 'bigint', false],
         ['yr', 'smallint', false],
         ['d', 'date', false],
-        ['t', 'time without time zone', false],
+        ['t', 'interval', false],
         ['u', 'uuid', false],
         ['tz', 'timestamp with time zone', false],
         ['b', 'boolean', false],
       ]);
       const { rows: data } = await admin.query('SELECT flag, ubig, uint, js, blb FROM created_a');
       expect(data[0]).toEqual({
-        flag: true,
+        flag: 1,
         ubig: '18446744073709551615',
         uint: '4294967295',
         js: { k: [1] },
@@ -904,6 +919,67 @@ describe.each(BACKENDS)('on $name', (backend) => {
         "SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'public.created_a'::regclass AND indisprimary",
       );
       expect(pk[0]?.n).toBe(0);
+    });
+
+    it('creates MySQL tinyint(1) as smallint: 5 and -3 arrive as 5 and -3', async () => {
+      const cols = [col('id', 'integer', 'int(11)'), col('flag', 'integer', 'tinyint(1)')];
+      const input = [
+        [1, 0],
+        [2, 1],
+        [3, 5],
+        [4, -3],
+        [5, 127],
+        [6, -128],
+        [7, null],
+      ];
+      await write({ table: 'created_flags', create_table: true }, streamOf(cols, input, { text: true }));
+      const { rows } = await admin.query(
+        'SELECT id, flag, pg_typeof(flag)::text AS type FROM created_flags ORDER BY id',
+      );
+      expect(rows.map((r) => [r.id, r.flag])).toEqual(input);
+      expect(rows[0]?.type).toBe('smallint');
+    });
+
+    it.each([
+      false,
+      true,
+    ])('creates a MySQL TIME column as interval: durations beyond 24 h and negative load exactly (text batches: %s)', async (text) => {
+      const cols = [col('id', 'integer', 'int(11)'), col('t', 'time', 'time(6)')];
+      const times = [
+        '-838:59:59.000000',
+        '838:59:59.999999',
+        '-00:00:00.500000',
+        '-01:02:03',
+        '25:00:00',
+        '24:00:00',
+        '00:00:00',
+        '12:34:56.789012',
+        null,
+      ];
+      const table = `created_times_${text}`;
+      await write(
+        { table, create_table: true },
+        streamOf(
+          cols,
+          times.map((t, i) => [i + 1, t]),
+          text ? { text: true } : {},
+        ),
+      );
+      const { rows } = await admin.query(
+        `SELECT pg_typeof(t)::text AS type, extract(epoch FROM t)::text AS seconds FROM ${table} ORDER BY id`,
+      );
+      expect(rows[0]?.type).toBe('interval');
+      expect(rows.map((r) => r.seconds)).toEqual([
+        '-3020399.000000',
+        '3020399.999999',
+        '-0.500000',
+        '-3723.000000',
+        '90000.000000',
+        '86400.000000',
+        '0.000000',
+        '45296.789012',
+        null,
+      ]);
     });
 
     it('creates the table with a primary key on the merge keys for merge', async () => {
@@ -1178,6 +1254,7 @@ describe.each(BACKENDS)('on $name', (backend) => {
   describe('supabase.table write: all or nothing', () => {
     const columns = [col('id', 'integer', 'int', { nullable: false }), col('amount', 'decimal', 'decimal(10,2)')];
     const rows = Array.from({ length: 5000 }, (_, i) => [1001 + i, i === 3499 ? '-1' : `${i}.25`]);
+    const flagColumns = [col('id', 'integer', 'int', { nullable: false }), col('flag', 'integer', 'tinyint(1)')];
     let before: { count: number; md5: string };
 
     beforeAll(async () => {
@@ -1221,6 +1298,55 @@ describe.each(BACKENDS)('on $name', (backend) => {
       expect(err.message).toContain('after 3000 rows');
       expect(input.pulled()).toBe(3);
       expect(await fingerprint(admin, 'guarded')).toEqual(before);
+    });
+
+    it.each([
+      ['append', false],
+      ['merge', false],
+      ['append', true],
+    ])('%s (text batches: %s): an integer other than 0 and 1 into a boolean column fails, naming it, and changes nothing', async (mode, text) => {
+      await admin.query('CREATE TABLE IF NOT EXISTS flags (id int4 PRIMARY KEY, flag boolean)');
+      await admin.query('TRUNCATE flags');
+      await write({ table: 'flags' }, streamOf(flagColumns, [[1, 1]]));
+      const flagsBefore = await fingerprint(admin, 'flags');
+      const many = Array.from({ length: 3000 }, (_, i) => [100 + i, i === 2500 ? 5 : i % 2]);
+      const err = await caught(
+        write(
+          { table: 'flags', write_mode: mode, merge_keys: ['id'] },
+          streamOf(flagColumns, many, { batchSize: 500, ...(text ? { text: true as const } : {}) }),
+        ),
+      );
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain(
+        "input row 2501, column 'flag': cannot write the number 5 as a boolean: only 0 (false) and 1 (true) can be",
+      );
+      expect(err.message).toContain('rolled back');
+      expect(await fingerprint(admin, 'flags')).toEqual(flagsBefore);
+    });
+
+    it.each([
+      ['append', false, '25:00:00'],
+      ['merge', false, '-00:00:01'],
+      ['append', true, '838:59:59.000000'],
+    ])('%s (text batches: %s): a MySQL TIME of %s into a time column fails, saying to use an interval, and changes nothing', async (mode, text, bad) => {
+      const timeColumns = [col('id', 'integer', 'int', { nullable: false }), col('t', 'time', 'time(6)')];
+      await admin.query('CREATE TABLE IF NOT EXISTS times (id int4 PRIMARY KEY, t time)');
+      await admin.query('TRUNCATE times');
+      await write({ table: 'times' }, streamOf(timeColumns, [[1, '23:59:59']]));
+      const timesBefore = await fingerprint(admin, 'times');
+      const many = Array.from({ length: 3000 }, (_, i) => [100 + i, i === 2500 ? bad : '10:00:00']);
+      const err = await caught(
+        write(
+          { table: 'times', write_mode: mode, merge_keys: ['id'] },
+          streamOf(timeColumns, many, { batchSize: 500, ...(text ? { text: true as const } : {}) }),
+        ),
+      );
+      expect(err.reason).toBe('CONNECTOR_WRITE_FAILED');
+      expect(err.message).toContain(
+        `input row 2501, column 't': cannot write the time ${bad} into a time column, which holds only times of day (00:00:00 to 24:00:00); for a duration, such as a MySQL TIME, use an interval column`,
+      );
+      expect(err.message).toContain('rolled back');
+      expect(await fingerprint(admin, 'times')).toEqual(timesBefore);
     });
 
     it('a row of the wrong shape changes nothing', async () => {

@@ -40,7 +40,10 @@ beforeAll(async () => {
     INSERT INTO tricky (id, small, \`dec\`, money, dt, d, txt)
       SELECT seq, seq % 30000, seq / 7, seq / 100, TIMESTAMP('2026-01-01') + INTERVAL seq SECOND,
         DATE('2026-01-01') + INTERVAL seq DAY, CONCAT('row ', seq, CHAR(9), 'x')
-      FROM seq_10_to_5000;`);
+      FROM seq_10_to_5000;
+    CREATE TABLE durations (id INT PRIMARY KEY, t TIME(6) NULL, flag TINYINT(1) NULL);
+    INSERT INTO durations VALUES (1, '-838:59:59', 5), (2, '838:59:59.999999', -3), (3, '-00:00:00.5', 1),
+      (4, '25:00:00', 0), (5, '12:34:56.789012', 127), (6, NULL, NULL);`);
   await pg.client.query(`CREATE TABLE by_text ${TARGET}; CREATE TABLE by_rows ${TARGET}`);
 }, 60_000);
 
@@ -48,14 +51,18 @@ afterAll(async () => {
   await Promise.all([mysql?.drop(), pg?.drop()]);
 });
 
-/** Reads `tricky` from MariaDB and writes it into `table`, as the engine does; returns the sink's logs. */
-async function copy(table: string, input: (stream: TabularStream) => TabularStream) {
+/** Reads a MariaDB table (`tricky`) and writes it into `table`, as the engine does; returns the sink's logs. */
+async function copy(
+  table: string,
+  input: (stream: TabularStream) => TabularStream,
+  options: { from?: string; create_table?: boolean } = {},
+) {
   const source = makeStepContext({ url: mysql.url }, { stepId: 'src', chunkSize: 1000 });
   const sink = makeStepContext({ url: pg.url }, { stepId: 'dst', chunkSize: 1000 });
   const read = mysqlTableConnector.read as NonNullable<typeof mysqlTableConnector.read>;
   const write = supabaseTableConnector.write as NonNullable<typeof supabaseTableConnector.write>;
-  const stream = await read(source.ctx, { table: 'tricky' });
-  const result = await write(sink.ctx, { table }, input(stream));
+  const stream = await read(source.ctx, { table: options.from ?? 'tricky' });
+  const result = await write(sink.ctx, { table, create_table: options.create_table === true }, input(stream));
   return { result, logs: [...source.logs, ...sink.logs] };
 }
 
@@ -133,6 +140,28 @@ describe('MySQL into Postgres', () => {
         u_txt: null,
         blb: null,
       },
+    ]);
+  });
+
+  it.each([
+    ['text batches', (stream: TabularStream) => stream],
+    ['rows', ({ columns, batches }: TabularStream) => ({ columns, batches })],
+  ])('creates MySQL TIME as interval and TINYINT(1) as smallint: every value arrives (%s)', async (what, input) => {
+    const table = what === 'rows' ? 'durations_rows' : 'durations_text';
+    await copy(table, input, { from: 'durations', create_table: true });
+    const { rows } = await pg.client.query(
+      `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute
+         WHERE attrelid = '${table}'::regclass AND attnum > 1 ORDER BY attnum`,
+    );
+    expect(rows.map((r) => r.type)).toEqual(['interval', 'smallint']);
+    const { rows: values } = await pg.client.query(`SELECT id, t::text, flag FROM ${table} ORDER BY id`);
+    expect(values).toEqual([
+      { id: 1, t: '-838:59:59', flag: 5 },
+      { id: 2, t: '838:59:59.999999', flag: -3 },
+      { id: 3, t: '-00:00:00.5', flag: 1 },
+      { id: 4, t: '25:00:00', flag: 0 },
+      { id: 5, t: '12:34:56.789012', flag: 127 },
+      { id: 6, t: null, flag: null },
     ]);
   });
 });

@@ -15,7 +15,8 @@
  * - `date`      string `YYYY-MM-DD` (no time zone shifts)
  * - `timestamp` string `YYYY-MM-DD HH:MM:SS[.ffffff]` (no zone)
  * - `timestamptz` string in ISO 8601 with offset
- * - `time`      string `HH:MM:SS[.ffffff]`
+ * - `time`      string `[-]HH:MM:SS[.ffffff]`: a time of day, or (MySQL `TIME`) a duration, whose
+ *                hours may exceed 23 (MySQL: up to 838) or be negative
  * - `json`      string holding JSON text
  * - `bytes`     Buffer
  * - `uuid`      string
@@ -130,12 +131,18 @@ export interface CopyBinaryStream {
  * the value `batches` gives for the same row:
  *
  * - `integer`: the number's decimal digits, `-` first when negative, as `String(value)` prints them
+ * - `float`: in ASCII, a decimal (`-`, digits, an optional `.` and digits, an optional exponent `e`
+ *   or `E` with an optional sign) that reads back as exactly the value's double, as `Number` and
+ *   Postgres's `float8in` read it (both round correctly); or `NaN`, `Infinity`, `-Infinity`. Not
+ *   necessarily `String(value)`: MySQL prints the shortest such decimal in its own way (`1e23`
+ *   where `String` prints `1e+23`), so the value is equal, not the bytes. (`mysql.table` keeps a
+ *   FLOAT column on row batches: its values there are shortened to 32 bits, its text is not.)
  * - `bigint`, `decimal`, `date`, `timestamp`, `timestamptz`, `time`, `uuid`: the string, in ASCII
  * - `text`, `json`: the string in UTF-8
  * - `bytes`: the bytes
  *
  * A source offers text batches only when every column has one of these kinds
- * (`float` and `boolean` never travel as text).
+ * (`boolean` never travels as text).
  */
 export interface TextBatch {
   /** How many rows `data` holds. */
@@ -146,6 +153,7 @@ export interface TextBatch {
 /** The kinds whose values can travel in a {@link TextBatch}. */
 export const TEXT_KINDS: ReadonlySet<ColumnKind> = new Set<ColumnKind>([
   'integer',
+  'float',
   'bigint',
   'decimal',
   'date',

@@ -3,7 +3,7 @@ import type { ColumnDescriptor, Row, TextBatch } from './contracts';
 
 /**
  * The rows of a {@link TextBatch}, with each value as `batches` would give it
- * (numbers for `integer`, Buffers for `bytes`, strings otherwise). For
+ * (numbers for `integer` and `float`, Buffers for `bytes`, strings otherwise). For
  * consumers that want values after all, and for checking a source's text
  * batches against its row batches. Throws on a malformed batch.
  */
@@ -36,6 +36,7 @@ export function textBatchRows(batch: TextBatch, columns: readonly ColumnDescript
       if (end > data.length) throw new RangeError(`text batch: row ${r + 1} is cut short`);
       switch (column.kind) {
         case 'integer':
+        case 'float':
           row.push(Number(data.toString('latin1', off, end)));
           break;
         case 'bytes':

@@ -28,6 +28,14 @@ describe('textBatchRows', () => {
     expect(Buffer.from(long).length).toBe(0x190);
   });
 
+  it('reads a float as the double its decimal stands for', () => {
+    const floats: ColumnDescriptor[] = [{ name: 'v', kind: 'float', nullable: true, nativeType: 'double' }];
+    const values = ['405.40353712197725', '5e-324', '1e23', '-1.7976931348623157e308', 'NaN', '-Infinity'];
+    const data = Buffer.concat(values.map((v) => Buffer.from([v.length, ...Buffer.from(v, 'latin1')])));
+    const rows = textBatchRows({ rowCount: values.length, data }, floats);
+    expect(rows).toEqual([[405.40353712197725], [5e-324], [1e23], [-1.7976931348623157e308], [NaN], [-Infinity]]);
+  });
+
   it('rejects a batch that is cut short or too long', () => {
     expect(() => textBatchRows({ rowCount: 1, data: Uint8Array.from([1, 0x31, 5, 0x61]) }, columns)).toThrow(
       /cut short/,
