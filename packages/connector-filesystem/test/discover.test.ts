@@ -26,9 +26,9 @@ describe('discover', () => {
       ['.', 'people.tsv', 1],
     ]);
     expect(tables[1]?.columns).toEqual([
-      { name: 'id', kind: 'integer', nativeType: 'integer (inferred)', nullable: true, primaryKey: false },
-      { name: 'amount', kind: 'decimal', nativeType: 'decimal (inferred)', nullable: true, primaryKey: false },
-      { name: 'placed', kind: 'date', nativeType: 'date (inferred)', nullable: true, primaryKey: false },
+      { name: 'id', kind: 'integer', nativeType: 'bigint', nullable: true, primaryKey: false },
+      { name: 'amount', kind: 'decimal', nativeType: 'numeric', nullable: true, primaryKey: false },
+      { name: 'placed', kind: 'date', nativeType: 'date', nullable: true, primaryKey: false },
     ]);
     expect(tables[0]?.columns.map((c) => [c.name, c.kind])).toEqual([
       ['city', 'text'],

@@ -5,6 +5,7 @@ import type { DiscoveredTable, DiscoverOptions, StepContext } from '@osiris/runn
 import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
 import { baseDirOf, type CsvFormat, DEFAULT_SAMPLE_ROWS } from './config';
 import { abortedError, fileError } from './csv-source';
+import { NATIVE_TYPES } from './kinds';
 import { openTable } from './table';
 
 const CSV_FILE = /\.(csv|tsv)$/i;
@@ -77,7 +78,7 @@ async function describeFile(ctx: StepContext, base: string, folder: string, file
     columns: table.columns.map((c) => ({
       name: c.name,
       kind: c.kind,
-      nativeType: `${c.kind} (inferred)`,
+      nativeType: NATIVE_TYPES[c.kind],
       nullable: true,
       primaryKey: false,
     })),

@@ -3,7 +3,7 @@ import type { ColumnDescriptor, Row, StepContext, TabularStream } from '@osiris/
 import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
 import { parseReadConfig } from './config';
 import { abortedError, type SourceRecord } from './csv-source';
-import { type Converter, converterFor, INVALID, KIND_FORMS } from './kinds';
+import { type Converter, converterFor, INVALID, KIND_FORMS, NATIVE_TYPES } from './kinds';
 import { type OpenedTable, openTable, type TableColumn } from './table';
 
 export function describeColumns(columns: readonly TableColumn[]): ColumnDescriptor[] {
@@ -11,7 +11,7 @@ export function describeColumns(columns: readonly TableColumn[]): ColumnDescript
     name: c.name,
     kind: c.kind,
     nullable: true,
-    nativeType: `${c.kind} (${c.inferred ? 'inferred' : 'declared'})`,
+    nativeType: NATIVE_TYPES[c.kind],
   }));
 }
 

@@ -37,6 +37,8 @@ function textOf(value: unknown): string {
     case 'string':
       return value;
     case 'number':
+      // String(-0) is "0": the sign of a float's zero would be lost.
+      return Object.is(value, -0) ? '-0' : String(value);
     case 'bigint':
       return String(value);
     case 'boolean':
