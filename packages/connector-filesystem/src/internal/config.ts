@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-import { isAbsolute, resolve } from 'node:path';
 import type { ColumnKind } from '@osiris/runner';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
+import { resolveInside } from './paths';
 
 export const COLUMN_KINDS: readonly ColumnKind[] = [
   'integer',
@@ -39,6 +39,8 @@ export interface DeclaredColumn {
 }
 
 export interface ReadConfig extends CsvFormat {
+  /** options.path as written. */
+  readonly path: string;
   /** The file, resolved against the connection's base_dir (or the working directory). */
   readonly file: string;
   readonly columns: readonly DeclaredColumn[] | undefined;
@@ -46,6 +48,7 @@ export interface ReadConfig extends CsvFormat {
 }
 
 export interface WriteConfig extends CsvFormat {
+  readonly path: string;
   readonly file: string;
   readonly writeMode: 'overwrite' | 'append';
 }
@@ -54,20 +57,10 @@ type Options = Readonly<Record<string, unknown>>;
 
 export function invalid(stepId: string, message: string): FilesystemConnectorError {
   return new FilesystemConnectorError(
-    FILESYSTEM_ERROR_CODES.CONFIG_INVALID,
+    FILESYSTEM_ERROR_REASONS.CONFIG_INVALID,
     stepId,
     `filesystem.csv step '${stepId}': ${message}`,
   );
-}
-
-/** The folder relative paths resolve against: the connection's `base_dir`, else the working directory. */
-export function baseDirOf(connection: Readonly<Record<string, string>>): string {
-  const base = connection.base_dir;
-  return base === undefined || base === '' ? process.cwd() : resolve(base);
-}
-
-export function resolveFile(connection: Readonly<Record<string, string>>, path: string): string {
-  return isAbsolute(path) ? resolve(path) : resolve(baseDirOf(connection), path);
 }
 
 function stringOption(stepId: string, options: Options, key: string, fallback: string): string {
@@ -111,12 +104,16 @@ function parseFormat(stepId: string, options: Options): CsvFormat {
   };
 }
 
-function parsePath(stepId: string, connection: Readonly<Record<string, string>>, options: Options): string {
+function parsePath(
+  stepId: string,
+  connection: Readonly<Record<string, string>>,
+  options: Options,
+): { path: string; file: string } {
   const path = options.path;
   if (typeof path !== 'string' || path === '') {
     throw invalid(stepId, 'options.path is required: the CSV file, e.g. `path: orders.csv`.');
   }
-  return resolveFile(connection, path);
+  return { path, file: resolveInside(stepId, connection, path) };
 }
 
 function parseColumns(stepId: string, raw: unknown): DeclaredColumn[] | undefined {
@@ -153,7 +150,7 @@ export function parseReadConfig(
   }
   return {
     ...parseFormat(stepId, options),
-    file: parsePath(stepId, connection, options),
+    ...parsePath(stepId, connection, options),
     columns: parseColumns(stepId, options.columns),
     sampleRows,
   };
@@ -175,5 +172,5 @@ export function parseWriteConfig(
   if (writeMode !== 'overwrite' && writeMode !== 'append') {
     throw invalid(stepId, 'options.write_mode must be overwrite or append.');
   }
-  return { ...parseFormat(stepId, options), file: parsePath(stepId, connection, options), writeMode };
+  return { ...parseFormat(stepId, options), ...parsePath(stepId, connection, options), writeMode };
 }

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { type Options, type Parser, parse } from 'csv-parse';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import type { CsvFormat } from './config';
 
 /** One record of a CSV file: its fields (null for NULL) and the line it starts on. */
@@ -219,7 +219,7 @@ export class CsvSource {
       else if (values.length !== this.#fieldCount) {
         this.close();
         throw new FilesystemConnectorError(
-          FILESYSTEM_ERROR_CODES.PARSE_FAILED,
+          FILESYSTEM_ERROR_REASONS.PARSE_FAILED,
           this.#stepId,
           `filesystem.csv step '${this.#stepId}': ${this.file} line ${line} has ${values.length} field(s), expected ${this.#fieldCount}. ` +
             `Check that options.delimiter (${JSON.stringify(delimiter)}) and options.quote (${JSON.stringify(quote)}) match the file, and that fields holding the delimiter are quoted.`,
@@ -247,7 +247,7 @@ export class CsvSource {
       const lines = (err as { lines?: unknown }).lines;
       const line = typeof lines === 'number' ? lines : undefined;
       return new FilesystemConnectorError(
-        FILESYSTEM_ERROR_CODES.PARSE_FAILED,
+        FILESYSTEM_ERROR_REASONS.PARSE_FAILED,
         this.#stepId,
         `${where}: ${this.file}${line === undefined ? '' : ` line ${line}`} is not valid CSV: ${(err as Error).message}. ` +
           `Check options.delimiter, options.quote and options.encoding; a quote inside a quoted field must be doubled.`,
@@ -260,7 +260,7 @@ export class CsvSource {
 
 export function abortedError(stepId: string, signal: AbortSignal, what: 'read' | 'write'): FilesystemConnectorError {
   return new FilesystemConnectorError(
-    FILESYSTEM_ERROR_CODES.ABORTED,
+    FILESYSTEM_ERROR_REASONS.ABORTED,
     stepId,
     `filesystem.csv step '${stepId}': the ${what} was aborted (the run was interrupted or another step failed).`,
     { cause: signal.reason },
@@ -280,7 +280,7 @@ export function fileError(
   switch (code) {
     case 'ENOENT':
       return new FilesystemConnectorError(
-        FILESYSTEM_ERROR_CODES.FILE_NOT_FOUND,
+        FILESYSTEM_ERROR_REASONS.FILE_NOT_FOUND,
         stepId,
         what === 'read'
           ? `${where}: ${file} does not exist. Check options.path and the connection's base_dir (osiris discover lists the CSV files).`
@@ -290,21 +290,21 @@ export function fileError(
     case 'EACCES':
     case 'EPERM':
       return new FilesystemConnectorError(
-        what === 'read' ? FILESYSTEM_ERROR_CODES.READ_FAILED : FILESYSTEM_ERROR_CODES.WRITE_FAILED,
+        what === 'read' ? FILESYSTEM_ERROR_REASONS.READ_FAILED : FILESYSTEM_ERROR_REASONS.WRITE_FAILED,
         stepId,
         `${where}: no permission to ${what} ${file}${what === 'write' ? ' (or to create a file in its folder)' : ''}. Fix the file's permissions or choose another path.`,
         { cause: err, file },
       );
     case 'EISDIR':
       return new FilesystemConnectorError(
-        FILESYSTEM_ERROR_CODES.CONFIG_INVALID,
+        FILESYSTEM_ERROR_REASONS.CONFIG_INVALID,
         stepId,
         `${where}: ${file} is a folder, not a file. Set options.path to a CSV file.`,
         { cause: err, file },
       );
     default:
       return new FilesystemConnectorError(
-        what === 'read' ? FILESYSTEM_ERROR_CODES.READ_FAILED : FILESYSTEM_ERROR_CODES.WRITE_FAILED,
+        what === 'read' ? FILESYSTEM_ERROR_REASONS.READ_FAILED : FILESYSTEM_ERROR_REASONS.WRITE_FAILED,
         stepId,
         `${where}: could not ${what} ${file}: ${detail}`,
         { cause: err, file },

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 import type { ColumnDescriptor, Row, StepContext, TabularStream } from '@osiris/runner';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import { parseReadConfig } from './config';
 import { abortedError, type SourceRecord } from './csv-source';
 import { type Converter, converterFor, INVALID, KIND_FORMS, NATIVE_TYPES } from './kinds';
+import { realPathFor } from './paths';
 import { type OpenedTable, openTable, type TableColumn } from './table';
 
 export function describeColumns(columns: readonly TableColumn[]): ColumnDescriptor[] {
@@ -21,7 +22,7 @@ export async function readCsv(ctx: StepContext, rawConfig: Readonly<Record<strin
   if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'read');
   const table = await openTable({
     stepId: ctx.stepId,
-    file: config.file,
+    file: await realPathFor(ctx.stepId, ctx.connection, config.file, config.path),
     format: config,
     columns: config.columns,
     sampleRows: config.sampleRows,
@@ -135,7 +136,7 @@ class CsvBatches implements AsyncIterable<Row[]> {
       ? `The type was inferred from the first ${this.#sampleRows} rows. Declare the column's type in options.columns (e.g. { name: ${column.name}, type: text }) or raise options.sample_rows.`
       : 'Fix the value in the file, or declare another type for the column in options.columns.';
     return new FilesystemConnectorError(
-      FILESYSTEM_ERROR_CODES.VALUE_INVALID,
+      FILESYSTEM_ERROR_REASONS.VALUE_INVALID,
       stepId,
       `filesystem.csv step '${stepId}': ${file} line ${record.line}, column '${column.name}': ${shorten(text)} is not ${KIND_FORMS[column.kind]} (the column is ${column.kind}). ${how}`,
       { file, line: record.line },
