@@ -2,6 +2,7 @@
 import type { ColumnKind } from '@osiris/runner';
 import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import { resolveInside } from './paths';
+import type { OnInvalidUtf8 } from './utf8';
 
 export const COLUMN_KINDS: readonly ColumnKind[] = [
   'integer',
@@ -45,6 +46,7 @@ export interface ReadConfig extends CsvFormat {
   readonly file: string;
   readonly columns: readonly DeclaredColumn[] | undefined;
   readonly sampleRows: number;
+  readonly onInvalidUtf8: OnInvalidUtf8;
 }
 
 export interface WriteConfig extends CsvFormat {
@@ -148,11 +150,16 @@ export function parseReadConfig(
   if (typeof sampleRows !== 'number' || !Number.isInteger(sampleRows) || sampleRows < 1) {
     throw invalid(stepId, 'options.sample_rows must be a whole number of rows, at least 1.');
   }
+  const onInvalidUtf8 = options.on_invalid_utf8 ?? 'fail';
+  if (onInvalidUtf8 !== 'fail' && onInvalidUtf8 !== 'replace') {
+    throw invalid(stepId, 'options.on_invalid_utf8 must be fail or replace.');
+  }
   return {
     ...parseFormat(stepId, options),
     ...parsePath(stepId, connection, options),
     columns: parseColumns(stepId, options.columns),
     sampleRows,
+    onInvalidUtf8,
   };
 }
 
@@ -162,10 +169,10 @@ export function parseWriteConfig(
   connection: Readonly<Record<string, string>>,
   options: Options,
 ): WriteConfig {
-  if (options.columns !== undefined || options.sample_rows !== undefined) {
+  if (options.columns !== undefined || options.sample_rows !== undefined || options.on_invalid_utf8 !== undefined) {
     throw invalid(
       stepId,
-      'options.columns and options.sample_rows only apply to read steps; a write takes the columns its input has.',
+      'options.columns, options.sample_rows and options.on_invalid_utf8 only apply to read steps; a write takes the columns its input has.',
     );
   }
   const writeMode = options.write_mode ?? 'overwrite';

@@ -6,6 +6,7 @@ import { abortedError, type SourceRecord } from './csv-source';
 import { type Converter, converterFor, INVALID, KIND_FORMS, NATIVE_TYPES } from './kinds';
 import { realPathFor } from './paths';
 import { type OpenedTable, openTable, type TableColumn } from './table';
+import { lineAt } from './utf8';
 
 export function describeColumns(columns: readonly TableColumn[]): ColumnDescriptor[] {
   return columns.map((c) => ({
@@ -27,6 +28,7 @@ export async function readCsv(ctx: StepContext, rawConfig: Readonly<Record<strin
     columns: config.columns,
     sampleRows: config.sampleRows,
     signal: ctx.signal,
+    onInvalidUtf8: config.onInvalidUtf8,
   });
   return {
     columns: describeColumns(table.columns),
@@ -102,7 +104,22 @@ class CsvBatches implements AsyncIterable<Row[]> {
       if (batch.length > 0) yield batch;
     } finally {
       source.close();
+      await this.#reportReplaced();
     }
+  }
+
+  /** With on_invalid_utf8: replace, says how many invalid sequences became U+FFFD (also after a failure). */
+  async #reportReplaced(): Promise<void> {
+    const { count, first } = this.#table.source.invalidUtf8;
+    if (count === 0) return;
+    const { file } = this.#table.source;
+    const line = await lineAt(file, first).catch(() => undefined);
+    const where = `${line === undefined ? '' : `line ${line}, `}byte offset ${first}`;
+    this.#ctx.reporter.log(
+      'warn',
+      `filesystem.csv step '${this.#ctx.stepId}': replaced ${count} invalid UTF-8 sequence(s) in ${file} with U+FFFD (the first on ${where}), as options.on_invalid_utf8: replace asks.`,
+      { file, invalid_utf8_replaced: count },
+    );
   }
 
   #convert(record: SourceRecord): Row {

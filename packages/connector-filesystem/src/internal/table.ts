@@ -5,6 +5,7 @@ import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import type { CsvFormat, DeclaredColumn } from './config';
 import { CsvSource, fileError, type SourceRecord } from './csv-source';
 import { inferKinds } from './kinds';
+import type { OnInvalidUtf8 } from './utf8';
 
 /** One column of the result: where it sits in the file and what it holds. */
 export interface TableColumn {
@@ -34,6 +35,7 @@ export interface OpenTableOptions {
   readonly sampleRows: number;
   readonly signal: AbortSignal;
   readonly measureBytes?: boolean;
+  readonly onInvalidUtf8?: OnInvalidUtf8;
 }
 
 function listNames(names: readonly string[]): string {
@@ -70,6 +72,7 @@ export async function openTable(options: OpenTableOptions): Promise<OpenedTable>
     format,
     signal: options.signal,
     ...(options.measureBytes === true ? { measureBytes: true } : {}),
+    ...(options.onInvalidUtf8 === undefined ? {} : { onInvalidUtf8: options.onInvalidUtf8 }),
   });
   try {
     let names: string[] | undefined;

@@ -154,7 +154,8 @@ async function appendPrefix(ctx: StepContext, config: WriteConfig, columns: read
   const { file } = config;
   const where = `filesystem.csv step '${stepId}'`;
   const names = columns.map((c) => c.name);
-  const source = new CsvSource({ stepId, file, format: config, signal: ctx.signal });
+  // Only the header is compared (the rest is copied byte for byte), so bytes that are not UTF-8 do not matter here.
+  const source = new CsvSource({ stepId, file, format: config, signal: ctx.signal, onInvalidUtf8: 'replace' });
   try {
     const first = await source.next();
     if (first !== undefined) {
