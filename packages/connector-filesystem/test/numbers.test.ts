@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { supabaseTableConnector as pg } from '@osiris/connector-supabase';
-import { createPgDatabase, makeStepContext, type PgDatabase } from '@osiris/test-utils';
+import { caught, collect as collectRows, createPgDatabase, makeStepContext, type PgDatabase } from '@osiris/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesystemCsvConnector as csv } from '../src/index';
 import { useTempDir } from './helpers';
@@ -121,6 +121,36 @@ describe('numbers through a CSV file', () => {
     const printed = rows.map((r) => r[1] as string);
     const file = (await readFile(join(dir.path, 'v.csv'), 'utf8')).trim().split('\n').slice(1);
     expect(printed.map(canonical)).toEqual(file.map((line) => canonical(line.slice(line.indexOf(',') + 1))));
+  });
+});
+
+describe('values past the inference sample', () => {
+  it.each<[string, string[], string]>([
+    ['leading zeros in an integer column', ['1', '2', '007'], 'integer'],
+    ['a plus sign in an integer column', ['1', '2', '+5'], 'integer'],
+    ['-0 in an integer column', ['1', '2', '-0'], 'integer'],
+    ['more digits than a double keeps in a float column', ['1.5e3', '2', '0.10000000000000000001'], 'float'],
+    ['an exponent beyond a double in a float column', ['1.5e3', '2', '1e400'], 'float'],
+    ['-0.0 in a decimal column', ['1.5', '2', '-0.0'], 'decimal'],
+    ['yes in a boolean column', ['true', 'false', 'yes'], 'boolean'],
+  ])('fail when they do not fit the inferred type exactly: %s', async (_name, values, kind) => {
+    await writeFile(join(dir.path, 'late.csv'), `v\n${values.join('\n')}\n`);
+    const stream = await readCsv(files(), { path: 'late.csv', sample_rows: 2 });
+    expect(stream.columns[0]?.kind).toBe(kind);
+    const error = await caught(collectRows(stream));
+    expect(error).toMatchObject({ reason: 'CONNECTOR_VALUE_INVALID', line: 4 });
+    expect(error.message).toContain(`${JSON.stringify(values[2])} does not fit`);
+    expect(error.message).toContain('raise options.sample_rows');
+  });
+
+  it('are read when they fit, as declared types read them', async () => {
+    await writeFile(join(dir.path, 'late.csv'), 'i,f\n1,1e3\n2,0.5\n3,0.1\n');
+    const stream = await readCsv(files(), { path: 'late.csv', sample_rows: 2 });
+    expect((await collectRows(stream)).rows).toEqual([
+      [1, 1000],
+      [2, 0.5],
+      [3, 0.1],
+    ]);
   });
 });
 

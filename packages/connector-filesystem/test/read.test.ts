@@ -106,7 +106,7 @@ describe('read', () => {
     const error = await failure(collect(stream));
     expect(error.reason).toBe('CONNECTOR_VALUE_INVALID');
     expect(error.line).toBe(7);
-    expect(error.message).toContain('zips.csv line 7, column \'zip\': "0213A" is not a whole number');
+    expect(error.message).toContain('zips.csv line 7, column \'zip\': "0213A" does not fit integer');
     expect(error.message).toContain('inferred from the first 3 rows');
     expect(error.message).toContain('options.columns');
   });

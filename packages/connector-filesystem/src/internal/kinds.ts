@@ -12,7 +12,6 @@ const INTEGER = /^-?(0|[1-9]\d*)$/;
 const SIGNED_DIGITS = /^[+-]?\d+$/;
 const PLAIN_DECIMAL = /^-?(0|[1-9]\d*)\.\d+$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const EXPONENT = /^-?(0|[1-9]\d*)(\.\d+)?[eE][+-]?\d+$/;
 const FLOAT_WORD = /^[+-]?(infinity|inf|nan)$/i;
 /** NaN and the infinities as Postgres takes them for float8 and numeric (a sign on NaN would be lost). */
 const SPECIAL_NUMBER = /^(nan|[+-]?inf(inity)?)$/i;
@@ -226,42 +225,72 @@ function numberValue(text: string): string {
 }
 
 /**
- * True when a double holds the number exactly as written: the double it
- * reads as prints back (shortest round trip, as Postgres prints float8) the
- * same value. `0.1` and `1.7976931348623157e308` pass; `1e400`, `1e-400`
- * and `0.10000000000000000001` do not.
+ * True when the double `n` that `text` reads as holds it exactly as written:
+ * it prints back (shortest round trip, as Postgres prints float8) the same
+ * value. `0.1` and `1.7976931348623157e308` pass; `1e400`, `1e-400` and
+ * `0.10000000000000000001` do not.
  */
-function doubleKeeps(text: string): boolean {
-  const n = Number(text);
+function doubleKeeps(text: string, n: number): boolean {
   if (!Number.isFinite(n)) return false;
-  return numberValue(text) === numberValue(Object.is(n, -0) ? '-0' : String(n));
+  const printed = Object.is(n, -0) ? '-0' : String(n);
+  return printed === text || numberValue(text) === numberValue(printed);
 }
 
-const isNumber = (t: string) => INTEGER.test(t) || PLAIN_DECIMAL.test(t) || EXPONENT.test(t);
+/** A number as inference reads one: no `+`, no leading zeros, digits on both sides of a point. */
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+const TIME_WITH_SECONDS = /^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 
 /**
- * What inference recognises, in the order it tries them: the first kind that
- * every sampled (non-NULL, non-empty) value of a column fits wins. Each test
- * admits only text its kind holds exactly as written, so that nothing is
- * lost on the way: a ZIP code `02134` or a phone number `+4930…` stays text,
- * `-0` is a float (no other kind keeps its sign), and a number with more
- * digits than a double keeps is a decimal.
+ * The converters of inferred columns: each admits only text its kind holds
+ * exactly as written, so that nothing is lost on the way (a ZIP code `02134`
+ * or a phone number `+4930…` is not an integer, `-0` only a float, a number
+ * with more digits than a double keeps not a float). Inference tries them on
+ * the sample; past it, a value of an inferred column must pass the same test.
  */
-const INFERENCE: readonly { kind: ColumnKind; test: (text: string) => boolean }[] = [
-  { kind: 'boolean', test: (t) => /^(true|false)$/i.test(t) },
-  { kind: 'integer', test: (t) => INTEGER.test(t) && Number.isSafeInteger(Number(t)) && t !== '-0' },
-  { kind: 'bigint', test: (t) => INTEGER.test(t) && toBigint(t) !== INVALID && t !== '-0' },
-  { kind: 'decimal', test: (t) => (INTEGER.test(t) || PLAIN_DECIMAL.test(t)) && !NEGATIVE_ZERO.test(t) },
-  { kind: 'float', test: (t) => (isNumber(t) && doubleKeeps(t)) || SPECIAL_NUMBER.test(t) },
+const INFERRED: Partial<Record<ColumnKind, Converter>> = {
+  boolean: (t) => (/^(true|false)$/i.test(t) ? t.length === 4 : INVALID),
+  integer: (t) => {
+    if (!INTEGER.test(t) || t === '-0') return INVALID;
+    const n = Number(t);
+    return Number.isSafeInteger(n) ? n : INVALID;
+  },
+  bigint: (t) => (INTEGER.test(t) && t !== '-0' ? toBigint(t) : INVALID),
   // Exponents, NaN or Infinity beside digits that a double would round: numeric keeps them all.
-  { kind: 'decimal', test: (t) => (isNumber(t) || SPECIAL_NUMBER.test(t)) && !NEGATIVE_ZERO.test(t) },
-  { kind: 'date', test: (t) => toDate(t) !== INVALID },
+  decimal: (t) => ((NUMBER.test(t) || SPECIAL_NUMBER.test(t)) && !NEGATIVE_ZERO.test(t) ? t : INVALID),
+  float: (t) => {
+    if (SPECIAL_NUMBER.test(t)) return toFloat(t);
+    const n = NUMBER.test(t) ? Number(t) : Number.NaN;
+    return doubleKeeps(t, n) ? n : INVALID;
+  },
+  date: toDate,
   // A column that mixes dates and timestamps is a timestamp column (a date reads as midnight).
-  { kind: 'timestamp', test: (t) => toTimestamp(t) !== INVALID },
-  { kind: 'timestamptz', test: (t) => dateTimeParts(t)?.hasTime === true && toTimestamptz(t) !== INVALID },
-  { kind: 'time', test: (t) => /^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(t) && toTime(t) !== INVALID },
-  { kind: 'uuid', test: (t) => UUID.test(t) },
+  timestamp: toTimestamp,
+  timestamptz: toTimestamptz,
+  time: (t) => (TIME_WITH_SECONDS.test(t) ? toTime(t) : INVALID),
+  uuid: toUuid,
+};
+
+const fits = (convert: Converter) => (text: string) => convert(text) !== INVALID;
+
+/** What inference tries, in this order: the first kind that every sampled (non-NULL, non-empty) value fits wins. */
+const INFERENCE: readonly { kind: ColumnKind; test: (text: string) => boolean }[] = [
+  ...(['boolean', 'integer', 'bigint'] as const).map((kind) => ({ kind, test: fits(INFERRED[kind] as Converter) })),
+  // Plain decimals are exact as numeric: they never become floats.
+  { kind: 'decimal', test: (t) => (INTEGER.test(t) || PLAIN_DECIMAL.test(t)) && !NEGATIVE_ZERO.test(t) },
+  ...(['float', 'decimal', 'date', 'timestamp', 'timestamptz', 'time', 'uuid'] as const).map((kind) => ({
+    kind,
+    test: fits(INFERRED[kind] as Converter),
+  })),
 ];
+
+/**
+ * The converter of a column whose kind was inferred: past the sample, a value
+ * must still be one that inference admits, so that it too arrives exactly as
+ * written (`007` in an integer column fails instead of reading as 7).
+ */
+export function inferredConverterFor(kind: ColumnKind): Converter {
+  return INFERRED[kind] ?? CONVERTERS[kind];
+}
 
 /**
  * Infers the kind of each column from sampled rows (values as read: text, or

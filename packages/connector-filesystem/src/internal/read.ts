@@ -3,7 +3,7 @@ import type { ColumnDescriptor, Row, StepContext, TabularStream } from '@osiris/
 import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import { parseReadConfig } from './config';
 import { abortedError, type SourceRecord } from './csv-source';
-import { type Converter, converterFor, INVALID, KIND_FORMS, NATIVE_TYPES } from './kinds';
+import { type Converter, converterFor, INVALID, inferredConverterFor, KIND_FORMS, NATIVE_TYPES } from './kinds';
 import { realPathFor } from './paths';
 import { type OpenedTable, openTable, type TableColumn } from './table';
 import { lineAt } from './utf8';
@@ -59,7 +59,7 @@ class CsvBatches implements AsyncIterable<Row[]> {
     this.#ctx = ctx;
     this.#table = table;
     this.#sampleRows = sampleRows;
-    this.#converters = table.columns.map((c) => converterFor(c.kind));
+    this.#converters = table.columns.map((c) => (c.inferred ? inferredConverterFor(c.kind) : converterFor(c.kind)));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Row[]> {
@@ -149,13 +149,14 @@ class CsvBatches implements AsyncIterable<Row[]> {
   #invalid(record: SourceRecord, column: TableColumn, text: string): FilesystemConnectorError {
     const { stepId } = this.#ctx;
     const { file } = this.#table.source;
-    const how = column.inferred
-      ? `The type was inferred from the first ${this.#sampleRows} rows. Declare the column's type in options.columns (e.g. { name: ${column.name}, type: text }) or raise options.sample_rows.`
-      : 'Fix the value in the file, or declare another type for the column in options.columns.';
+    const what = column.inferred
+      ? `${shorten(text)} does not fit ${column.kind}, the type inferred from the first ${this.#sampleRows} rows: a value must be ${KIND_FORMS[column.kind]} and read back exactly as written. ` +
+        `Declare the column's type in options.columns (e.g. { name: ${column.name}, type: text }) or raise options.sample_rows.`
+      : `${shorten(text)} is not ${KIND_FORMS[column.kind]} (the column is ${column.kind}). Fix the value in the file, or declare another type for the column in options.columns.`;
     return new FilesystemConnectorError(
       FILESYSTEM_ERROR_REASONS.VALUE_INVALID,
       stepId,
-      `filesystem.csv step '${stepId}': ${file} line ${record.line}, column '${column.name}': ${shorten(text)} is not ${KIND_FORMS[column.kind]} (the column is ${column.kind}). ${how}`,
+      `filesystem.csv step '${stepId}': ${file} line ${record.line}, column '${column.name}': ${what}`,
       { file, line: record.line },
     );
   }
