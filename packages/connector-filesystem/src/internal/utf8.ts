@@ -94,31 +94,37 @@ export class Utf8Check extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     // csv-parse reads a file that starts with a UTF-16LE byte-order mark as UTF-16LE, whatever the encoding.
     if (this.#offset === 0 && this.#carry === undefined && chunk[0] === 0xff && chunk[1] === 0xfe) this.#off = true;
-    if (this.#off) return callback(null, chunk);
-    const bytes = this.#carry === undefined ? chunk : Buffer.concat([this.#carry, chunk]);
-    const end = completeEnd(bytes);
-    this.#carry = end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined;
-    this.#check(bytes, end, () => callback(null, chunk), callback);
+    if (!this.#off) {
+      const bytes = this.#carry === undefined ? chunk : Buffer.concat([this.#carry, chunk]);
+      const end = completeEnd(bytes);
+      this.#carry = end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined;
+      const invalid = this.#check(bytes, end);
+      if (invalid !== undefined) {
+        this.#fail(invalid).then(callback, callback);
+        return;
+      }
+    }
+    callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
     const rest = this.#carry;
     this.#carry = undefined;
-    if (rest === undefined) callback();
-    else this.#check(rest, rest.length, () => callback(), callback);
+    const invalid = rest === undefined ? undefined : this.#check(rest, rest.length);
+    if (invalid === undefined) callback();
+    else this.#fail(invalid).then(callback, callback);
   }
 
-  #check(bytes: Buffer, end: number, done: () => void, callback: TransformCallback): void {
+  /** Checks `bytes[0, end)`; returns the file offset to fail at (with `fail`), else undefined. */
+  #check(bytes: Buffer, end: number): number | undefined {
     const offset = this.#offset;
     this.#offset += end;
-    if (isUtf8(bytes.subarray(0, end))) return done();
+    if (isUtf8(bytes.subarray(0, end))) return undefined;
     const found = invalidSequences(bytes, end);
     if (this.first === -1) this.first = offset + found.first;
-    if (this.#mode === 'replace') {
-      this.count += found.count;
-      return done();
-    }
-    this.#fail(offset + found.first).then(callback, callback);
+    if (this.#mode === 'fail') return offset + found.first;
+    this.count += found.count;
+    return undefined;
   }
 }
 
