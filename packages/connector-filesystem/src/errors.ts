@@ -1,28 +1,37 @@
 // SPDX-License-Identifier: MIT
+import {
+  CONNECTOR_ERROR_REASONS,
+  ConnectorError,
+  type ConnectorErrorReason,
+  isConnectorErrorNamed,
+} from '@osiris/runner';
 
 /**
- * Error codes the filesystem connector raises. The `CONNECTOR_*` strings are
- * shared with the other Osiris connectors, so that the CLI can map them to
- * exit codes in one table.
+ * Why the filesystem connector failed: the reasons every Osiris connector
+ * shares, and a few of its own. A bad option, or a path outside the
+ * connection's base_dir, is a configuration error (exit 5); an abort is an
+ * interruption (130); anything else, a missing file included, a run error (4).
  */
-export const FILESYSTEM_ERROR_CODES = {
-  CONFIG_INVALID: 'CONNECTOR_CONFIG_INVALID',
+export const FILESYSTEM_ERROR_REASONS = {
+  CONFIG_INVALID: CONNECTOR_ERROR_REASONS.CONFIG_INVALID,
+  /** A path (options.path, a discovered file or folder) resolves outside the connection's base_dir. */
+  PATH_OUTSIDE_BASE_DIR: 'CONNECTOR_PATH_OUTSIDE_BASE_DIR',
   FILE_NOT_FOUND: 'CONNECTOR_FILE_NOT_FOUND',
-  COLUMN_NOT_FOUND: 'CONNECTOR_COLUMN_NOT_FOUND',
+  COLUMN_NOT_FOUND: CONNECTOR_ERROR_REASONS.COLUMN_NOT_FOUND,
   /** The file is not well-formed CSV: a bad quote, a row with the wrong number of fields. */
   PARSE_FAILED: 'CONNECTOR_PARSE_FAILED',
+  /** The file is not valid UTF-8 (and options.on_invalid_utf8 is fail). */
+  INVALID_UTF8: 'CONNECTOR_INVALID_UTF8',
   /** A field does not hold a value of its column's type. */
   VALUE_INVALID: 'CONNECTOR_VALUE_INVALID',
   READ_FAILED: 'CONNECTOR_READ_FAILED',
-  WRITE_FAILED: 'CONNECTOR_WRITE_FAILED',
+  WRITE_FAILED: CONNECTOR_ERROR_REASONS.WRITE_FAILED,
   /** The rows to write could not be read: the source failed. */
-  INPUT_FAILED: 'CONNECTOR_INPUT_FAILED',
-  ABORTED: 'CONNECTOR_ABORTED',
+  INPUT_FAILED: CONNECTOR_ERROR_REASONS.INPUT_FAILED,
+  ABORTED: CONNECTOR_ERROR_REASONS.ABORTED,
 } as const;
 
-export type FilesystemConnectorErrorCode = (typeof FILESYSTEM_ERROR_CODES)[keyof typeof FILESYSTEM_ERROR_CODES];
-
-const BRAND = Symbol.for('@osiris/error');
+export type FilesystemErrorReason = (typeof FILESYSTEM_ERROR_REASONS)[keyof typeof FILESYSTEM_ERROR_REASONS];
 
 /** Where in a file an error happened. */
 export interface FilesystemErrorLocation {
@@ -33,29 +42,49 @@ export interface FilesystemErrorLocation {
 }
 
 /**
- * Every error the filesystem connector throws: what failed, in which file and
- * on which line, and how to fix it; the underlying error is kept as `cause`.
+ * The shared reason that decides the error's code (and so its exit code). The
+ * connector's own reasons other than a path outside base_dir are run errors,
+ * which is what the shared mapping gives any reason it does not list.
  */
-export class FilesystemConnectorError extends Error {
+function sharedReason(reason: FilesystemErrorReason): ConnectorErrorReason {
+  if (reason === FILESYSTEM_ERROR_REASONS.PATH_OUTSIDE_BASE_DIR) return CONNECTOR_ERROR_REASONS.CONFIG_INVALID;
+  return reason as ConnectorErrorReason;
+}
+
+/**
+ * ConnectorError types `reason` as the reasons all connectors share; this
+ * connector has a few more, so its errors are typed without the shared
+ * `reason` (at run time they are ConnectorErrors all the same: the brand,
+ * `code`, `stepId` and `retryable` are there).
+ */
+const ConnectorErrorBase = ConnectorError as new (
+  ...args: ConstructorParameters<typeof ConnectorError>
+) => Omit<ConnectorError, 'reason'>;
+
+/**
+ * Every error the filesystem connector throws: a {@link ConnectorError} (code
+ * `CONFIG`, `RUN` or `INTERRUPTED`) whose message says what failed, in which
+ * file and on which line, and how to fix it; the precise `reason` is one of
+ * {@link FILESYSTEM_ERROR_REASONS} and the underlying error is the `cause`.
+ */
+export class FilesystemConnectorError extends ConnectorErrorBase {
   override readonly name = 'FilesystemConnectorError';
-  readonly code: FilesystemConnectorErrorCode;
-  /** The step id the error belongs to. */
-  readonly stepId: string;
+  readonly reason: FilesystemErrorReason;
   readonly file: string | undefined;
   readonly line: number | undefined;
-  /** A file error is never worth retrying as a connection problem. */
-  readonly retryable = false;
-  readonly [BRAND] = true;
 
   constructor(
-    code: FilesystemConnectorErrorCode,
+    reason: FilesystemErrorReason,
     stepId: string,
     message: string,
     options?: { cause?: unknown } & FilesystemErrorLocation,
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.stepId = stepId;
+    // A file error is never worth retrying as a connection problem.
+    super(sharedReason(reason), stepId, message, {
+      retryable: false,
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+    });
+    this.reason = reason;
     this.file = options?.file;
     this.line = options?.line;
   }
@@ -63,10 +92,5 @@ export class FilesystemConnectorError extends Error {
 
 /** True for a {@link FilesystemConnectorError}, also when it comes from another copy of this package. */
 export function isFilesystemConnectorError(value: unknown): value is FilesystemConnectorError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[BRAND] === true &&
-    (value as { name?: unknown }).name === 'FilesystemConnectorError'
-  );
+  return isConnectorErrorNamed(value, 'FilesystemConnectorError');
 }

@@ -1,4 +1,4 @@
 // SPDX-License-Identifier: MIT
 export { filesystemCsvConnector } from './connector';
-export type { FilesystemConnectorErrorCode, FilesystemErrorLocation } from './errors';
-export { FILESYSTEM_ERROR_CODES, FilesystemConnectorError, isFilesystemConnectorError } from './errors';
+export type { FilesystemErrorLocation, FilesystemErrorReason } from './errors';
+export { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError, isFilesystemConnectorError } from './errors';

@@ -26,9 +26,9 @@ describe('discover', () => {
       ['.', 'people.tsv', 1],
     ]);
     expect(tables[1]?.columns).toEqual([
-      { name: 'id', kind: 'integer', nativeType: 'integer (inferred)', nullable: true, primaryKey: false },
-      { name: 'amount', kind: 'decimal', nativeType: 'decimal (inferred)', nullable: true, primaryKey: false },
-      { name: 'placed', kind: 'date', nativeType: 'date (inferred)', nullable: true, primaryKey: false },
+      { name: 'id', kind: 'integer', nativeType: 'bigint', nullable: true, primaryKey: false },
+      { name: 'amount', kind: 'decimal', nativeType: 'numeric', nullable: true, primaryKey: false },
+      { name: 'placed', kind: 'date', nativeType: 'date', nullable: true, primaryKey: false },
     ]);
     expect(tables[0]?.columns.map((c) => [c.name, c.kind])).toEqual([
       ['city', 'text'],
@@ -68,13 +68,18 @@ describe('discover', () => {
     const { ctx, logs } = makeCtx({ baseDir: dir.path });
     expect((await discover(ctx, {})).map((t) => t.name)).toEqual(['good.csv']);
     expect(logs).toEqual([{ level: 'warn', message: expect.stringMatching(/skipped bad\.csv: .*line 2 has 3 field/) }]);
-    await expect(discover(ctx, { table: 'bad.csv' })).rejects.toMatchObject({ code: 'CONNECTOR_PARSE_FAILED' });
+    await expect(discover(ctx, { table: 'bad.csv' })).rejects.toMatchObject({ reason: 'CONNECTOR_PARSE_FAILED' });
   });
 
-  it('explains a base_dir that does not exist', async () => {
+  it('explains a base_dir that does not exist (a configuration error), and a schema folder that does not', async () => {
     const { ctx } = makeCtx({ baseDir: join(dir.path, 'missing') });
     await expect(discover(ctx, {})).rejects.toMatchObject({
-      code: 'CONNECTOR_FILE_NOT_FOUND',
+      reason: 'CONNECTOR_CONFIG_INVALID',
+      code: 'CONFIG',
+      message: expect.stringContaining(`base_dir ${join(dir.path, 'missing')} does not exist`),
+    });
+    await expect(discover(makeCtx({ baseDir: dir.path }).ctx, { schema: 'nope' })).rejects.toMatchObject({
+      reason: 'CONNECTOR_FILE_NOT_FOUND',
       message: expect.stringContaining('cannot list the CSV files in'),
     });
   });
@@ -84,6 +89,6 @@ describe('discover', () => {
     const controller = new AbortController();
     controller.abort();
     const { ctx } = makeCtx({ baseDir: dir.path, signal: controller.signal });
-    await expect(discover(ctx, {})).rejects.toMatchObject({ code: 'CONNECTOR_ABORTED' });
+    await expect(discover(ctx, {})).rejects.toMatchObject({ reason: 'CONNECTOR_ABORTED' });
   });
 });

@@ -50,7 +50,21 @@ describe('read', () => {
       ['id', 'uuid'],
       ['name', 'text'],
     ]);
-    expect(stream.columns[0]).toMatchObject({ nullable: true, nativeType: 'boolean (inferred)' });
+    // The native type is the SQL type that holds every value of the kind (a sink creating a table uses it).
+    expect(stream.columns.map((c) => c.nativeType)).toEqual([
+      'boolean',
+      'bigint',
+      'bigint',
+      'numeric',
+      'double precision',
+      'date',
+      'timestamp',
+      'timestamptz',
+      'time',
+      'uuid',
+      'text',
+    ]);
+    expect(stream.columns[0]).toMatchObject({ nullable: true });
     const { rows } = await collect(stream);
     expect(rows).toEqual([
       [
@@ -90,9 +104,9 @@ describe('read', () => {
     const stream = await read(ctx, { path: 'zips.csv', sample_rows: 3 });
     expect(stream.columns.map((c) => c.kind)).toEqual(['integer', 'text']);
     const error = await failure(collect(stream));
-    expect(error.code).toBe('CONNECTOR_VALUE_INVALID');
+    expect(error.reason).toBe('CONNECTOR_VALUE_INVALID');
     expect(error.line).toBe(7);
-    expect(error.message).toContain('zips.csv line 7, column \'zip\': "0213A" is not a whole number');
+    expect(error.message).toContain('zips.csv line 7, column \'zip\': "0213A" does not fit integer');
     expect(error.message).toContain('inferred from the first 3 rows');
     expect(error.message).toContain('options.columns');
   });
@@ -110,9 +124,9 @@ describe('read', () => {
       ],
     });
     expect(stream.columns).toEqual([
-      { name: 'amount', kind: 'decimal', nullable: true, nativeType: 'decimal (declared)' },
-      { name: 'id', kind: 'bigint', nullable: true, nativeType: 'bigint (declared)' },
-      { name: 'customer', kind: 'text', nullable: true, nativeType: 'text (declared)' },
+      { name: 'amount', kind: 'decimal', nullable: true, nativeType: 'numeric' },
+      { name: 'id', kind: 'bigint', nullable: true, nativeType: 'bigint' },
+      { name: 'customer', kind: 'text', nullable: true, nativeType: 'text' },
     ]);
     expect((await collect(stream)).rows).toEqual([
       ['12.50', '1', '7'],
@@ -147,7 +161,7 @@ describe('read', () => {
     await file('a.csv', 'id,name\n1,a\n');
     const { ctx } = makeCtx({ baseDir: dir.path });
     const error = await failure(read(ctx, { path: 'a.csv', columns: [{ name: 'amount', type: 'decimal' }] }));
-    expect(error.code).toBe('CONNECTOR_COLUMN_NOT_FOUND');
+    expect(error.reason).toBe('CONNECTOR_COLUMN_NOT_FOUND');
     expect(error.message).toContain("has no column 'amount'. Its header names: 'id', 'name'");
   });
 
@@ -162,7 +176,7 @@ describe('read', () => {
       ],
     });
     const error = await failure(collect(stream));
-    expect(error).toMatchObject({ code: 'CONNECTOR_VALUE_INVALID', line: 3 });
+    expect(error).toMatchObject({ reason: 'CONNECTOR_VALUE_INVALID', line: 3 });
     expect(error.message).toContain('"yesterday" is not a date YYYY-MM-DD');
   });
 
@@ -190,7 +204,7 @@ describe('read', () => {
     const path = await file('bad.csv', 'a,b,c\n1,2,3\n"multi\nline",5,6\n\n7,8\n9,10,11\n');
     const { ctx } = makeCtx({ baseDir: dir.path });
     const error = await failure(read(ctx, { path: 'bad.csv' }));
-    expect(error.code).toBe('CONNECTOR_PARSE_FAILED');
+    expect(error.reason).toBe('CONNECTOR_PARSE_FAILED');
     expect(error.file).toBe(path);
     expect(error.line).toBe(6);
     expect(error.message).toContain(`${path} line 6 has 2 field(s), expected 3`);
@@ -205,7 +219,7 @@ describe('read', () => {
     await writeFile(join(dir.path, 'bad.csv'), Buffer.from(text, options.encoding === 'utf16le' ? 'utf16le' : 'utf8'));
     const { ctx } = makeCtx({ baseDir: dir.path });
     const error = await failure(read(ctx, { path: 'bad.csv', ...options }));
-    expect(error).toMatchObject({ code: 'CONNECTOR_PARSE_FAILED', line: 6 });
+    expect(error).toMatchObject({ reason: 'CONNECTOR_PARSE_FAILED', line: 6 });
     expect(error.message).toContain('line 6 has 2 field(s), expected 3');
   });
 
@@ -213,7 +227,7 @@ describe('read', () => {
     await file('quote.csv', 'a,b\n1,"open\n2,3\n');
     const { ctx } = makeCtx({ baseDir: dir.path });
     const error = await failure(read(ctx, { path: 'quote.csv' }).then((s) => collect(s)));
-    expect(error.code).toBe('CONNECTOR_PARSE_FAILED');
+    expect(error.reason).toBe('CONNECTOR_PARSE_FAILED');
     expect(error.message).toMatch(/quote\.csv line \d+ is not valid CSV/);
     expect(error.cause).toMatchObject({ code: expect.stringMatching(/^CSV_/) });
   });
@@ -230,7 +244,7 @@ describe('read', () => {
   it('explains a missing file, a folder, an empty file and a header without names', async () => {
     const { ctx } = makeCtx({ baseDir: dir.path });
     const missing = await failure(read(ctx, { path: 'nope.csv' }));
-    expect(missing.code).toBe('CONNECTOR_FILE_NOT_FOUND');
+    expect(missing.reason).toBe('CONNECTOR_FILE_NOT_FOUND');
     expect(missing.message).toContain(`${join(dir.path, 'nope.csv')} does not exist`);
     expect(missing.cause).toMatchObject({ code: 'ENOENT' });
 
@@ -257,7 +271,7 @@ describe('read', () => {
   it('rejects write-only options and bad formats before touching the file', async () => {
     const { ctx } = makeCtx({ baseDir: dir.path });
     await expect(read(ctx, { path: 'x.csv', write_mode: 'append' })).rejects.toMatchObject({
-      code: 'CONNECTOR_CONFIG_INVALID',
+      reason: 'CONNECTOR_CONFIG_INVALID',
       message: expect.stringContaining('write_mode only applies to write steps'),
     });
     await expect(read(ctx, { path: 'x.csv', quote: '""' })).rejects.toThrow(
@@ -282,7 +296,7 @@ describe('read', () => {
         }
       })(),
     );
-    expect(error.code).toBe('CONNECTOR_ABORTED');
+    expect(error.reason).toBe('CONNECTOR_ABORTED');
     expect(error.cause).toMatchObject({ message: 'Ctrl-C' });
     expect(seen).toEqual([10, 10]);
 
@@ -290,7 +304,7 @@ describe('read', () => {
     before.abort();
     await expect(
       read(makeCtx({ baseDir: dir.path, signal: before.signal }).ctx, { path: 'abort.csv' }),
-    ).rejects.toMatchObject({ code: 'CONNECTOR_ABORTED' });
+    ).rejects.toMatchObject({ reason: 'CONNECTOR_ABORTED' });
   });
 
   it('lets the batches be iterated only once', async () => {

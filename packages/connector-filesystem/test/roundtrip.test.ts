@@ -130,7 +130,7 @@ describe('round trip of tricky text', () => {
       streamOf(columns({ v: 'text' }), [['ok'], ['😀']]),
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({
-      code: 'CONNECTOR_VALUE_INVALID',
+      reason: 'CONNECTOR_VALUE_INVALID',
       message: expect.stringMatching(/row 2.*latin1.*utf8/),
     });
     await expect(readFile(join(dir.path, 'l.csv'))).rejects.toMatchObject({ code: 'ENOENT' });

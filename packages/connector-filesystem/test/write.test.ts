@@ -63,7 +63,7 @@ describe('write', () => {
     const error = await write(ctx, { path: 'out.csv' }, failingStream(3)).catch((e: unknown) => e);
     expect(error).toMatchObject({
       name: 'FilesystemConnectorError',
-      code: 'CONNECTOR_INPUT_FAILED',
+      reason: 'CONNECTOR_INPUT_FAILED',
       message: expect.stringContaining('failed after 6 row(s): connection lost'),
       cause: { code: 'ECONNRESET' },
     });
@@ -75,7 +75,7 @@ describe('write', () => {
   it('creates no file when the input fails and there was none', async () => {
     const { ctx } = makeCtx({ baseDir: dir.path });
     await expect(write(ctx, { path: 'new.csv' }, failingStream(1))).rejects.toMatchObject({
-      code: 'CONNECTOR_INPUT_FAILED',
+      reason: 'CONNECTOR_INPUT_FAILED',
     });
     expect(await filesIn(dir.path)).toEqual([]);
   });
@@ -94,7 +94,7 @@ describe('write', () => {
       })(),
     };
     const error = await write(ctx, { path: 'out.csv' }, stalled).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'CONNECTOR_ABORTED', cause: { message: 'Ctrl-C' } });
+    expect(error).toMatchObject({ reason: 'CONNECTOR_ABORTED', cause: { message: 'Ctrl-C' } });
     expect(await readFile(path, 'utf8')).toBe(OLD);
     expect(await filesIn(dir.path)).toEqual(['out.csv']);
   });
@@ -124,7 +124,7 @@ describe('write', () => {
     await writeFile(path, OLD);
     const { ctx } = makeCtx({ baseDir: dir.path });
     await expect(write(ctx, { path: 'log.csv', write_mode: 'append' }, failingStream(2))).rejects.toMatchObject({
-      code: 'CONNECTOR_INPUT_FAILED',
+      reason: 'CONNECTOR_INPUT_FAILED',
     });
     expect(await readFile(path, 'utf8')).toBe(OLD);
     expect(await filesIn(dir.path)).toEqual(['log.csv']);
@@ -137,7 +137,7 @@ describe('write', () => {
     const error = await write(ctx, { path: 'log.csv', write_mode: 'append' }, streamOf(COLS, [[2, 'y']])).catch(
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ code: 'CONNECTOR_CONFIG_INVALID' });
+    expect(error).toMatchObject({ reason: 'CONNECTOR_CONFIG_INVALID' });
     expect((error as Error).message).toContain("its header names 'id', 'label', the rows to append have 'id', 'name'");
     expect(await readFile(path, 'utf8')).toBe('id,label\n1,x\n');
   });
@@ -154,7 +154,7 @@ describe('write', () => {
   it('explains a missing folder and a folder given as the file', async () => {
     const { ctx } = makeCtx({ baseDir: dir.path });
     await expect(write(ctx, { path: 'no/such/dir/out.csv' }, streamOf(COLS, []))).rejects.toMatchObject({
-      code: 'CONNECTOR_FILE_NOT_FOUND',
+      reason: 'CONNECTOR_FILE_NOT_FOUND',
       message: expect.stringContaining('does not exist. Create it first'),
     });
     await expect(write(ctx, { path: '.' }, streamOf(COLS, []))).rejects.toThrow(/is a folder, not a file/);

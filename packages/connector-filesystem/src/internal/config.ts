@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-import { isAbsolute, resolve } from 'node:path';
 import type { ColumnKind } from '@osiris/runner';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
+import { resolveInside } from './paths';
+import type { OnInvalidUtf8 } from './utf8';
 
 export const COLUMN_KINDS: readonly ColumnKind[] = [
   'integer',
@@ -39,13 +40,17 @@ export interface DeclaredColumn {
 }
 
 export interface ReadConfig extends CsvFormat {
+  /** options.path as written. */
+  readonly path: string;
   /** The file, resolved against the connection's base_dir (or the working directory). */
   readonly file: string;
   readonly columns: readonly DeclaredColumn[] | undefined;
   readonly sampleRows: number;
+  readonly onInvalidUtf8: OnInvalidUtf8;
 }
 
 export interface WriteConfig extends CsvFormat {
+  readonly path: string;
   readonly file: string;
   readonly writeMode: 'overwrite' | 'append';
 }
@@ -54,20 +59,10 @@ type Options = Readonly<Record<string, unknown>>;
 
 export function invalid(stepId: string, message: string): FilesystemConnectorError {
   return new FilesystemConnectorError(
-    FILESYSTEM_ERROR_CODES.CONFIG_INVALID,
+    FILESYSTEM_ERROR_REASONS.CONFIG_INVALID,
     stepId,
     `filesystem.csv step '${stepId}': ${message}`,
   );
-}
-
-/** The folder relative paths resolve against: the connection's `base_dir`, else the working directory. */
-export function baseDirOf(connection: Readonly<Record<string, string>>): string {
-  const base = connection.base_dir;
-  return base === undefined || base === '' ? process.cwd() : resolve(base);
-}
-
-export function resolveFile(connection: Readonly<Record<string, string>>, path: string): string {
-  return isAbsolute(path) ? resolve(path) : resolve(baseDirOf(connection), path);
 }
 
 function stringOption(stepId: string, options: Options, key: string, fallback: string): string {
@@ -111,12 +106,16 @@ function parseFormat(stepId: string, options: Options): CsvFormat {
   };
 }
 
-function parsePath(stepId: string, connection: Readonly<Record<string, string>>, options: Options): string {
+function parsePath(
+  stepId: string,
+  connection: Readonly<Record<string, string>>,
+  options: Options,
+): { path: string; file: string } {
   const path = options.path;
   if (typeof path !== 'string' || path === '') {
     throw invalid(stepId, 'options.path is required: the CSV file, e.g. `path: orders.csv`.');
   }
-  return resolveFile(connection, path);
+  return { path, file: resolveInside(stepId, connection, path) };
 }
 
 function parseColumns(stepId: string, raw: unknown): DeclaredColumn[] | undefined {
@@ -151,11 +150,16 @@ export function parseReadConfig(
   if (typeof sampleRows !== 'number' || !Number.isInteger(sampleRows) || sampleRows < 1) {
     throw invalid(stepId, 'options.sample_rows must be a whole number of rows, at least 1.');
   }
+  const onInvalidUtf8 = options.on_invalid_utf8 ?? 'fail';
+  if (onInvalidUtf8 !== 'fail' && onInvalidUtf8 !== 'replace') {
+    throw invalid(stepId, 'options.on_invalid_utf8 must be fail or replace.');
+  }
   return {
     ...parseFormat(stepId, options),
-    file: parsePath(stepId, connection, options),
+    ...parsePath(stepId, connection, options),
     columns: parseColumns(stepId, options.columns),
     sampleRows,
+    onInvalidUtf8,
   };
 }
 
@@ -165,15 +169,15 @@ export function parseWriteConfig(
   connection: Readonly<Record<string, string>>,
   options: Options,
 ): WriteConfig {
-  if (options.columns !== undefined || options.sample_rows !== undefined) {
+  if (options.columns !== undefined || options.sample_rows !== undefined || options.on_invalid_utf8 !== undefined) {
     throw invalid(
       stepId,
-      'options.columns and options.sample_rows only apply to read steps; a write takes the columns its input has.',
+      'options.columns, options.sample_rows and options.on_invalid_utf8 only apply to read steps; a write takes the columns its input has.',
     );
   }
   const writeMode = options.write_mode ?? 'overwrite';
   if (writeMode !== 'overwrite' && writeMode !== 'append') {
     throw invalid(stepId, 'options.write_mode must be overwrite or append.');
   }
-  return { ...parseFormat(stepId, options), file: parsePath(stepId, connection, options), writeMode };
+  return { ...parseFormat(stepId, options), ...parsePath(stepId, connection, options), writeMode };
 }

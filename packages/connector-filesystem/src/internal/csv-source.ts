@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { type Options, type Parser, parse } from 'csv-parse';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import type { CsvFormat } from './config';
+import { lineAt, type OnInvalidUtf8, Utf8Check } from './utf8';
 
 /** One record of a CSV file: its fields (null for NULL) and the line it starts on. */
 export interface SourceRecord {
@@ -73,6 +75,8 @@ export interface CsvSourceOptions {
   readonly signal: AbortSignal;
   /** Count the bytes of the records read (for discovery's row estimate). */
   readonly measureBytes?: boolean;
+  /** What to do with bytes that are not UTF-8, for a utf8 file: fail (the default) or replace them with U+FFFD. */
+  readonly onInvalidUtf8?: OnInvalidUtf8;
 }
 
 /** Marks, in the general mode, an unquoted field equal to null_value and an unquoted empty field. */
@@ -109,6 +113,7 @@ export class CsvSource {
   #records = 0;
   #bytes = 0;
   readonly #measureBytes: boolean;
+  readonly #utf8: Utf8Check | undefined;
   #closed = false;
   readonly #onAbort = () => this.#parser.destroy(abortedError(this.#stepId, this.#signal, 'read'));
 
@@ -147,9 +152,15 @@ export class CsvSource {
       max_record_size: MAX_RECORD_SIZE,
       ...quoting,
     } as Options);
-    pipeline(createReadStream(options.file), this.#parser, () => {
-      // Errors reach the consumer through the parser's iterator.
-    });
+    // Errors reach the consumer through the parser's iterator.
+    const done = () => undefined;
+    if (encoding === 'utf8') {
+      const file = options.file;
+      this.#utf8 = new Utf8Check(options.onInvalidUtf8 ?? 'fail', (offset) => invalidUtf8(this.#stepId, file, offset));
+      pipeline(createReadStream(file), this.#utf8, this.#parser, done);
+    } else {
+      pipeline(createReadStream(options.file), this.#parser, done);
+    }
     this.#iterator = this.#parser[Symbol.asyncIterator]();
     if (this.#signal.aborted) this.#onAbort();
     else this.#signal.addEventListener('abort', this.#onAbort, { once: true });
@@ -163,6 +174,11 @@ export class CsvSource {
   /** Bytes of the records read so far, when `measureBytes` was set. */
   get bytesRead(): number {
     return this.#bytes;
+  }
+
+  /** For a utf8 file read with `onInvalidUtf8: replace`: the invalid sequences replaced so far, and where the first was. */
+  get invalidUtf8(): { readonly count: number; readonly first: number } {
+    return { count: this.#utf8?.count ?? 0, first: this.#utf8?.first ?? -1 };
   }
 
   /** The number of fields every record must have; set by the header (or the first record) when not set before. */
@@ -219,7 +235,7 @@ export class CsvSource {
       else if (values.length !== this.#fieldCount) {
         this.close();
         throw new FilesystemConnectorError(
-          FILESYSTEM_ERROR_CODES.PARSE_FAILED,
+          FILESYSTEM_ERROR_REASONS.PARSE_FAILED,
           this.#stepId,
           `filesystem.csv step '${this.#stepId}': ${this.file} line ${line} has ${values.length} field(s), expected ${this.#fieldCount}. ` +
             `Check that options.delimiter (${JSON.stringify(delimiter)}) and options.quote (${JSON.stringify(quote)}) match the file, and that fields holding the delimiter are quoted.`,
@@ -247,7 +263,7 @@ export class CsvSource {
       const lines = (err as { lines?: unknown }).lines;
       const line = typeof lines === 'number' ? lines : undefined;
       return new FilesystemConnectorError(
-        FILESYSTEM_ERROR_CODES.PARSE_FAILED,
+        FILESYSTEM_ERROR_REASONS.PARSE_FAILED,
         this.#stepId,
         `${where}: ${this.file}${line === undefined ? '' : ` line ${line}`} is not valid CSV: ${(err as Error).message}. ` +
           `Check options.delimiter, options.quote and options.encoding; a quote inside a quoted field must be doubled.`,
@@ -258,9 +274,32 @@ export class CsvSource {
   }
 }
 
+const FIX_UTF8 =
+  'Re-encode the file as UTF-8 (for example with iconv -f latin1 -t utf-8), set options.encoding to the encoding ' +
+  'it is in (latin1, utf16le), or set options.on_invalid_utf8: replace to read each invalid sequence as U+FFFD ' +
+  '(the run log counts them).';
+
+async function invalidUtf8(stepId: string, file: string, offset: number): Promise<FilesystemConnectorError> {
+  const line = await lineAt(file, offset);
+  const handle = await open(file, 'r');
+  const bytes = Buffer.alloc(4);
+  try {
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, offset);
+    const hex = [...bytes.subarray(0, bytesRead)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    return new FilesystemConnectorError(
+      FILESYSTEM_ERROR_REASONS.INVALID_UTF8,
+      stepId,
+      `filesystem.csv step '${stepId}': ${file} line ${line} is not valid UTF-8 at byte offset ${offset} (bytes ${hex}). ${FIX_UTF8}`,
+      { file, line },
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
 export function abortedError(stepId: string, signal: AbortSignal, what: 'read' | 'write'): FilesystemConnectorError {
   return new FilesystemConnectorError(
-    FILESYSTEM_ERROR_CODES.ABORTED,
+    FILESYSTEM_ERROR_REASONS.ABORTED,
     stepId,
     `filesystem.csv step '${stepId}': the ${what} was aborted (the run was interrupted or another step failed).`,
     { cause: signal.reason },
@@ -280,7 +319,7 @@ export function fileError(
   switch (code) {
     case 'ENOENT':
       return new FilesystemConnectorError(
-        FILESYSTEM_ERROR_CODES.FILE_NOT_FOUND,
+        FILESYSTEM_ERROR_REASONS.FILE_NOT_FOUND,
         stepId,
         what === 'read'
           ? `${where}: ${file} does not exist. Check options.path and the connection's base_dir (osiris discover lists the CSV files).`
@@ -290,21 +329,21 @@ export function fileError(
     case 'EACCES':
     case 'EPERM':
       return new FilesystemConnectorError(
-        what === 'read' ? FILESYSTEM_ERROR_CODES.READ_FAILED : FILESYSTEM_ERROR_CODES.WRITE_FAILED,
+        what === 'read' ? FILESYSTEM_ERROR_REASONS.READ_FAILED : FILESYSTEM_ERROR_REASONS.WRITE_FAILED,
         stepId,
         `${where}: no permission to ${what} ${file}${what === 'write' ? ' (or to create a file in its folder)' : ''}. Fix the file's permissions or choose another path.`,
         { cause: err, file },
       );
     case 'EISDIR':
       return new FilesystemConnectorError(
-        FILESYSTEM_ERROR_CODES.CONFIG_INVALID,
+        FILESYSTEM_ERROR_REASONS.CONFIG_INVALID,
         stepId,
         `${where}: ${file} is a folder, not a file. Set options.path to a CSV file.`,
         { cause: err, file },
       );
     default:
       return new FilesystemConnectorError(
-        what === 'read' ? FILESYSTEM_ERROR_CODES.READ_FAILED : FILESYSTEM_ERROR_CODES.WRITE_FAILED,
+        what === 'read' ? FILESYSTEM_ERROR_REASONS.READ_FAILED : FILESYSTEM_ERROR_REASONS.WRITE_FAILED,
         stepId,
         `${where}: could not ${what} ${file}: ${detail}`,
         { cause: err, file },

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 import { open, readdir } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import type { DiscoveredTable, DiscoverOptions, StepContext } from '@osiris/runner';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
-import { baseDirOf, type CsvFormat, DEFAULT_SAMPLE_ROWS } from './config';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
+import { type CsvFormat, DEFAULT_SAMPLE_ROWS } from './config';
 import { abortedError, fileError } from './csv-source';
+import { NATIVE_TYPES } from './kinds';
+import { baseDirOf, realPathFor, resolveInside } from './paths';
 import { openTable } from './table';
 
 const CSV_FILE = /\.(csv|tsv)$/i;
@@ -46,9 +48,15 @@ function pathFor(base: string, file: string): string {
   return relative(base, file).split(sep).join('/');
 }
 
-async function describeFile(ctx: StepContext, base: string, folder: string, file: string): Promise<DiscoveredTable> {
+async function describeFile(
+  ctx: StepContext,
+  base: string,
+  folder: string,
+  file: string,
+  real: string,
+): Promise<DiscoveredTable> {
   const format: CsvFormat = {
-    delimiter: await sniffDelimiter(file),
+    delimiter: await sniffDelimiter(real),
     quote: '"',
     encoding: 'utf8',
     header: true,
@@ -56,7 +64,7 @@ async function describeFile(ctx: StepContext, base: string, folder: string, file
   };
   const table = await openTable({
     stepId: ctx.stepId,
-    file,
+    file: real,
     format,
     columns: undefined,
     sampleRows: DEFAULT_SAMPLE_ROWS,
@@ -77,7 +85,7 @@ async function describeFile(ctx: StepContext, base: string, folder: string, file
     columns: table.columns.map((c) => ({
       name: c.name,
       kind: c.kind,
-      nativeType: `${c.kind} (inferred)`,
+      nativeType: NATIVE_TYPES[c.kind],
       nullable: true,
       primaryKey: false,
     })),
@@ -92,16 +100,19 @@ async function describeFile(ctx: StepContext, base: string, folder: string, file
  * A table's `name` is the path to put in `options.path`.
  */
 export async function discoverCsv(ctx: StepContext, options: DiscoverOptions): Promise<DiscoveredTable[]> {
-  const { stepId, signal } = ctx;
-  const base = baseDirOf(ctx.connection);
-  const folder = resolve(base, options.schema ?? '.');
+  const { stepId, signal, connection } = ctx;
+  const base = baseDirOf(connection);
+  const schema = options.schema ?? '.';
+  const folder = resolveInside(stepId, connection, schema, 'schema');
+  const realFolder = await realPathFor(stepId, connection, folder, schema, 'schema');
   if (options.table !== undefined) {
-    const file = resolve(folder, options.table);
-    return [await describeFile(ctx, base, folder, file)];
+    const file = resolveInside(stepId, connection, options.table, 'table', folder);
+    const real = await realPathFor(stepId, connection, file, options.table, 'table');
+    return [await describeFile(ctx, base, folder, file, real)];
   }
   let names: string[];
   try {
-    const entries = await readdir(folder, { withFileTypes: true });
+    const entries = await readdir(realFolder, { withFileTypes: true });
     names = entries
       .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && CSV_FILE.test(entry.name))
       .map((entry) => entry.name)
@@ -109,7 +120,7 @@ export async function discoverCsv(ctx: StepContext, options: DiscoverOptions): P
   } catch (err) {
     const wrapped = fileError(stepId, folder, err, 'read');
     throw new FilesystemConnectorError(
-      wrapped.code,
+      wrapped.reason,
       stepId,
       `filesystem.csv step '${stepId}': cannot list the CSV files in ${folder}: ${wrapped.message.replace(/^[^:]*: /, '')}`,
       { cause: err, file: folder },
@@ -118,13 +129,16 @@ export async function discoverCsv(ctx: StepContext, options: DiscoverOptions): P
   const tables: DiscoveredTable[] = [];
   for (const name of names) {
     if (signal.aborted) throw abortedError(stepId, signal, 'read');
+    const file = join(folder, name);
     try {
-      tables.push(await describeFile(ctx, base, folder, join(folder, name)));
+      // A link that leads out of base_dir is skipped like any file that cannot be read.
+      const real = await realPathFor(stepId, connection, file, pathFor(base, file), 'file');
+      tables.push(await describeFile(ctx, base, folder, file, real));
     } catch (err) {
-      if (err instanceof FilesystemConnectorError && err.code === FILESYSTEM_ERROR_CODES.ABORTED) throw err;
+      if (err instanceof FilesystemConnectorError && err.reason === FILESYSTEM_ERROR_REASONS.ABORTED) throw err;
       ctx.reporter.log('warn', `filesystem.csv: skipped ${name}: ${err instanceof Error ? err.message : String(err)}`, {
         step: stepId,
-        file: join(folder, name),
+        file,
       });
     }
   }

@@ -12,8 +12,12 @@ const INTEGER = /^-?(0|[1-9]\d*)$/;
 const SIGNED_DIGITS = /^[+-]?\d+$/;
 const PLAIN_DECIMAL = /^-?(0|[1-9]\d*)\.\d+$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const EXPONENT = /^-?(0|[1-9]\d*)(\.\d+)?[eE][+-]?\d+$/;
 const FLOAT_WORD = /^[+-]?(infinity|inf|nan)$/i;
+/** NaN and the infinities as Postgres takes them for float8 and numeric (a sign on NaN would be lost). */
+const SPECIAL_NUMBER = /^(nan|[+-]?inf(inity)?)$/i;
+/** Zero with a minus sign: only a float keeps the sign (integers and numeric have no negative zero). */
+const NEGATIVE_ZERO = /^-0(\.0+)?([eE][+-]?\d+)?$/;
+const NUMBER_PARTS = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // date, then optionally [T ]HH:MM[:SS[.ffffff]], then optionally a zone
 const DATE_TIME =
@@ -30,13 +34,21 @@ function validDate(year: string, month: string, day: string): boolean {
   const y = Number(year);
   const m = Number(month);
   const d = Number(day);
-  if (m < 1 || m > 12 || d < 1) return false;
+  // Postgres has no year 0 (1 BC is written with a BC suffix).
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
   const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   return d <= (days[m - 1] ?? 0);
 }
 
 function validClock(hours: string, minutes: string, seconds: string | undefined): boolean {
   return Number(hours) <= 23 && Number(minutes) <= 59 && (seconds === undefined || Number(seconds) <= 59);
+}
+
+/** Postgres takes offsets up to ±15:59. */
+function validOffset(zone: string): boolean {
+  if (zone === 'Z' || zone === 'z') return true;
+  const digits = zone.slice(1).replace(':', '');
+  return Number(digits.slice(0, 2)) <= 15 && (digits.length === 2 || Number(digits.slice(2)) <= 59);
 }
 
 function normalizeOffset(zone: string): string {
@@ -54,6 +66,7 @@ function dateTimeParts(text: string) {
   if (hours !== undefined && !validClock(hours, minutes ?? '', seconds)) return undefined;
   // A zone without a time of day (2026-01-01+02:00) is not a timestamp anyone writes.
   if (hours === undefined && zone !== undefined) return undefined;
+  if (zone !== undefined && !validOffset(zone)) return undefined;
   const clock = hours === undefined ? '00:00:00' : `${hours}:${minutes}:${seconds ?? '00'}${fraction ?? ''}`;
   return { date: `${year}-${month}-${day}`, clock, zone, hasTime: hours !== undefined };
 }
@@ -78,12 +91,18 @@ function toBigint(text: string): unknown {
 }
 
 function toDecimal(text: string): unknown {
-  if (!DECIMAL.test(text)) return INVALID;
-  return text.startsWith('+') ? text.slice(1) : text;
+  if (DECIMAL.test(text)) return text.startsWith('+') ? text.slice(1) : text;
+  return SPECIAL_NUMBER.test(text) ? text : INVALID;
 }
 
 function toFloat(text: string): unknown {
-  if (DECIMAL.test(text)) return Number(text);
+  if (DECIMAL.test(text)) {
+    const n = Number(text);
+    // Out of a double's range: Postgres refuses it too, rather than store Infinity or 0.
+    if (!Number.isFinite(n)) return INVALID;
+    if (n === 0 && /[1-9]/.test(text.split(/[eE]/)[0] ?? '')) return INVALID;
+    return n;
+  }
   if (FLOAT_WORD.test(text)) {
     const lower = text.toLowerCase();
     if (lower.endsWith('nan')) return Number.NaN;
@@ -156,12 +175,34 @@ export function converterFor(kind: ColumnKind): Converter {
   return CONVERTERS[kind];
 }
 
+/**
+ * The SQL type that holds every value a column of each kind reads as: the
+ * native type a CSV column reports, so that a sink creating a table makes it
+ * wide enough (an `integer` may be any whole number up to 2^53, a `float` is
+ * a double).
+ */
+export const NATIVE_TYPES: Record<ColumnKind, string> = {
+  integer: 'bigint',
+  bigint: 'bigint',
+  decimal: 'numeric',
+  float: 'double precision',
+  boolean: 'boolean',
+  text: 'text',
+  date: 'date',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  time: 'time',
+  json: 'json',
+  bytes: 'bytea',
+  uuid: 'uuid',
+};
+
 /** What a value of each kind looks like, for error messages. */
 export const KIND_FORMS: Record<ColumnKind, string> = {
   integer: 'a whole number between -(2^53-1) and 2^53-1',
   bigint: 'a whole number within 64 bits',
-  decimal: 'a decimal number such as 12.50',
-  float: 'a number such as 1.5e3, or NaN / Infinity',
+  decimal: 'a decimal number such as 12.50 or 1.5e3, or NaN / Infinity',
+  float: 'a number within the range of a double (about 1.8e308 down to 5e-324), such as 1.5e3, or NaN / Infinity',
   boolean: 'true/false (also t/f, yes/no, y/n, on/off, 1/0)',
   text: 'text',
   date: 'a date YYYY-MM-DD',
@@ -173,25 +214,83 @@ export const KIND_FORMS: Record<ColumnKind, string> = {
   uuid: 'a UUID such as 123e4567-e89b-12d3-a456-426614174000',
 };
 
+/** A number's value as sign, significant digits and exponent, so that `1.5e3`, `1500` and `1500.0` compare equal. */
+function numberValue(text: string): string {
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = NUMBER_PARTS.exec(text) ?? [];
+  const all = `${whole}${fraction}`;
+  const digits = all.replace(/^0+/, '');
+  if (digits === '') return `${sign === '-' ? '-' : ''}0`;
+  const point = whole.length - (all.length - digits.length) + Number(exponent);
+  return `${sign === '-' ? '-' : ''}${digits.replace(/0+$/, '')}e${point}`;
+}
+
 /**
- * What inference recognises, in the order it tries them: the first kind that
- * every sampled (non-NULL, non-empty) value of a column fits wins. The tests
- * are stricter than the converters, so that text such as a ZIP code `02134`
- * or a phone number `+4930…` stays text.
+ * True when the double `n` that `text` reads as holds it exactly as written:
+ * it prints back (shortest round trip, as Postgres prints float8) the same
+ * value. `0.1` and `1.7976931348623157e308` pass; `1e400`, `1e-400` and
+ * `0.10000000000000000001` do not.
  */
-const INFERENCE: readonly { kind: ColumnKind; test: (text: string) => boolean }[] = [
-  { kind: 'boolean', test: (t) => /^(true|false)$/i.test(t) },
-  { kind: 'integer', test: (t) => INTEGER.test(t) && Number.isSafeInteger(Number(t)) },
-  { kind: 'bigint', test: (t) => INTEGER.test(t) && toBigint(t) !== INVALID },
-  { kind: 'decimal', test: (t) => INTEGER.test(t) || PLAIN_DECIMAL.test(t) },
-  { kind: 'float', test: (t) => INTEGER.test(t) || PLAIN_DECIMAL.test(t) || EXPONENT.test(t) },
-  { kind: 'date', test: (t) => toDate(t) !== INVALID },
+function doubleKeeps(text: string, n: number): boolean {
+  if (!Number.isFinite(n)) return false;
+  const printed = Object.is(n, -0) ? '-0' : String(n);
+  return printed === text || numberValue(text) === numberValue(printed);
+}
+
+/** A number as inference reads one: no `+`, no leading zeros, digits on both sides of a point. */
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+const TIME_WITH_SECONDS = /^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
+
+/**
+ * The converters of inferred columns: each admits only text its kind holds
+ * exactly as written, so that nothing is lost on the way (a ZIP code `02134`
+ * or a phone number `+4930…` is not an integer, `-0` only a float, a number
+ * with more digits than a double keeps not a float). Inference tries them on
+ * the sample; past it, a value of an inferred column must pass the same test.
+ */
+const INFERRED: Partial<Record<ColumnKind, Converter>> = {
+  boolean: (t) => (/^(true|false)$/i.test(t) ? t.length === 4 : INVALID),
+  integer: (t) => {
+    if (!INTEGER.test(t) || t === '-0') return INVALID;
+    const n = Number(t);
+    return Number.isSafeInteger(n) ? n : INVALID;
+  },
+  bigint: (t) => (INTEGER.test(t) && t !== '-0' ? toBigint(t) : INVALID),
+  // Exponents, NaN or Infinity beside digits that a double would round: numeric keeps them all.
+  decimal: (t) => ((NUMBER.test(t) || SPECIAL_NUMBER.test(t)) && !NEGATIVE_ZERO.test(t) ? t : INVALID),
+  float: (t) => {
+    if (SPECIAL_NUMBER.test(t)) return toFloat(t);
+    const n = NUMBER.test(t) ? Number(t) : Number.NaN;
+    return doubleKeeps(t, n) ? n : INVALID;
+  },
+  date: toDate,
   // A column that mixes dates and timestamps is a timestamp column (a date reads as midnight).
-  { kind: 'timestamp', test: (t) => toTimestamp(t) !== INVALID },
-  { kind: 'timestamptz', test: (t) => dateTimeParts(t)?.hasTime === true && toTimestamptz(t) !== INVALID },
-  { kind: 'time', test: (t) => /^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(t) && toTime(t) !== INVALID },
-  { kind: 'uuid', test: (t) => UUID.test(t) },
+  timestamp: toTimestamp,
+  timestamptz: toTimestamptz,
+  time: (t) => (TIME_WITH_SECONDS.test(t) ? toTime(t) : INVALID),
+  uuid: toUuid,
+};
+
+const fits = (convert: Converter) => (text: string) => convert(text) !== INVALID;
+
+/** What inference tries, in this order: the first kind that every sampled (non-NULL, non-empty) value fits wins. */
+const INFERENCE: readonly { kind: ColumnKind; test: (text: string) => boolean }[] = [
+  ...(['boolean', 'integer', 'bigint'] as const).map((kind) => ({ kind, test: fits(INFERRED[kind] as Converter) })),
+  // Plain decimals are exact as numeric: they never become floats.
+  { kind: 'decimal', test: (t) => (INTEGER.test(t) || PLAIN_DECIMAL.test(t)) && !NEGATIVE_ZERO.test(t) },
+  ...(['float', 'decimal', 'date', 'timestamp', 'timestamptz', 'time', 'uuid'] as const).map((kind) => ({
+    kind,
+    test: fits(INFERRED[kind] as Converter),
+  })),
 ];
+
+/**
+ * The converter of a column whose kind was inferred: past the sample, a value
+ * must still be one that inference admits, so that it too arrives exactly as
+ * written (`007` in an integer column fails instead of reading as 7).
+ */
+export function inferredConverterFor(kind: ColumnKind): Converter {
+  return INFERRED[kind] ?? CONVERTERS[kind];
+}
 
 /**
  * Infers the kind of each column from sampled rows (values as read: text, or

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 import type { ColumnDescriptor, Row, StepContext, TabularStream } from '@osiris/runner';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import { parseReadConfig } from './config';
 import { abortedError, type SourceRecord } from './csv-source';
-import { type Converter, converterFor, INVALID, KIND_FORMS } from './kinds';
+import { type Converter, converterFor, INVALID, inferredConverterFor, KIND_FORMS, NATIVE_TYPES } from './kinds';
+import { realPathFor } from './paths';
 import { type OpenedTable, openTable, type TableColumn } from './table';
+import { lineAt } from './utf8';
 
 export function describeColumns(columns: readonly TableColumn[]): ColumnDescriptor[] {
   return columns.map((c) => ({
     name: c.name,
     kind: c.kind,
     nullable: true,
-    nativeType: `${c.kind} (${c.inferred ? 'inferred' : 'declared'})`,
+    nativeType: NATIVE_TYPES[c.kind],
   }));
 }
 
@@ -21,11 +23,12 @@ export async function readCsv(ctx: StepContext, rawConfig: Readonly<Record<strin
   if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'read');
   const table = await openTable({
     stepId: ctx.stepId,
-    file: config.file,
+    file: await realPathFor(ctx.stepId, ctx.connection, config.file, config.path),
     format: config,
     columns: config.columns,
     sampleRows: config.sampleRows,
     signal: ctx.signal,
+    onInvalidUtf8: config.onInvalidUtf8,
   });
   return {
     columns: describeColumns(table.columns),
@@ -56,7 +59,7 @@ class CsvBatches implements AsyncIterable<Row[]> {
     this.#ctx = ctx;
     this.#table = table;
     this.#sampleRows = sampleRows;
-    this.#converters = table.columns.map((c) => converterFor(c.kind));
+    this.#converters = table.columns.map((c) => (c.inferred ? inferredConverterFor(c.kind) : converterFor(c.kind)));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Row[]> {
@@ -101,7 +104,22 @@ class CsvBatches implements AsyncIterable<Row[]> {
       if (batch.length > 0) yield batch;
     } finally {
       source.close();
+      await this.#reportReplaced();
     }
+  }
+
+  /** With on_invalid_utf8: replace, says how many invalid sequences became U+FFFD (also after a failure). */
+  async #reportReplaced(): Promise<void> {
+    const { count, first } = this.#table.source.invalidUtf8;
+    if (count === 0) return;
+    const { file } = this.#table.source;
+    const line = await lineAt(file, first).catch(() => undefined);
+    const where = `${line === undefined ? '' : `line ${line}, `}byte offset ${first}`;
+    this.#ctx.reporter.log(
+      'warn',
+      `filesystem.csv step '${this.#ctx.stepId}': replaced ${count} invalid UTF-8 sequence(s) in ${file} with U+FFFD (the first on ${where}), as options.on_invalid_utf8: replace asks.`,
+      { file, invalid_utf8_replaced: count },
+    );
   }
 
   #convert(record: SourceRecord): Row {
@@ -131,13 +149,14 @@ class CsvBatches implements AsyncIterable<Row[]> {
   #invalid(record: SourceRecord, column: TableColumn, text: string): FilesystemConnectorError {
     const { stepId } = this.#ctx;
     const { file } = this.#table.source;
-    const how = column.inferred
-      ? `The type was inferred from the first ${this.#sampleRows} rows. Declare the column's type in options.columns (e.g. { name: ${column.name}, type: text }) or raise options.sample_rows.`
-      : 'Fix the value in the file, or declare another type for the column in options.columns.';
+    const what = column.inferred
+      ? `${shorten(text)} does not fit ${column.kind}, the type inferred from the first ${this.#sampleRows} rows: a value must be ${KIND_FORMS[column.kind]} and read back exactly as written. ` +
+        `Declare the column's type in options.columns (e.g. { name: ${column.name}, type: text }) or raise options.sample_rows.`
+      : `${shorten(text)} is not ${KIND_FORMS[column.kind]} (the column is ${column.kind}). Fix the value in the file, or declare another type for the column in options.columns.`;
     return new FilesystemConnectorError(
-      FILESYSTEM_ERROR_CODES.VALUE_INVALID,
+      FILESYSTEM_ERROR_REASONS.VALUE_INVALID,
       stepId,
-      `filesystem.csv step '${stepId}': ${file} line ${record.line}, column '${column.name}': ${shorten(text)} is not ${KIND_FORMS[column.kind]} (the column is ${column.kind}). ${how}`,
+      `filesystem.csv step '${stepId}': ${file} line ${record.line}, column '${column.name}': ${what}`,
       { file, line: record.line },
     );
   }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { stat } from 'node:fs/promises';
 import type { ColumnKind } from '@osiris/runner';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import type { CsvFormat, DeclaredColumn } from './config';
 import { CsvSource, fileError, type SourceRecord } from './csv-source';
 import { inferKinds } from './kinds';
+import type { OnInvalidUtf8 } from './utf8';
 
 /** One column of the result: where it sits in the file and what it holds. */
 export interface TableColumn {
@@ -34,6 +35,7 @@ export interface OpenTableOptions {
   readonly sampleRows: number;
   readonly signal: AbortSignal;
   readonly measureBytes?: boolean;
+  readonly onInvalidUtf8?: OnInvalidUtf8;
 }
 
 function listNames(names: readonly string[]): string {
@@ -70,6 +72,7 @@ export async function openTable(options: OpenTableOptions): Promise<OpenedTable>
     format,
     signal: options.signal,
     ...(options.measureBytes === true ? { measureBytes: true } : {}),
+    ...(options.onInvalidUtf8 === undefined ? {} : { onInvalidUtf8: options.onInvalidUtf8 }),
   });
   try {
     let names: string[] | undefined;
@@ -77,7 +80,7 @@ export async function openTable(options: OpenTableOptions): Promise<OpenedTable>
       const first = await source.next();
       if (first === undefined) {
         throw new FilesystemConnectorError(
-          FILESYSTEM_ERROR_CODES.PARSE_FAILED,
+          FILESYSTEM_ERROR_REASONS.PARSE_FAILED,
           stepId,
           `${where}: ${file} is empty, so it has no header line. Add a header line, or set header: false and declare options.columns.`,
           { file },
@@ -87,7 +90,7 @@ export async function openTable(options: OpenTableOptions): Promise<OpenedTable>
       const blank = names.indexOf('');
       if (blank !== -1) {
         throw new FilesystemConnectorError(
-          FILESYSTEM_ERROR_CODES.PARSE_FAILED,
+          FILESYSTEM_ERROR_REASONS.PARSE_FAILED,
           stepId,
           `${where}: ${file} line ${first.line}: column ${blank + 1} of the header has no name. Name every column in the header, or set header: false and declare options.columns.`,
           { file, line: first.line },
@@ -96,7 +99,7 @@ export async function openTable(options: OpenTableOptions): Promise<OpenedTable>
       const duplicate = names.find((name, i) => names?.indexOf(name) !== i);
       if (duplicate !== undefined && options.columns === undefined) {
         throw new FilesystemConnectorError(
-          FILESYSTEM_ERROR_CODES.PARSE_FAILED,
+          FILESYSTEM_ERROR_REASONS.PARSE_FAILED,
           stepId,
           `${where}: ${file} line ${first.line}: the header names column '${duplicate}' twice. Rename one of them in the file, or pick the columns to read with options.columns.`,
           { file, line: first.line },
@@ -111,7 +114,7 @@ export async function openTable(options: OpenTableOptions): Promise<OpenedTable>
         const missing = options.columns.filter((c) => !header.includes(c.name)).map((c) => `'${c.name}'`);
         if (missing.length > 0) {
           throw new FilesystemConnectorError(
-            FILESYSTEM_ERROR_CODES.COLUMN_NOT_FOUND,
+            FILESYSTEM_ERROR_REASONS.COLUMN_NOT_FOUND,
             stepId,
             `${where}: ${file} has no column ${missing.join(', ')}. Its header names: ${listNames(header)}. Fix options.columns.`,
             { file, line: 1 },

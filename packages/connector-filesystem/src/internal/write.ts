@@ -7,9 +7,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ColumnDescriptor, Row, StepContext, TabularStream, WriteResult } from '@osiris/runner';
 import { stringify } from 'csv-stringify';
-import { FILESYSTEM_ERROR_CODES, FilesystemConnectorError } from '../errors';
+import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
 import { parseWriteConfig, type WriteConfig } from './config';
 import { abortedError, CsvSource, fileError } from './csv-source';
+import { realPathFor } from './paths';
 
 /** A field with options for csv-stringify: a text that must be quoted so that it does not read back as NULL. */
 interface QuotedCell {
@@ -37,6 +38,8 @@ function textOf(value: unknown): string {
     case 'string':
       return value;
     case 'number':
+      // String(-0) is "0": the sign of a float's zero would be lost.
+      return Object.is(value, -0) ? '-0' : String(value);
     case 'bigint':
       return String(value);
     case 'boolean':
@@ -60,15 +63,17 @@ export async function writeCsv(
   input: TabularStream,
 ): Promise<WriteResult> {
   const { stepId } = ctx;
-  const config = parseWriteConfig(stepId, ctx.connection, rawConfig);
-  const { file } = config;
+  const parsed = parseWriteConfig(stepId, ctx.connection, rawConfig);
   const where = `filesystem.csv step '${stepId}'`;
   if (ctx.signal.aborted) throw abortedError(stepId, ctx.signal, 'write');
+  // The temporary file goes next to the real target, so that the rename stays inside base_dir too.
+  const config = { ...parsed, file: await realPathFor(stepId, ctx.connection, parsed.file, parsed.path) };
+  const { file } = config;
 
   const existing = await statOrUndefined(stepId, file);
   if (existing?.isDirectory() === true) {
     throw new FilesystemConnectorError(
-      FILESYSTEM_ERROR_CODES.CONFIG_INVALID,
+      FILESYSTEM_ERROR_REASONS.CONFIG_INVALID,
       stepId,
       `${where}: ${file} is a folder, not a file. Set options.path to a CSV file.`,
       { file },
@@ -78,7 +83,7 @@ export async function writeCsv(
   const folderInfo = await statOrUndefined(stepId, folder);
   if (folderInfo?.isDirectory() !== true) {
     throw new FilesystemConnectorError(
-      FILESYSTEM_ERROR_CODES.FILE_NOT_FOUND,
+      FILESYSTEM_ERROR_REASONS.FILE_NOT_FOUND,
       stepId,
       `${where}: cannot write ${file}: the folder ${folder} does not exist. Create it first, or check options.path and the connection's base_dir.`,
       { file },
@@ -149,7 +154,8 @@ async function appendPrefix(ctx: StepContext, config: WriteConfig, columns: read
   const { file } = config;
   const where = `filesystem.csv step '${stepId}'`;
   const names = columns.map((c) => c.name);
-  const source = new CsvSource({ stepId, file, format: config, signal: ctx.signal });
+  // Only the header is compared (the rest is copied byte for byte), so bytes that are not UTF-8 do not matter here.
+  const source = new CsvSource({ stepId, file, format: config, signal: ctx.signal, onInvalidUtf8: 'replace' });
   try {
     const first = await source.next();
     if (first !== undefined) {
@@ -162,7 +168,7 @@ async function appendPrefix(ctx: StepContext, config: WriteConfig, columns: read
           ? `its header names ${found.map((n) => `'${n}'`).join(', ')}, the rows to append have ${names.map((n) => `'${n}'`).join(', ')}`
           : `its rows have ${found.length} field(s), the rows to append have ${names.length}`;
         throw new FilesystemConnectorError(
-          FILESYSTEM_ERROR_CODES.CONFIG_INVALID,
+          FILESYSTEM_ERROR_REASONS.CONFIG_INVALID,
           stepId,
           `${where}: cannot append to ${file}: ${what}. Append rows with the same columns in the same order, or set write_mode: overwrite.`,
           { file, line: first.line },
@@ -243,7 +249,7 @@ async function* cells(
       for (const row of result.value) {
         if (row.length !== width) {
           throw new FilesystemConnectorError(
-            FILESYSTEM_ERROR_CODES.INPUT_FAILED,
+            FILESYSTEM_ERROR_REASONS.INPUT_FAILED,
             stepId,
             `filesystem.csv step '${stepId}': row ${rows + 1} of the input has ${row.length} value(s), but the input declares ${width} column(s).`,
           );
@@ -279,7 +285,7 @@ function checkLatin1(ctx: StepContext, config: WriteConfig, record: readonly Cel
     const text = typeof cell === 'string' ? cell : (cell?.value ?? '');
     if (!NOT_LATIN1.test(text)) continue;
     throw new FilesystemConnectorError(
-      FILESYSTEM_ERROR_CODES.VALUE_INVALID,
+      FILESYSTEM_ERROR_REASONS.VALUE_INVALID,
       ctx.stepId,
       `filesystem.csv step '${ctx.stepId}': ${what}, field ${i + 1} holds characters that latin1 cannot encode. Set options.encoding to utf8 (or utf16le).`,
       { file: config.file, ...(row > 0 ? {} : { line: 1 }) },
@@ -292,8 +298,8 @@ function failure(ctx: StepContext, file: string, err: unknown, rows: number): Fi
   const where = `filesystem.csv step '${stepId}'`;
   const unchanged = `${file} was left as it was`;
   if (err instanceof FilesystemConnectorError) {
-    if (err.code === FILESYSTEM_ERROR_CODES.ABORTED) {
-      return new FilesystemConnectorError(err.code, stepId, `${err.message.replace(/\.$/, '')}; ${unchanged}.`, {
+    if (err.reason === FILESYSTEM_ERROR_REASONS.ABORTED) {
+      return new FilesystemConnectorError(err.reason, stepId, `${err.message.replace(/\.$/, '')}; ${unchanged}.`, {
         cause: err.cause,
         file,
       });
@@ -304,14 +310,14 @@ function failure(ctx: StepContext, file: string, err: unknown, rows: number): Fi
     const cause = err.cause;
     const detail = cause instanceof Error ? cause.message : String(cause);
     return new FilesystemConnectorError(
-      FILESYSTEM_ERROR_CODES.INPUT_FAILED,
+      FILESYSTEM_ERROR_REASONS.INPUT_FAILED,
       stepId,
       `${where}: the rows to write failed after ${rows} row(s): ${detail}; ${unchanged}. Fix the source step and run again.`,
       { cause, file },
     );
   }
   const wrapped = fileError(stepId, file, err, 'write');
-  return new FilesystemConnectorError(wrapped.code, stepId, `${wrapped.message.replace(/\.$/, '')}; ${unchanged}.`, {
+  return new FilesystemConnectorError(wrapped.reason, stepId, `${wrapped.message.replace(/\.$/, '')}; ${unchanged}.`, {
     cause: err,
     file,
   });
