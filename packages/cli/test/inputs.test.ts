@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createMysqlDatabase, readTree } from '@osiris/test-utils';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli, tempDirs } from './helpers';
+
+const dirs = tempDirs();
+afterAll(() => dirs.clean());
+
+/** A folder with the MySQL → Supabase example pipeline in it. */
+function project(): string {
+  const dir = dirs.make();
+  cpSync(join(repoRoot, 'examples/mysql-to-supabase-merge/pipeline.yaml'), join(dir, 'pipeline.yaml'));
+  return dir;
+}
+
+describe('malformed connection fields exit 5 before anything runs, never showing the value', () => {
+  const canary = 'Canary9Vx3';
+  const supabase = `postgresql://app:${canary}@127.0.0.1:5432/db`;
+
+  it.each([
+    ['a port out of range', `mysql://app:${canary}@127.0.0.1:99999/shop`],
+    ['a raw / in the password', `mysql://app:${canary}/x@127.0.0.1:3306/shop`],
+    ['no host', `mysql://app:${canary}@:3306/shop`],
+    ['a port of 0', `mysql://app:${canary}@127.0.0.1:0/shop`],
+  ])('in the secrets file (%s): file:line:col and field', async (_what, url) => {
+    const dir = project();
+    writeFileSync(
+      join(dir, 'secrets.yaml'),
+      `connections:\n  mysql:\n    url: "${url}"\n  supabase:\n    url: ${supabase}\n`,
+    );
+    const { code, stdout, stderr } = await runCli(['run', 'pipeline.yaml', '--secrets-file', 'secrets.yaml'], {
+      cwd: dir,
+      env: { OSIRIS_HOME: join(dir, 'home') },
+    });
+    expect(code, stderr).toBe(5);
+    expect(stderr).toContain(`secrets.yaml:3:10: connection @mysql field "url" is not a valid URL`);
+    expect(`${stdout}${stderr}`).not.toContain(canary);
+    expect(existsSync(join(dir, 'home'))).toBe(false);
+  });
+
+  it('from the environment: the variable and the field', async () => {
+    const dir = project();
+    const { code, stdout, stderr } = await runCli(['run', 'pipeline.yaml'], {
+      cwd: dir,
+      env: {
+        OSIRIS_HOME: join(dir, 'home'),
+        OSIRIS_CONN__MYSQL__URL: `mysql://app:${canary}@127.0.0.1:3306/shop`,
+        OSIRIS_CONN__SUPABASE__URL: `postgresql://app:${canary}@[::1:5432/db`,
+      },
+    });
+    expect(code, stderr).toBe(5);
+    expect(stderr).toContain('OSIRIS_CONN__SUPABASE__URL: connection @supabase field "url" is not a valid URL');
+    expect(`${stdout}${stderr}`).not.toContain(canary);
+  });
+
+  it('a port field out of range, and a URL of another component', async () => {
+    const dir = project();
+    writeFileSync(
+      join(dir, 'secrets.yaml'),
+      `connections:\n  mysql:\n    host: db\n    port: 99999\n  supabase:\n    url: "mysql://app:${canary}@db/x"\n`,
+    );
+    const { code, stdout, stderr } = await runCli(['run', 'pipeline.yaml', '--secrets-file', 'secrets.yaml'], {
+      cwd: dir,
+      env: { OSIRIS_HOME: join(dir, 'home'), OSIRIS_CONN__MYSQL__PORT: '3306' },
+    });
+    expect(code, stderr).toBe(5);
+    expect(stderr).toContain('secrets.yaml:4:11: connection @mysql field "port" must be <= 65535');
+    expect(stderr).toContain('secrets.yaml:6:10: connection @supabase field "url" does not have the expected form');
+    expect(`${stdout}${stderr}`).not.toContain(canary);
+
+    const fromEnv = await runCli(['run', 'pipeline.yaml'], {
+      cwd: dir,
+      env: {
+        OSIRIS_HOME: join(dir, 'home'),
+        OSIRIS_CONN__MYSQL__HOST: 'db',
+        OSIRIS_CONN__MYSQL__PORT: '65536',
+        OSIRIS_CONN__SUPABASE__URL: supabase,
+      },
+    });
+    expect(fromEnv.code, fromEnv.stderr).toBe(5);
+    expect(fromEnv.stderr).toContain('OSIRIS_CONN__MYSQL__PORT: connection @mysql field "port" is not a port');
+  });
+});
+
+describe('the discovery cache', () => {
+  it('asks again when the reference points at another database', async () => {
+    const [first, second] = await Promise.all([createMysqlDatabase(), createMysqlDatabase()]);
+    try {
+      await first.connection.query('CREATE TABLE old_orders (id INT PRIMARY KEY)');
+      await second.connection.query('CREATE TABLE new_orders (id INT PRIMARY KEY)');
+      const home = dirs.make();
+      const discover = async (url: string) => {
+        const { code, stdout, stderr } = await runCli(['discover', '@mysql', '--json'], {
+          env: { OSIRIS_HOME: home, OSIRIS_CONN__MYSQL__URL: url },
+        });
+        expect(code, stderr).toBe(0);
+        const result = JSON.parse(stdout) as { cached: boolean; tables: { schema: string; name: string }[] };
+        return { cached: result.cached, tables: result.tables.map((table) => `${table.schema}.${table.name}`) };
+      };
+      expect(await discover(first.url)).toEqual({ cached: false, tables: [`${first.name}.old_orders`] });
+      expect(await discover(first.url)).toEqual({ cached: true, tables: [`${first.name}.old_orders`] });
+      expect(await discover(second.url)).toEqual({ cached: false, tables: [`${second.name}.new_orders`] });
+      // A new password for the same database is the same target: still cached.
+      const withPassword = second.url.replace('mysql://root@', 'mysql://root:another-pw@');
+      const again = await runCli(['discover', '@mysql', '--json'], {
+        env: { OSIRIS_HOME: home, OSIRIS_CONN__MYSQL__URL: withPassword },
+      });
+      expect(JSON.parse(again.stdout)).toMatchObject({ cached: true });
+      // Nothing of the connection is stored in clear.
+      for (const text of Object.values(readTree(join(home, 'cache')))) {
+        expect(text).not.toContain('127.0.0.1');
+        expect(text).not.toContain('another-pw');
+      }
+    } finally {
+      await Promise.all([first.drop(), second.drop()]);
+    }
+  });
+});
