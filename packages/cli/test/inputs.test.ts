@@ -3,7 +3,7 @@ import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMysqlDatabase, readTree } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempDirs } from './helpers';
+import { repoRoot, runCli, spawnCli, tempDirs } from './helpers';
 
 const dirs = tempDirs();
 afterAll(() => dirs.clean());
@@ -115,6 +115,90 @@ describe('the discovery cache', () => {
       }
     } finally {
       await Promise.all([first.drop(), second.drop()]);
+    }
+  });
+});
+
+describe('YAML that would exhaust memory or the stack is refused with a located message', () => {
+  const header = 'version: 0.0.1\nname: p\n';
+  const bomb = [
+    'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+    ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`),
+  ].join('\n');
+  const steps = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => `  - { id: s${i}, type: mysql.table, connection: "@m", mode: read, options: { table: t${i} } }`,
+    ).join('\n');
+  // Refused well within this: the whole process may use 256 MB of heap.
+  const bounded = { NODE_OPTIONS: '--max-old-space-size=256' };
+
+  it.each([
+    ['an alias bomb', `${header}${bomb}\n`, 'pipeline.yaml:4:10', 'aliases expand to more than 100 values'],
+    [
+      'a 100k-deep flow sequence',
+      `${header}sources: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`,
+      'pipeline.yaml:3:73',
+      'values are nested more than 64 levels deep',
+    ],
+    [
+      'an alias with no anchor',
+      `${header}sources: *nope\n`,
+      'pipeline.yaml:3:10',
+      'YAML syntax error: the alias *nope has no anchor &nope before it',
+    ],
+    [
+      'a 50 MB pipeline',
+      `${header}sources:\n${steps(340_000)}\n`,
+      'pipeline.yaml:1:1',
+      'the file is 31.6 MB; YAML files are read up to 2 MB',
+    ],
+  ])('validate, compile and run exit 2 on %s', async (_what, text, where, message) => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, 'pipeline.yaml'), text);
+    for (const command of [['validate'], ['compile', '--out', 'out'], ['run']]) {
+      const started = Date.now();
+      const { code, stdout, stderr } = await spawnCli([...command, 'pipeline.yaml'], { cwd: dir, env: bounded });
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain(`${where}  ${message}`);
+      expect(stderr).not.toContain('internal error');
+      expect(`${stdout}${stderr}`.length).toBeLessThan(4000);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    }
+  });
+
+  it('a pipeline with more steps than the limit exits 2 at its sources', async () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, 'pipeline.yaml'), `${header}sources:\n${steps(1001)}\n`);
+    const { code, stderr } = await runCli(['validate', 'pipeline.yaml'], { cwd: dir });
+    expect(code, stderr).toBe(2);
+    expect(stderr).toContain('pipeline.yaml:4:3  sources  a pipeline holds at most 1000 sources; this one has 1001');
+  });
+
+  it('a secrets file exits 5, located', async () => {
+    const dir = project();
+    const cases = [
+      [
+        `connections:\n${bomb.replace(/^/gm, '  ')}\n`,
+        'secrets.yaml:3:12: secrets file: aliases expand to more than 100 values',
+      ],
+      [
+        `connections: ${'{a: '.repeat(100_000)}1${'}'.repeat(100_000)}\n`,
+        'secrets.yaml:1:266: secrets file: values are nested more than 64 levels deep',
+      ],
+      [
+        `connections:\n${'  # padding\n'.repeat(300_000)}`,
+        'secrets.yaml:1:1: secrets file: the file is 3.4 MB; YAML files are read up to 2 MB',
+      ],
+    ];
+    for (const [text, message] of cases) {
+      writeFileSync(join(dir, 'secrets.yaml'), text as string);
+      const { code, stderr } = await spawnCli(['run', 'pipeline.yaml', '--secrets-file', 'secrets.yaml'], {
+        cwd: dir,
+        env: { ...bounded, OSIRIS_HOME: join(dir, 'home') },
+      });
+      expect(code, stderr).toBe(5);
+      expect(stderr).toContain(message as string);
     }
   });
 });

@@ -116,7 +116,12 @@ async function readSecretsFile(file: string): Promise<SecretsFile> {
   const syntax = yaml.diagnostics[0];
   if (syntax !== undefined) {
     // The parser's own message may quote the text around the error, which can be a secret: say only where.
-    const what = syntax.rule === 'duplicateKey' ? 'the same key appears twice' : 'invalid YAML';
+    const what =
+      syntax.rule === 'duplicateKey'
+        ? 'the same key appears twice'
+        : syntax.rule === 'yamlLimit'
+          ? syntax.message
+          : 'invalid YAML';
     throw configError(`${file}:${syntax.line ?? 1}:${syntax.col ?? 1}: secrets file: ${what}`, syntax.fix);
   }
   const example = 'connections:\n  mysql:\n    url: mysql://user:password@host:3306/db';
