@@ -25,12 +25,24 @@ const MIN_KNOWN_SECRET_LENGTH = 4;
 // Placeholders in examples and help texts (`mysql://user:password@host`), not secrets.
 const PLACEHOLDER = /^(?:password|passwd|pass|pwd|secret|token|<[^<>\s]*>|\.\.\.|…)$/i;
 
+// Names of fields and parameters that hold secrets.
+const SECRET_WORDS = 'password|passwd|pwd|secret|token|api[_-]?key|apikey';
+const SECRET_NAME = new RegExp(SECRET_WORDS, 'i');
+
+/** True for a field name that says it holds a secret (`password`, `db_password`, `api_key`, `access_token`, …). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
 const patterns: readonly RegExp[] = [
   // userinfo of a URL: scheme://user:password@host (up to the last @ before the host, so a raw @ is covered)
   /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s/]+(?=@[^\s@/]*(?:[\s/]|$))/gi,
   // password=…, "password": "…", api_key: …
   // (not MySQL's own "using password: YES/NO", which says only whether one was sent, nor a ${params.name})
-  /(?<=\b(?:password|passwd|pwd|secret|token|api[_-]?key|apikey)["']?\s*[=:]\s*["']?)(?!(?:YES|NO)\)|\$\{)[^\s"'&;,{}[\]][^\s"'&;,}]*/gi,
+  new RegExp(
+    `(?<=\\b(?:${SECRET_WORDS})["']?\\s*[=:]\\s*["']?)(?!(?:YES|NO)\\)|\\$\\{)[^\\s"'&;,{}[\\]][^\\s"'&;,}]*`,
+    'gi',
+  ),
   // Authorization: Bearer …
   /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]+=*/g,
 ];
