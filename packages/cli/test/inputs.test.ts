@@ -40,6 +40,17 @@ describe('malformed connection fields exit 5 before anything runs, never showing
     expect(existsSync(join(dir, 'home'))).toBe(false);
   });
 
+  it('an unknown field is reported once', async () => {
+    const dir = project();
+    writeFileSync(
+      join(dir, 'secrets.yaml'),
+      `connections:\n  mysql:\n    url: mysql://app@db/shop\n    sslmode: require\n  supabase:\n    url: ${supabase}\n`,
+    );
+    const { code, stderr } = await runCli(['run', 'pipeline.yaml', '--secrets-file', 'secrets.yaml'], { cwd: dir });
+    expect(code, stderr).toBe(5);
+    expect(stderr.split('field "sslmode" is not a known field')).toHaveLength(2);
+  });
+
   it('from the environment: the variable and the field', async () => {
     const dir = project();
     const { code, stdout, stderr } = await runCli(['run', 'pipeline.yaml'], {

@@ -294,7 +294,10 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
         rule: 'unknownStep',
         message: `sink "${sink.id}" reads from "${sink.from}", which is not a source of this pipeline`,
         why: 'A sink can only read rows that a source of the same pipeline produces.',
-        fix: `Use one of: ${sourceIds.join(', ')}.`,
+        fix:
+          sourceIds.length > 0
+            ? `Use one of: ${sourceIds.join(', ')}.`
+            : 'Add a valid source step first, then name its id in "from".',
         stepId: sink.id,
       });
     }

@@ -398,6 +398,15 @@ describe('limits', () => {
     ]);
   });
 
+  it('a sink reading from a source when there is none offers no empty choice', () => {
+    const text = PIPELINE.replace(/sources:[\s\S]*?sinks:/, 'sources: []\nsinks:').replace(
+      'mode: write',
+      'mode: write\n    from: src',
+    );
+    const found = compile(text, { registry }).diagnostics.find((d) => d.rule === 'unknownStep');
+    expect(found?.fix).toBe('Add a valid source step first, then name its id in "from".');
+  });
+
   it('more steps than the limit is one diagnostic at the list', () => {
     const steps = Array.from(
       { length: 1001 },
