@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMysqlDatabase, readTree } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,27 @@ describe('malformed connection fields exit 5 before anything runs, never showing
     });
     expect(fromEnv.code, fromEnv.stderr).toBe(5);
     expect(fromEnv.stderr).toContain('OSIRIS_CONN__MYSQL__PORT: connection @mysql field "port" is not a port');
+  });
+});
+
+describe('osiris compile --mode off', () => {
+  it('masks an inline password in cfg/ and warns, byte-identically', async () => {
+    const dir = project();
+    const secret = 'Canary-Inline-4Tz';
+    const text = readFileSync(join(dir, 'pipeline.yaml'), 'utf8').replace(
+      'table: orders,',
+      `table: orders, password: ${secret},`,
+    );
+    writeFileSync(join(dir, 'pipeline.yaml'), text);
+    for (const out of ['a', 'b']) {
+      const { code, stderr } = await runCli(['compile', 'pipeline.yaml', '--out', out, '--mode', 'off'], { cwd: dir });
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('src.options.password  "options.password" looks like a secret written inline');
+    }
+    const compiled = readTree(join(dir, 'a'));
+    expect(compiled['cfg/src.json']).toContain('"password": "***"');
+    expect(JSON.stringify(compiled)).not.toContain(secret);
+    expect(readTree(join(dir, 'b'))).toEqual(compiled);
   });
 });
 
