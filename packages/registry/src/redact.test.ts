@@ -115,6 +115,7 @@ describe('redact', () => {
       'dial mysql://app:***@10.0.0.1:3306/db failed',
     );
     expect(redact('"mysql://app:Kx7q@Vb2w@db"')).toBe('"mysql://app:***@db"');
+    expect(redact('{"url":"mysql://app:Kx7q@db","note":"a@b"}')).toBe('{"url":"mysql://app:***@db","note":"a@b"}');
   });
 
   it('does not mask the schema of a password field', () => {

@@ -36,7 +36,7 @@ export function isSecretName(name: string): boolean {
 
 const patterns: readonly RegExp[] = [
   // userinfo of a URL: scheme://user:password@host (up to the last @ before the host, so a raw @ is covered)
-  /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s/]+(?=@[^\s@/]*(?:[\s/]|$))/gi,
+  /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s/"']+(?=@[^\s@/"']*(?:[\s/"']|$))/gi,
   // password=…, "password": "…", api_key: …
   // (not MySQL's own "using password: YES/NO", which says only whether one was sent, nor a ${params.name})
   new RegExp(
