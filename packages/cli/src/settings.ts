@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { ParamValue, ValidationMode } from '@osiris/compiler';
-import { OsirisError, OsirisErrorCode } from '@osiris/registry';
-import { parse } from 'yaml';
+import { OsirisError, OsirisErrorCode, parseYamlSource } from '@osiris/registry';
 
 /** A setting from a flag, else the environment, else the default; an unknown value is a usage error. */
 export function pick<T extends string>(
@@ -41,12 +40,9 @@ export function parseParams(pairs: readonly string[]): Record<string, ParamValue
       });
     }
     const raw = pair.slice(equals + 1);
-    let value: unknown;
-    try {
-      value = parse(raw);
-    } catch {
-      value = raw;
-    }
+    // Read with the same limits as every YAML file; anything but a scalar stays the text as typed.
+    const parsed = parseYamlSource(raw);
+    let value = parsed.diagnostics.length > 0 ? raw : parsed.value;
     if (value !== null && typeof value === 'object') value = raw;
     params[name] = (value ?? null) as ParamValue;
   }

@@ -1,5 +1,15 @@
 // SPDX-License-Identifier: MIT
-import { canonicalJson, type Diagnostic, fingerprintOf, hasErrors, type Registry, sortKeys } from '@osiris/registry';
+import {
+  canonicalJson,
+  type Diagnostic,
+  fingerprintOf,
+  hasErrors,
+  OsirisError,
+  OsirisErrorCode,
+  type Registry,
+  sortKeys,
+  YAML_LIMITS,
+} from '@osiris/registry';
 import { stringify } from 'yaml';
 import type { EngineName, ManifestStep, RunManifest, StepConfig } from './manifest';
 import type { ParamValue } from './params';
@@ -45,6 +55,71 @@ function configOf(resolved: ResolvedStep): StepConfig {
   };
 }
 
+const ENGINES: readonly EngineName[] = ['local', 'e2b'];
+const MODES: readonly ValidationMode[] = ['warn', 'strict', 'off'];
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((value) => `"${value}"`);
+  return `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
+
+/** The checks TypeScript makes for TypeScript callers, for plain JavaScript ones (build scripts, other tools). */
+function checkArguments(input: unknown, options: unknown): asserts options is CompileOptions {
+  const refuse = (message: string, hint: string) =>
+    new OsirisError(OsirisErrorCode.Validation, `compile(input, options): ${message}`, { hint });
+  if (typeof input !== 'string' && (input === null || typeof input !== 'object')) {
+    throw refuse(
+      `a pipeline is OML text or a parsed object, not ${describeValue(input)}`,
+      'Pass the text of a pipeline file.',
+    );
+  }
+  const given = (options ?? {}) as Record<string, unknown>;
+  const registry = given.registry as Partial<Registry> | undefined;
+  if (typeof registry?.validateStep !== 'function' || typeof registry.fingerprint !== 'function') {
+    throw refuse('options.registry must be a registry', "Pass { registry: loadRegistry() } from '@osiris/registry'.");
+  }
+  for (const [name, allowed] of [
+    ['engine', ENGINES],
+    ['mode', MODES],
+  ] as const) {
+    const value = given[name];
+    if (value !== undefined && !(allowed as readonly unknown[]).includes(value)) {
+      throw refuse(
+        `options.${name} must be ${oneOf(allowed)}, not ${JSON.stringify(value) ?? describeValue(value)}`,
+        `Leave it out for "${allowed[0]}".`,
+      );
+    }
+  }
+  if (given.file !== undefined && typeof given.file !== 'string') {
+    throw refuse(
+      `options.file must be text, not ${describeValue(given.file)}`,
+      'Pass the file name used in diagnostics.',
+    );
+  }
+  const params = given.params;
+  if (params === undefined) return;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw refuse(
+      `options.params must be a mapping of names to values, not ${describeValue(params)}`,
+      'For example { chunk_size: 10000 }.',
+    );
+  }
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw refuse(
+        `options.params.${name} must be text, a number, true/false or null, not ${describeValue(value)}`,
+        'Params are scalars.',
+      );
+    }
+  }
+}
+
 /**
  * Compiles a pipeline (OML text or a parsed object) into a Run Manifest and
  * one config per step. Pure and deterministic: the same OML, params and
@@ -55,6 +130,12 @@ function configOf(resolved: ResolvedStep): StepConfig {
  * const { manifest, configs, diagnostics } = compile(text, { registry: loadRegistry() });
  */
 export function compile(input: string | object, options: CompileOptions): CompileResult {
+  checkArguments(input, options);
+  if (typeof input === 'string' && input.length > YAML_LIMITS.maxBytes) {
+    // Refused unread by parseOml; not worth hashing for the memo first.
+    const { diagnostics } = parseOml(input, options.file === undefined ? {} : { file: options.file });
+    return { manifest: undefined, configs: {}, diagnostics };
+  }
   // Text is keyed by itself (line numbers in diagnostics depend on it), objects by their canonical form.
   const inputFingerprint = fingerprintOf(input);
   const key = canonicalJson([
@@ -120,7 +201,7 @@ export function compile(input: string | object, options: CompileOptions): Compil
       steps,
       execution: {
         engine: options.engine ?? 'local',
-        params: sortKeys(analysis.params) as Record<string, ParamValue>,
+        params: sortKeys(maskParams(analysis.params, analysis.secretParams)) as Record<string, ParamValue>,
       },
     };
     result = { manifest, configs, diagnostics: analysis.diagnostics };
@@ -134,6 +215,11 @@ export function compile(input: string | object, options: CompileOptions): Compil
   if (cache.size >= MEMO_SIZE) cache.delete(cache.keys().next().value as string);
   cache.set(key, result);
   return result;
+}
+
+/** Params that feed an inline secret show the mask, like the secret. */
+function maskParams(params: Readonly<Record<string, ParamValue>>, secret: ReadonlySet<string>) {
+  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, secret.has(name) ? '***' : value]));
 }
 
 /** The manifest as YAML text, exactly as `writeCompiled` writes it. */

@@ -24,6 +24,8 @@ export interface Oml {
 }
 
 export const OML_VERSION = '0.0.1';
+/** Sources, and sinks, a pipeline may hold: beyond this, validating it would take minutes. */
+export const MAX_STEPS = 1000;
 export const STEP_ID = '^[a-z0-9_-]+$';
 export const CONNECTION_REF = '^@[A-Za-z0-9_-]+$';
 const PARAM_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -70,7 +72,13 @@ export const omlShapeSchema = {
       additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
       description: 'Parameters with their defaults; use them as ${params.name} in any string value.',
     },
-    sources: { type: 'array', minItems: 1, items: omlStepSchema('read'), description: 'Steps that read data.' },
-    sinks: { type: 'array', items: omlStepSchema('write'), description: 'Steps that write data.' },
+    sources: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_STEPS,
+      items: omlStepSchema('read'),
+      description: 'Steps that read data.',
+    },
+    sinks: { type: 'array', maxItems: MAX_STEPS, items: omlStepSchema('write'), description: 'Steps that write data.' },
   },
 } as const;

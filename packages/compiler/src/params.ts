@@ -14,6 +14,11 @@ export interface ResolvedParams {
   readonly diagnostics: Diagnostic[];
 }
 
+/** The params a string refers to (`${params.name}`). */
+export function paramReferences(text: string): string[] {
+  return [...text.matchAll(reference)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]));
+}
+
 /** Merges declared defaults with overrides; an override of an undeclared param is an error. */
 export function mergeParams(
   declared: Readonly<Record<string, ParamValue>>,

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 import {
+  type ComponentSpec,
   createSchemaValidator,
   type Diagnostic,
+  isSecretName,
   joinPointer,
   locateDiagnostic,
   parseYamlSource,
+  pointerSegments,
+  pointerToPath,
   type Registry,
+  valueAt,
   type YamlSource,
 } from '@osiris/registry';
-import { CONNECTION_REF, type OmlStep, omlShapeSchema } from './oml';
-import { mergeParams, type ParamValue, substituteParams, unusedParams } from './params';
+import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
+import { mergeParams, type ParamValue, paramReferences, substituteParams, unusedParams } from './params';
 
 export type ValidationMode = 'warn' | 'strict' | 'off';
 
@@ -35,11 +40,16 @@ export interface ResolvedStep {
   readonly pointer: string;
 }
 
+/** What `--mode off` keeps of a card's diagnostics: what compiling needs, and the inline-secret warnings. */
+const KEPT_WHEN_OFF = new Set(['mode', 'inlineSecret']);
+
 export interface Analysis {
   readonly diagnostics: Diagnostic[];
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly sources: ResolvedStep[];
   readonly sinks: ResolvedStep[];
+  /** Params that feed an inline secret: masked in the manifest like the secret itself. */
+  readonly secretParams: Set<string>;
 }
 
 // Positions of parsed documents, so diagnostics found later can still say file:line:col.
@@ -51,7 +61,10 @@ const checkShape = createSchemaValidator(omlShapeSchema, { subject: 'a pipeline 
 export function parseOml(text: string, options: { file?: string } = {}): ParseOmlResult {
   const source = parseYamlSource(text, options.file);
   if (source.value !== null && typeof source.value === 'object') sources.set(source.value, source);
-  if (source.diagnostics.length === 0 && (source.value === null || typeof source.value !== 'object')) {
+  if (
+    source.diagnostics.length === 0 &&
+    (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value))
+  ) {
     return {
       oml: source.value,
       diagnostics: [
@@ -61,15 +74,85 @@ export function parseOml(text: string, options: { file?: string } = {}): ParseOm
           pointer: '',
           rule: 'type',
           message: 'a pipeline file must be a mapping with version, name, sources and sinks',
-          why: 'The file is empty or holds a single value.',
+          why: Array.isArray(source.value)
+            ? 'The file is a list; a pipeline is a mapping of fields.'
+            : 'The file is empty or holds a single value.',
           fix: 'Start from an example in examples/ or run `osiris chat`.',
           example: 'version: 0.0.1\nname: my_pipeline\nsources: []\nsinks: []',
-          ...(options.file === undefined ? {} : { file: options.file, line: 1, col: 1 }),
+          ...(options.file === undefined
+            ? {}
+            : { file: options.file, ...(source.positionOf('') ?? { line: 1, col: 1 }) }),
         },
       ],
     };
   }
   return { oml: source.value, diagnostics: source.diagnostics };
+}
+
+/**
+ * Where a step holds a secret inline: text at the card's secret pointers, and
+ * option fields the card does not know whose names say secret (only `--mode
+ * off` lets those through). Pointers are relative to the step.
+ */
+function inlineSecrets(step: OmlStep, spec: ComponentSpec): { pointer: string; unknownField: boolean }[] {
+  const found = (spec.secrets ?? [])
+    .filter((pointer) => typeof valueAt(step, pointer) === 'string')
+    .map((pointer) => ({ pointer, unknownField: false }));
+  const known = (spec.configSchema as { properties?: Record<string, unknown> }).properties ?? {};
+  for (const [name, value] of Object.entries(step.options ?? {})) {
+    const pointer = joinPointer('/options', name);
+    if (
+      typeof value === 'string' &&
+      isSecretName(name) &&
+      !Object.hasOwn(known, name) &&
+      !found.some((f) => f.pointer === pointer)
+    ) {
+      found.push({ pointer, unknownField: true });
+    }
+  }
+  return found;
+}
+
+function unknownSecretWarning(step: OmlStep, pointer: string): Diagnostic {
+  return {
+    severity: 'warning',
+    path: [step.id, pointerToPath(pointer)].filter(Boolean).join('.'),
+    pointer,
+    rule: 'inlineSecret',
+    message: `"${pointerToPath(pointer)}" looks like a secret written inline; it is masked in the compiled output`,
+    why: 'Pipeline files and compiled manifests are shared and committed; secrets in them leak.',
+    fix: 'Remove it: connection credentials go into a secrets file or OSIRIS_CONN__<NAME>__<FIELD>.',
+    ...(typeof step.id === 'string' ? { stepId: step.id } : {}),
+  };
+}
+
+/** Replaces the value at an `/options/…` pointer of a step with the mask (the options are the step's own copy). */
+function maskAt(options: Record<string, unknown>, pointer: string, mask: string): void {
+  const [head, ...path] = pointerSegments(pointer);
+  const last = path.pop();
+  if (head !== 'options' || last === undefined) return;
+  const parent = valueAt(options, joinPointer('', ...path));
+  if (parent !== null && typeof parent === 'object' && typeof (parent as Record<string, unknown>)[last] === 'string') {
+    (parent as Record<string, unknown>)[last] = mask;
+  }
+}
+
+/** A pipeline over the step limit gets this one diagnostic, before anything is checked step by step. */
+function tooManySteps(document: Record<string, unknown>): Diagnostic | undefined {
+  for (const key of ['sources', 'sinks'] as const) {
+    const list = document[key];
+    if (!Array.isArray(list) || list.length <= MAX_STEPS) continue;
+    return {
+      severity: 'error',
+      path: key,
+      pointer: `/${key}`,
+      rule: 'maxItems',
+      message: `a pipeline holds at most ${MAX_STEPS} ${key}; this one has ${list.length}`,
+      why: 'Each step is validated and run on its own; this many would take minutes before anything moves.',
+      fix: 'Split the pipeline into several files.',
+    };
+  }
+  return undefined;
 }
 
 function stepsOf(oml: Record<string, unknown>, key: 'sources' | 'sinks'): [OmlStep, string][] {
@@ -90,9 +173,15 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
   const diagnostics: Diagnostic[] = [];
   if (oml === null || typeof oml !== 'object' || Array.isArray(oml)) {
     diagnostics.push(...parseOml('').diagnostics);
-    return { diagnostics, params: {}, sources: [], sinks: [] };
+    return { diagnostics, params: {}, sources: [], sinks: [], secretParams: new Set() };
   }
   const document = oml as Record<string, unknown>;
+  const tooMany = tooManySteps(document);
+  if (tooMany !== undefined) {
+    diagnostics.push(tooMany);
+    locate(oml, diagnostics);
+    return { diagnostics, params: {}, sources: [], sinks: [], secretParams: new Set() };
+  }
   diagnostics.push(...checkShape(document));
 
   const declared = (document.params !== null && typeof document.params === 'object' ? document.params : {}) as Record<
@@ -103,7 +192,7 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
   const merged = mergeParams(declared, overrides);
   diagnostics.push(...merged.diagnostics);
   const used = new Set<string>();
-  const result: Analysis = { diagnostics, params: merged.values, sources: [], sinks: [] };
+  const result: Analysis = { diagnostics, params: merged.values, sources: [], sinks: [], secretParams: new Set() };
 
   const seen = new Map<string, string>();
   const resolve = (key: 'sources' | 'sinks') =>
@@ -150,14 +239,16 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
         return [];
       }
       // With validation off, only what compiling needs is checked: the component exists and can run in this mode.
-      const kept = mode === 'off' ? checked.diagnostics.filter((d) => d.rule === 'mode') : checked.diagnostics;
+      const kept = mode === 'off' ? checked.diagnostics.filter((d) => KEPT_WHEN_OFF.has(d.rule)) : checked.diagnostics;
       diagnostics.push(...kept.map((d) => rebase(d, pointer)));
-      const resolved: ResolvedStep = {
-        step,
-        options: checked.options ?? {},
-        componentVersion: checked.spec.version,
-        pointer,
-      };
+      const stepOptions = checked.options ?? {};
+      for (const secret of inlineSecrets(step, checked.spec)) {
+        if (secret.unknownField && mode === 'off')
+          diagnostics.push(rebase(unknownSecretWarning(step, secret.pointer), pointer));
+        for (const name of paramReferences(String(valueAt(raw, secret.pointer)))) result.secretParams.add(name);
+        maskAt(stepOptions, secret.pointer, checked.spec.redaction?.mask ?? '***');
+      }
+      const resolved: ResolvedStep = { step, options: stepOptions, componentVersion: checked.spec.version, pointer };
       return [resolved];
     });
 
@@ -203,7 +294,10 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
         rule: 'unknownStep',
         message: `sink "${sink.id}" reads from "${sink.from}", which is not a source of this pipeline`,
         why: 'A sink can only read rows that a source of the same pipeline produces.',
-        fix: `Use one of: ${sourceIds.join(', ')}.`,
+        fix:
+          sourceIds.length > 0
+            ? `Use one of: ${sourceIds.join(', ')}.`
+            : 'Add a valid source step first, then name its id in "from".',
         stepId: sink.id,
       });
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSchemaValidator, loadRegistry } from '@osiris/registry';
+import { createRegistry, createSchemaValidator, isOsirisError, loadRegistry, loadSpecSchema } from '@osiris/registry';
 import { readTree } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -309,6 +309,118 @@ describe('validation modes', () => {
     expect(
       compile(sloppy.replace('name: orders_sync', 'name: Orders Sync'), { registry, mode: 'off' }).manifest,
     ).toBeUndefined();
+  });
+});
+
+describe('inline secrets never reach the compiled output', () => {
+  const secret = 'Sup3rSecret-Inline9';
+
+  it('--mode off: an unknown option named like a secret is masked and warned about, byte-identically', () => {
+    const text = PIPELINE.replace(
+      'options: { schema: shop, table: orders }',
+      `options: { table: orders, password: ${secret} }`,
+    );
+    const first = compile(text, { registry, mode: 'off', file: 'pipeline.yaml' });
+    expect(first.manifest).toBeDefined();
+    expect(first.configs.src?.options.password).toBe('***');
+    const files = renderCompiled(first);
+    expect([...files.values()].join('\n')).not.toContain(secret);
+    expect(first.diagnostics).toEqual([
+      expect.objectContaining({ rule: 'inlineSecret', severity: 'warning', path: 'src.options.password', line: 11 }),
+    ]);
+    // Deterministic: another compile (not from the memo) writes the same bytes.
+    const again = compile(`${text}\n`, { registry, mode: 'off', file: 'pipeline.yaml' });
+    expect(renderCompiled(again)).toEqual(files);
+  });
+
+  it('a value at a pointer the card declares secret is masked in every mode, with the param that fed it', () => {
+    const card = readFileSync(
+      join(fileURLToPath(new URL('../../../components/', import.meta.url)), 'supabase.table/spec.yaml'),
+      'utf8',
+    )
+      .replace('name: supabase.table', 'name: api.table')
+      .replace(/secrets:\n(?: {2}- .*\n)+/, 'secrets:\n  - /options/api_key\n')
+      .replace('  properties:\n', '  properties:\n    api_key: { type: string }\n')
+      .replace(/examples:\n[\s\S]*?\nx-connection:/, 'x-connection:');
+    const custom = createRegistry([{ file: 'api.table/spec.yaml', text: card }], loadSpecSchema());
+    const text = `version: 0.0.1
+name: api
+params:
+  key: none
+sources:
+  - { id: src, type: api.table, connection: "@api", mode: read, options: { table: t, api_key: "\${params.key}" } }
+`;
+    for (const mode of ['warn', 'off'] as const) {
+      const result = compile(text, { registry: custom, mode, params: { key: secret } });
+      expect(result.manifest, JSON.stringify(result.diagnostics)).toBeDefined();
+      expect(result.diagnostics.map((d) => d.rule)).toEqual(['inlineSecret']);
+      expect(result.configs.src?.options.api_key).toBe('***');
+      expect(result.manifest?.execution.params).toEqual({ key: '***' });
+      expect([...renderCompiled(result).values()].join('\n')).not.toContain(secret);
+    }
+  });
+});
+
+describe('the public API checks what plain JavaScript passes it', () => {
+  it.each([
+    ['no registry', {}, /options.registry must be a registry/],
+    ['an unknown engine', { registry, engine: 'docker' }, /options.engine must be "local" or "e2b", not "docker"/],
+    ['an unknown mode', { registry, mode: 'loose' }, /options.mode must be "warn", "strict" or "off", not "loose"/],
+    ['params that are not a mapping', { registry, params: ['a'] }, /options.params must be a mapping/],
+    [
+      'a param that is not a scalar',
+      { registry, params: { target: { a: 1 } } },
+      /options.params.target must be text, a number, true\/false or null/,
+    ],
+    ['a file that is not text', { registry, file: 7 }, /options.file must be text/],
+  ])('compile with %s throws a clear OsirisError', (_what, options, message) => {
+    let thrown: unknown;
+    try {
+      compile(PIPELINE, options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isOsirisError(thrown), String(thrown)).toBe(true);
+    expect((thrown as { code: string }).code).toBe('VALIDATION');
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('compile of something that is neither text nor an object throws a clear OsirisError', () => {
+    expect(() => compile(42 as never, { registry })).toThrow(/a pipeline is OML text or a parsed object, not a number/);
+  });
+});
+
+describe('limits', () => {
+  it('a pipeline file that is a list gets file:line:col', () => {
+    const result = compile('# a list\n- id: src\n  type: mysql.table\n', { registry, file: 'pipeline.yaml' });
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({ rule: 'type', file: 'pipeline.yaml', line: 2, col: 1 }),
+    ]);
+  });
+
+  it('a sink reading from a source when there is none offers no empty choice', () => {
+    const text = PIPELINE.replace(/sources:[\s\S]*?sinks:/, 'sources: []\nsinks:').replace(
+      'mode: write',
+      'mode: write\n    from: src',
+    );
+    const found = compile(text, { registry }).diagnostics.find((d) => d.rule === 'unknownStep');
+    expect(found?.fix).toBe('Add a valid source step first, then name its id in "from".');
+  });
+
+  it('more steps than the limit is one diagnostic at the list', () => {
+    const steps = Array.from(
+      { length: 1001 },
+      (_, i) => `  - { id: s${i}, type: mysql.table, connection: "@m", mode: read }`,
+    );
+    const result = compile(`version: 0.0.1\nname: many\nsources:\n${steps.join('\n')}\n`, { registry, file: 'p.yaml' });
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({
+        rule: 'maxItems',
+        line: 4,
+        col: 3,
+        message: 'a pipeline holds at most 1000 sources; this one has 1001',
+      }),
+    ]);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   type RedactionStrategy,
   type Redactor,
   type Registry,
+  secretParts,
 } from '@osiris/registry';
 import {
   connectionEnvPrefix,
@@ -178,23 +179,8 @@ function runFiles(manifest: RunManifest, configs: ReadonlyMap<string, StepConfig
   return files;
 }
 
-/** A secret and, for a URL, its password (raw and decoded); not the user name, which may well be a common word. */
-function telltales(secret: string): string[] {
-  const parts = [secret];
-  const password = /^[a-z][a-z0-9+.-]*:\/\/[^@/:]*:([^@/]+)@/i.exec(secret)?.[1];
-  if (password !== undefined) {
-    parts.push(password);
-    try {
-      parts.push(decodeURIComponent(password));
-    } catch {
-      // A malformed escape: the raw form is checked.
-    }
-  }
-  return parts.filter((part) => part.length >= 4);
-}
-
 function assertNoSecrets(files: readonly Upload[], secrets: readonly string[]): void {
-  const parts = [...new Set(secrets.flatMap(telltales))];
+  const parts = [...new Set(secrets.flatMap(secretParts))];
   for (const file of files) {
     if (parts.some((part) => file.text.includes(part))) {
       throw configError(

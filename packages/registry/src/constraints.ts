@@ -48,7 +48,9 @@ function fixFor(kind: keyof ConstraintRule, rule: ConstraintRule, field: string)
     case 'minItems':
       return `Give "${field}" at least ${rule.minItems ?? 1} item(s).`;
     case 'enum':
-      return `Set "${field}" to one of: ${(rule.enum ?? []).map(inlineYaml).join(', ')}.`;
+      return (rule.enum ?? []).length > 0
+        ? `Set "${field}" to one of: ${(rule.enum ?? []).map(inlineYaml).join(', ')}.`
+        : `Remove "${field}": the card's rule allows no value for it.`;
     default:
       return `Set "${field}" to ${inlineYaml(rule.const)}.`;
   }

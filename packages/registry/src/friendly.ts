@@ -147,6 +147,11 @@ function friendlyError(error: ErrorObject, data: unknown, context: FriendlyConte
       const allowed = (params.allowedValues as unknown[]) ?? [];
       suggestion = typeof value === 'string' ? didYouMean(value, allowed.map(String)) : undefined;
       message = `${describe(value)} is not allowed for "${field()}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+      if (allowed.length === 0) {
+        why = `"${field()}" accepts no value: its schema lists none.`;
+        fix = `Leave "${field()}" out, or give the schema's enum the values it should accept.`;
+        break;
+      }
       why = `"${field()}" must be one of: ${allowed.map((v) => inlineYaml(v)).join(', ')}.`;
       fix = suggestion ? `Use "${suggestion}".` : `Pick one of: ${allowed.map((v) => inlineYaml(v)).join(', ')}.`;
       example = exampleLine(field(), suggestion ?? allowed[0]);

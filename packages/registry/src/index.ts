@@ -16,7 +16,7 @@ export {
   stampBuiltinComponents,
 } from './loader';
 export type { RedactOptions, Redactor } from './redact';
-export { createRedactor, redact, secretParts } from './redact';
+export { createRedactor, isSecretName, redact, secretParts } from './redact';
 export type { LintResult, Registry, SpecSource, StepValidation } from './registry';
 export { createRegistry, lintSpecs } from './registry';
 export type { SchemaCheck } from './schema-validator';
@@ -31,5 +31,5 @@ export type {
   StepMode,
 } from './spec';
 export { didYouMean } from './suggest';
-export type { YamlSource } from './yaml-source';
-export { locateDiagnostic, parseYamlSource } from './yaml-source';
+export type { YamlLimits, YamlSource } from './yaml-source';
+export { locateDiagnostic, parseYamlSource, YAML_LIMITS } from './yaml-source';

@@ -37,6 +37,56 @@ describe('redact', () => {
     expect(redactor.text('password authentication failed: p@ss-Word9')).toBe('password authentication failed: ***');
   });
 
+  // Every character a URL gives a meaning to, and unicode, in one password; each run of letters is a canary.
+  const special = `Kx7qa@Vb2wa:Nm4za/Rt8ya?Hp3ja#Lc5da%Fg6sa[Qa9ea]Zu1oa!Wi0ka$Ey2ra&Ty3ua'Oj4pa(Sd5fa)Gh6ja*Kl7za+Xc8va,Bn9ma;Mq1wa=Er2ta~Yu3ia"Io4pa\\Pa5sa üñï€😀Df6ga`;
+  const canaries = special.match(/[A-Z][a-z][0-9][a-z]a/g) ?? [];
+
+  it.each([
+    ['raw', (password: string) => `mysql://app:${password}@db.example.test:3306/shop`],
+    ['percent-encoded', (password: string) => `mysql://app:${encodeURIComponent(password)}@db.example.test/shop`],
+    ['an IPv6 host', (password: string) => `postgresql://app:${password}@[2001:db8::1]:5432/app?sslmode=require`],
+    ['a query holding an @', (password: string) => `postgresql://app:${password}@db/app?application_name=a@b`],
+  ])('masks a password with every URL-special character, %s, in every form a message may show', (_how, urlOf) => {
+    expect(canaries).toHaveLength(24);
+    const url = urlOf(special);
+    const redactor = createRedactor({ knownSecrets: [url] });
+    const forms = [
+      special,
+      encodeURIComponent(special),
+      JSON.stringify(special),
+      JSON.stringify({ note: special }),
+      `note: '${special.replace(/'/g, "''")}'`,
+      `app:${special}`,
+      url,
+    ];
+    for (const form of forms) {
+      const out = redactor.text(`before ${form} after`);
+      for (const canary of canaries) expect(out, form).not.toContain(canary);
+      expect(out).toMatch(/^before .*\*\*\*.* after$/);
+    }
+    // What the URL parser sends, percent-encoded, too.
+    const parsed = new URL(url.replace(special, encodeURIComponent(special)));
+    expect(redactor.text(parsed.password)).toBe('***');
+  });
+
+  it('masks neither the user name alone nor the host', () => {
+    const redactor = createRedactor({
+      knownSecrets: ['mysql://root@db.example.test:3306/shop', 'mysql://admin:S3cret-pw@h/x'],
+    });
+    expect(redactor.text("Access denied for user 'root'@'db.example.test'")).toBe(
+      "Access denied for user 'root'@'db.example.test'",
+    );
+    expect(redactor.text('admin:S3cret-pw and S3cret-pw')).toBe('*** and ***');
+  });
+
+  it('masks the password of a URL that does not parse (a raw / ? or # in it)', () => {
+    for (const password of ['pa/ss-Word9', 'pa?ss-Word9', 'pa#ss-Word9', 'pa@ss/Word9']) {
+      const url = `mysql://app:${password}@db:3306/shop`;
+      expect(secretParts(url)).toContain(password);
+      expect(createRedactor({ knownSecrets: [url] }).text(`x ${password} y`)).toBe('x *** y');
+    }
+  });
+
   it.each([
     ['URL userinfo', 'dial mysql://root:hunter2x@10.0.0.1:3306/db', 'dial mysql://root:***@10.0.0.1:3306/db'],
     ['password=', 'host=db password=hunter2x sslmode=require', 'host=db password=*** sslmode=require'],
@@ -49,6 +99,23 @@ describe('redact', () => {
     ],
   ])('pattern fallback: %s', (_name, input, expected) => {
     expect(redact(input)).toBe(expected);
+  });
+
+  it.each([
+    'Use mysql://user:password@host:3306/database.',
+    'url: postgresql://<user>:<password>@<host>:5432/<database>',
+    'password: ${params.db_password}',
+    'Set password=... in the file',
+  ])("pattern fallback: leaves Osiris's own placeholder examples alone: %s", (text) => {
+    expect(redact(text)).toBe(text);
+  });
+
+  it('pattern fallback: masks an unknown URL password up to its last @', () => {
+    expect(redact('dial mysql://app:Kx7q@Vb2w@10.0.0.1:3306/db failed')).toBe(
+      'dial mysql://app:***@10.0.0.1:3306/db failed',
+    );
+    expect(redact('"mysql://app:Kx7q@Vb2w@db"')).toBe('"mysql://app:***@db"');
+    expect(redact('{"url":"mysql://app:Kx7q@db","note":"a@b"}')).toBe('{"url":"mysql://app:***@db","note":"a@b"}');
   });
 
   it('does not mask the schema of a password field', () => {

@@ -22,12 +22,27 @@ export interface Redactor {
 // Shorter values would mask ordinary words everywhere; the patterns below still catch them in context.
 const MIN_KNOWN_SECRET_LENGTH = 4;
 
+// Placeholders in examples and help texts (`mysql://user:password@host`), not secrets.
+const PLACEHOLDER = /^(?:password|passwd|pass|pwd|secret|token|<[^<>\s]*>|\.\.\.|…)$/i;
+
+// Names of fields and parameters that hold secrets.
+const SECRET_WORDS = 'password|passwd|pwd|secret|token|api[_-]?key|apikey';
+const SECRET_NAME = new RegExp(SECRET_WORDS, 'i');
+
+/** True for a field name that says it holds a secret (`password`, `db_password`, `api_key`, `access_token`, …). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
 const patterns: readonly RegExp[] = [
-  // userinfo of a URL: scheme://user:password@host
-  /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+(?=@)/gi,
+  // userinfo of a URL: scheme://user:password@host (up to the last @ before the host, so a raw @ is covered)
+  /(?<=[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s/"']+(?=@[^\s@/"']*(?:[\s/"']|$))/gi,
   // password=…, "password": "…", api_key: …
-  // (not MySQL's own "using password: YES/NO", which says only whether one was sent)
-  /(?<=\b(?:password|passwd|pwd|secret|token|api[_-]?key|apikey)["']?\s*[=:]\s*["']?)(?!(?:YES|NO)\))[^\s"'&;,{}[\]][^\s"'&;,}]*/gi,
+  // (not MySQL's own "using password: YES/NO", which says only whether one was sent, nor a ${params.name})
+  new RegExp(
+    `(?<=\\b(?:${SECRET_WORDS})["']?\\s*[=:]\\s*["']?)(?!(?:YES|NO)\\)|\\$\\{)[^\\s"'&;,{}[\\]][^\\s"'&;,}]*`,
+    'gi',
+  ),
   // Authorization: Bearer …
   /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]+=*/g,
 ];
@@ -36,29 +51,69 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a malformed escape (a raw % in a password): the raw form stands
+  }
+}
+
+/** How a URL parser writes a password (or user name) it was given raw: its userinfo percent-encode set. */
+function parserEncoded(text: string): string {
+  const url = new URL('osiris://host');
+  url.password = text;
+  return url.password;
+}
+
+const URL_START = /^[a-z][a-z0-9+.-]*:\/\//i;
+// An @ that may end a URL's user info: a host (a name or [IPv6]), maybe a port, then the end of the authority.
+const BEFORE_HOST = /@(?=(?:\[[^\]\s]*\]|[^\s@/?#[\]:]*)(?::\d*)?(?:[/?#]|$))/g;
+
+/**
+ * The user infos (`user:password`) a URL may hold. Parsers end the authority
+ * at the first `/`, `?` or `#` and the user info at the authority's last `@`;
+ * people also write raw `/ ? # @` in passwords, so every `@` that is followed
+ * by a host counts too. Masking a longer candidate too costs nothing.
+ */
+function userInfos(url: string): string[] {
+  const start = URL_START.exec(url);
+  if (start === null) return [];
+  const rest = url.slice(start[0].length);
+  const found = new Set<string>();
+  const authority = rest.split(/[/?#]/, 1)[0] ?? '';
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) found.add(authority.slice(0, at));
+  for (const match of rest.matchAll(BEFORE_HOST)) found.add(rest.slice(0, match.index));
+  return [...found];
+}
+
 /**
  * The strings under which a secret may show up: the value itself and, for a
- * URL, its password and user:password (raw and percent-decoded), since driver
- * errors often echo one of them.
+ * URL with a password, `user:password` and the password — raw, percent-decoded
+ * and percent-encoded (as URL parsers and drivers rewrite them) — each also as
+ * JSON and YAML write it (escaped quotes and backslashes). A user name alone
+ * is not a secret: it is often a common word such as `root`.
+ *
+ * @example
+ * secretParts('mysql://app:p@ss@db/shop') // includes 'app:p@ss', 'p@ss' and 'p%40ss'
  */
 export function secretParts(secret: string): string[] {
   const parts = new Set<string>([secret]);
-  const match = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(secret);
-  if (match?.[1]) {
-    const userinfo = match[1];
-    parts.add(userinfo);
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0) {
-      const password = userinfo.slice(colon + 1);
-      parts.add(password);
-      try {
-        parts.add(decodeURIComponent(password));
-        parts.add(decodeURIComponent(userinfo));
-      } catch {
-        // A malformed escape cannot be decoded; the raw form is still masked.
-      }
+  for (const userInfo of userInfos(secret)) {
+    const colon = userInfo.indexOf(':');
+    if (colon < 0 || colon === userInfo.length - 1) continue;
+    const user = userInfo.slice(0, colon);
+    const password = userInfo.slice(colon + 1);
+    for (const raw of [password, userInfo]) {
+      const decoded = percentDecoded(raw);
+      parts.add(raw).add(decoded).add(encodeURIComponent(decoded));
+    }
+    for (const raw of [password, percentDecoded(password)]) {
+      parts.add(parserEncoded(raw)).add(`${parserEncoded(user)}:${parserEncoded(raw)}`);
     }
   }
+  for (const part of [...parts]) parts.add(JSON.stringify(part).slice(1, -1)).add(part.replaceAll("'", "''"));
   return [...parts].filter((part) => part.length >= MIN_KNOWN_SECRET_LENGTH);
 }
 
@@ -76,7 +131,9 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   const text = (value: string): string => {
     let out = knownPattern ? value.replace(knownPattern, replace) : value;
     for (const pattern of patterns) {
-      out = out.replace(pattern, (found) => (found === mask || found.startsWith('[sha256:') ? found : replace(found)));
+      out = out.replace(pattern, (found) =>
+        found === mask || found.startsWith('[sha256:') || PLACEHOLDER.test(found) ? found : replace(found),
+      );
     }
     return out;
   };

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
-import { loadRegistry } from './loader';
+import type { Diagnostic } from './diagnostics';
+import { friendlyErrors } from './friendly';
+import { loadRegistry, loadSpecSchema } from './loader';
+import { createRegistry } from './registry';
 import type { StepInput } from './spec';
 
 const registry = loadRegistry();
@@ -245,5 +248,37 @@ describe('registry', () => {
     for (const example of spec.examples ?? []) {
       expect(registry.validateStep(example.oml).diagnostics).toEqual([]);
     }
+  });
+});
+
+describe('diagnostics never offer an empty choice', () => {
+  // "Use one of: ." and "one of: " followed by nothing, or a sentence ending in "..".
+  const broken = /one of: *[.(]|one of: *$|\.\.$/;
+  const texts = (diagnostics: readonly Diagnostic[]) => diagnostics.flatMap((d) => [d.message, d.why, d.fix]);
+
+  it('for an enum with no values', () => {
+    const diagnostics = friendlyErrors(
+      [
+        {
+          keyword: 'enum',
+          instancePath: '/op',
+          schemaPath: '#/properties/op/enum',
+          params: { allowedValues: [] },
+          message: 'must be equal to one of the allowed values',
+        },
+      ],
+      { op: 'eq' },
+      { basePointer: '', subject: 'a card' },
+    );
+    expect(diagnostics).toHaveLength(1);
+    for (const text of texts(diagnostics)) expect(text).not.toMatch(broken);
+    expect(diagnostics[0]?.why).toBe('"op" accepts no value: its schema lists none.');
+  });
+
+  it('for an unknown component in a registry with no cards', () => {
+    const empty = createRegistry([], loadSpecSchema());
+    const { diagnostics } = empty.validateStep({ id: 'src', type: 'mysql.table', mode: 'read' });
+    for (const text of texts(diagnostics)) expect(text).not.toMatch(broken);
+    expect(diagnostics[0]?.fix).toBe('No component is loaded: check the components folder (osiris components list).');
   });
 });

@@ -365,7 +365,9 @@ function registryOf(
             why: 'Every step must name a component that has a spec card in the registry.',
             fix: suggestion
               ? `Use "${suggestion}".`
-              : `Use one of: ${names.join(', ')} (osiris components list shows them).`,
+              : names.length > 0
+                ? `Use one of: ${names.join(', ')} (osiris components list shows them).`
+                : 'No component is loaded: check the components folder (osiris components list).',
             example: `type: ${suggestion ?? names[0] ?? 'mysql.table'}`,
             ...(suggestion === undefined ? {} : { suggestion }),
             ...(stepId === undefined ? {} : { stepId }),

@@ -39,6 +39,8 @@ interface CacheKey {
   readonly component: string;
   readonly component_version: string;
   readonly connection: string;
+  /** SHA-256 of what the connection points at (see {@link targetOf}). */
+  readonly target_sha256: string;
   readonly options_sha256: string;
   readonly spec_fingerprint: string;
 }
@@ -51,6 +53,34 @@ interface CacheEntry extends CacheKey {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const SECRET_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
+const URL_FIELD = /url|uri|dsn/i;
+
+/**
+ * What a connection points at, without its secrets: a URL's scheme, user,
+ * host, port, database and query (less any secret-looking parameter), and the
+ * other fields unless they look secret. A rotated password keeps the cache; a
+ * re-pointed reference does not.
+ */
+function targetOf(connection: Readonly<Record<string, string>>): Record<string, string> {
+  const target: Record<string, string> = {};
+  for (const [field, value] of Object.entries(connection)) {
+    if (URL_FIELD.test(field)) {
+      try {
+        const url = new URL(value);
+        url.password = '';
+        for (const name of [...url.searchParams.keys()]) {
+          if (SECRET_FIELD.test(name)) url.searchParams.delete(name);
+        }
+        target[field] = url.toString();
+      } catch {
+        // A URL that does not parse cannot be connected to either; its reference alone keys the cache.
+      }
+    } else if (!SECRET_FIELD.test(field)) {
+      target[field] = value;
+    }
+  }
+  return target;
+}
 
 async function readEntry(file: string, key: string): Promise<CacheEntry | undefined> {
   try {
@@ -65,10 +95,11 @@ async function readEntry(file: string, key: string): Promise<CacheEntry | undefi
 /**
  * Discovers tables and columns through a connector, cached under
  * `<cacheDir>/discovery/<key>.json`. The key is a SHA-256 of the component
- * type and version, the connection reference, the canonical options and the
- * spec fingerprint: when any of them changes, or the TTL runs out, or
- * `refresh` is set, the database is asked again. The cache holds the
- * reference, never the connection's values.
+ * type and version, the connection reference, what the connection points at
+ * (scheme, host, port, database and user, hashed; never its secrets), the
+ * canonical options and the spec fingerprint: when any of them changes, or
+ * the TTL runs out, or `refresh` is set, the database is asked again. The
+ * cache holds the reference and hashes, never the connection's values.
  *
  * @example
  * const { tables, cached } = await discoverWithCache({ connector, ref: '@mysql', connection, componentType: 'mysql.table',
@@ -87,6 +118,7 @@ export async function discoverWithCache(options: DiscoverWithCacheOptions): Prom
     component: options.componentType,
     component_version: options.componentVersion,
     connection: options.ref,
+    target_sha256: sha256(canonicalJson(targetOf(options.connection))),
     options_sha256: sha256(canonicalJson(options.options)),
     spec_fingerprint: options.specFingerprint,
   };

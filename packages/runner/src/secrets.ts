@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import type { StepConfig } from '@osiris/compiler';
 import {
-  type Diagnostic,
   didYouMean,
   joinPointer,
   OsirisError,
@@ -66,8 +65,8 @@ export function connectionRefsOf(configs: Iterable<StepConfig>): Map<string, str
   return out;
 }
 
-function configError(message: string, hint: string, diagnostics: readonly Diagnostic[] = []): OsirisError {
-  return new OsirisError(OsirisErrorCode.Config, message, { hint, diagnostics });
+function configError(message: string, hint: string): OsirisError {
+  return new OsirisError(OsirisErrorCode.Config, message, { hint });
 }
 
 interface SecretsFile {
@@ -117,7 +116,12 @@ async function readSecretsFile(file: string): Promise<SecretsFile> {
   const syntax = yaml.diagnostics[0];
   if (syntax !== undefined) {
     // The parser's own message may quote the text around the error, which can be a secret: say only where.
-    const what = syntax.rule === 'duplicateKey' ? 'the same key appears twice' : 'invalid YAML';
+    const what =
+      syntax.rule === 'duplicateKey'
+        ? 'the same key appears twice'
+        : syntax.rule === 'yamlLimit'
+          ? syntax.message
+          : 'invalid YAML';
     throw configError(`${file}:${syntax.line ?? 1}:${syntax.col ?? 1}: secrets file: ${what}`, syntax.fix);
   }
   const example = 'connections:\n  mysql:\n    url: mysql://user:password@host:3306/db';
@@ -144,6 +148,26 @@ async function readSecretsFile(file: string): Promise<SecretsFile> {
   return { ...parsed, connections };
 }
 
+/** A URL as connectors read it (the WHATWG parser, as `new URL` does), with no port or one from 1 to 65535. */
+function isConnectionUrl(value: string): boolean {
+  try {
+    return new URL(value).port !== '0';
+  } catch {
+    return false;
+  }
+}
+
+/** A port written as text (environment variables always are): a whole number from 1 to 65535. */
+function isPort(value: string): boolean {
+  return /^[0-9]{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535;
+}
+
+const FORMAT_PROBLEMS: Readonly<Record<string, string>> = {
+  'connection-url':
+    'is not a valid URL: percent-encode @ : / ? # % [ ] in the user name and password (%40 for @), and give a port from 1 to 65535',
+  port: 'is not a port (a whole number from 1 to 65535)',
+};
+
 const ajvCache = new WeakMap<object, ValidateFunction>();
 let sharedAjv: Ajv2020 | undefined;
 
@@ -163,6 +187,8 @@ function validatorFor(schema: object, type: string): ValidateFunction {
         validateSchema: false,
       });
       addFormats(sharedAjv);
+      sharedAjv.addFormat('connection-url', isConnectionUrl);
+      sharedAjv.addFormat('port', isPort);
     }
     try {
       validate = sharedAjv.compile(schema);
@@ -213,6 +239,14 @@ function schemaProblems(errors: readonly ErrorObject[]): { pointer: string; text
         });
         break;
       }
+      case 'if':
+        break; // the failing then/else branch is reported on its own
+      case 'format':
+        out.push({
+          pointer: error.instancePath,
+          text: FORMAT_PROBLEMS[String(params.format)] ?? `is not a valid ${String(params.format)}`,
+        });
+        break;
       case 'pattern':
         out.push({ pointer: error.instancePath, text: `does not have the expected form (${String(params.pattern)})` });
         break;
@@ -246,7 +280,7 @@ export async function resolveConnections(
   const origins = new Map<string, ConnectionOrigin>();
   const secrets = new Set<string>();
   const missing: string[] = [];
-  const problems: { where: string; text: string; diagnostic: Diagnostic }[] = [];
+  const problems: { where: string; text: string }[] = [];
 
   for (const ref of [...new Set(refs)].sort()) {
     const match = REF.exec(ref);
@@ -259,11 +293,10 @@ export async function resolveConnections(
 
     let raw: Record<string, unknown> | undefined;
     let locate: (field: string | undefined, atKey?: boolean) => string;
-    let pointerOf: (field: string | undefined) => string;
     if (file !== undefined && Object.hasOwn(file.connections, name)) {
       const entry = file.connections[name];
       const base = joinPointer('/connections', name);
-      pointerOf = (field) => (field === undefined ? base : joinPointer(base, field));
+      const pointerOf = (field: string | undefined) => (field === undefined ? base : joinPointer(base, field));
       locate = (field, atKey) => (atKey === true ? keyAt(file, pointerOf(field)) : at(file.yaml, pointerOf(field)));
       if (!isPlainObject(entry)) {
         throw configError(
@@ -281,7 +314,6 @@ export async function resolveConnections(
         raw = Object.fromEntries(variables.map((key) => [key.slice(prefix.length).toLowerCase(), options.env[key]]));
         origins.set(ref, { kind: 'env', variables });
       }
-      pointerOf = (field) => (field === undefined ? '' : joinPointer('', field));
       locate = (field) => (field === undefined ? `${prefix}<FIELD>` : `${prefix}${field.toUpperCase()}`);
     }
     if (raw === undefined && types.length > 0 && types.every((type) => needsNoFields(options.registry, type))) {
@@ -299,7 +331,7 @@ export async function resolveConnections(
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
         fields[field] = String(value);
       } else {
-        problems.push(problem(ref, locate(field), field, 'must be a single value (text or number)', pointerOf(field)));
+        problems.push(problem(ref, locate(field), field, 'must be a single value (text or number)'));
       }
     }
 
@@ -312,7 +344,7 @@ export async function resolveConnections(
       for (const found of schemaProblems(validate.errors ?? [])) {
         const field = found.pointer === '' ? undefined : pointerToPath(found.pointer);
         const text = `${found.text} (${type} connection schema)`;
-        problems.push(problem(ref, locate(field, found.atKey), field, text, pointerOf(field)));
+        problems.push(problem(ref, locate(field, found.atKey), field, text));
       }
     }
 
@@ -326,9 +358,8 @@ export async function resolveConnections(
 
   if (problems.length > 0) {
     throw configError(
-      problems.map((found) => `${found.where}: ${found.text}`).join('\n'),
+      [...new Set(problems.map((found) => `${found.where}: ${found.text}`))].join('\n'),
       'Fix the connection fields named above; values are never shown.',
-      problems.map((found) => found.diagnostic),
     );
   }
   if (missing.length > 0) {
@@ -348,27 +379,6 @@ export async function resolveConnections(
   return { connections, secrets: [...secrets], origins };
 }
 
-function problem(
-  ref: string,
-  where: string,
-  field: string | undefined,
-  text: string,
-  pointer: string,
-): { where: string; text: string; diagnostic: Diagnostic } {
-  const subject = field === undefined ? `connection ${ref}` : `connection ${ref} field "${field}"`;
-  const match = /^(.*):(\d+):(\d+)$/.exec(where);
-  return {
-    where,
-    text: `${subject} ${text}`,
-    diagnostic: {
-      severity: 'error',
-      path: field ?? '',
-      pointer,
-      rule: 'connection',
-      message: `${subject} ${text}`,
-      why: 'A connection is checked against its component card before anything runs.',
-      fix: 'Correct the field; see the x-connection schema of the component card.',
-      ...(match?.[1] !== undefined ? { file: match[1], line: Number(match[2]), col: Number(match[3]) } : {}),
-    },
-  };
+function problem(ref: string, where: string, field: string | undefined, text: string): { where: string; text: string } {
+  return { where, text: `${field === undefined ? `connection ${ref}` : `connection ${ref} field "${field}"`} ${text}` };
 }

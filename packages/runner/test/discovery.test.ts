@@ -73,12 +73,22 @@ describe('discoverWithCache', () => {
     ['spec fingerprint', { specFingerprint: `sha256-${'b'.repeat(64)}` }],
     ['connection reference', { ref: '@mysql_replica' }],
     ['component type', { componentType: 'mariadb.table' }],
+    ['database the connection points at', { connection: { url: `mysql://app:${password}@db:3306/archive`, password } }],
+    ['host the connection points at', { connection: { url: `mysql://app:${password}@replica:3306/shop`, password } }],
   ])('misses when the %s changes', async (_what, change) => {
     const { connector, options } = setup();
     await discoverWithCache(options);
     const changed = await discoverWithCache({ ...options, ...change });
     expect(changed.cached).toBe(false);
     expect(connector.discovers).toBe(2);
+  });
+
+  it('keeps the cache when only the password changes', async () => {
+    const { connector, options } = setup();
+    await discoverWithCache(options);
+    const rotated = { url: 'mysql://app:rotated-pw@db:3306/shop?password=rotated-pw', password: 'rotated-pw' };
+    expect((await discoverWithCache({ ...options, connection: rotated })).cached).toBe(true);
+    expect(connector.discovers).toBe(1);
   });
 
   it('keys options canonically: the order of keys does not matter', async () => {
