@@ -81,6 +81,23 @@ export class Output {
   }
 }
 
+/**
+ * A standard stream that stops writing once its reader has gone (`osiris … | head -1`): the
+ * command carries on and exits with its own code, as in a shell pipeline, with no EPIPE stack
+ * trace. Any other write error still ends the process as before.
+ */
+export function pipeSafe(stream: NodeJS.WriteStream): Stream {
+  let readerGone = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    readerGone = true;
+  });
+  return {
+    write: (text: string) => !readerGone && !stream.destroyed && stream.write(text),
+    isTTY: stream.isTTY,
+  };
+}
+
 /** A path as a person wants to read it: relative to the working directory when inside it, else absolute. */
 export function displayPath(cwd: string, path: string): string {
   const relativePath = relative(cwd, path);

@@ -49,6 +49,22 @@ export function spawnCli(args: string[], options: { cwd?: string; env?: Record<s
   return runNode(binPath, args, { cwd: options.cwd ?? repoRoot, ...(options.env ? { env: options.env } : {}) });
 }
 
+/**
+ * Runs the built binary with one of its output pipes already closed at the reading end, as
+ * `osiris … | head -1` leaves it once head has exited: the binary cannot have written a byte before.
+ */
+export function spawnCliIntoClosedPipe(
+  args: string[],
+  closed: 'stdout' | 'stderr',
+  options: { cwd?: string; env?: Record<string, string> } = {},
+) {
+  return runNode(binPath, args, {
+    cwd: options.cwd ?? repoRoot,
+    ...(options.env ? { env: options.env } : {}),
+    onSpawn: (child) => child[closed]?.destroy(),
+  });
+}
+
 export function tempDirs() {
   const made: string[] = [];
   return {
