@@ -98,6 +98,17 @@ export function pipeSafe(stream: NodeJS.WriteStream): Stream {
   };
 }
 
+/** Rows as aligned columns, two spaces apart; the first row is usually the header. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 /** A path as a person wants to read it: relative to the working directory when inside it, else absolute. */
 export function displayPath(cwd: string, path: string): string {
   const relativePath = relative(cwd, path);

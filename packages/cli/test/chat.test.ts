@@ -376,8 +376,8 @@ sinks:
 
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toContain('Run it now? [y/N, or the path of a secrets file]');
-    expect(stdout).toMatch(/people_load: 2 rows read, 2 written/);
-    expect(stdout).toContain('people_db: 2 inserted, 0 updated, 0 unchanged');
+    expect(stdout).toMatch(/people_load: 2 rows read in /);
+    expect(stdout).toContain('people_db: 2 staged: 2 inserted, 0 updated, 0 unchanged');
   });
 
   it("shows the model's question, takes the answer, and saves nothing when told no", async () => {

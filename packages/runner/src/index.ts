@@ -42,6 +42,7 @@ export type { ExecuteOptions } from './execute';
 export { executeSteps } from './execute';
 export type { ProgressTarget } from './internal/progress';
 export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';
+export { stepMetrics } from './metrics';
 export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { RunFailure, RunManifestOptions, RunResult } from './run';

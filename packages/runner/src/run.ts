@@ -21,7 +21,7 @@ import { describeError } from './errors';
 import { configMap } from './execute';
 import { createRunLogger } from './internal/log';
 import { createProgressDisplay, type ProgressTarget } from './internal/progress';
-import type { RunMetrics, RunStatusFile, StepMetrics } from './metrics';
+import { type RunMetrics, type RunStatusFile, stepMetrics } from './metrics';
 import { newRunId } from './run-id';
 import { connectionRefsOf, resolveConnections } from './secrets';
 
@@ -314,22 +314,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     duration_ms: durationMs,
     rows_read: rowsRead,
     rows_written: rowsWritten,
-    steps: steps.map(
-      (step): StepMetrics => ({
-        id: step.id,
-        component: step.component,
-        component_version: step.componentVersion,
-        mode: step.mode,
-        status: step.status,
-        attempts: step.attempts,
-        rows_read: step.rowsRead,
-        rows_written: step.rowsWritten,
-        ...(step.inserted === undefined ? {} : { rows_inserted: step.inserted }),
-        ...(step.updated === undefined ? {} : { rows_updated: step.updated }),
-        duration_ms: step.durationMs,
-        ...(step.error === undefined ? {} : { error: step.error }),
-      }),
-    ),
+    steps: steps.map(stepMetrics),
     components: Object.fromEntries(manifest.steps.map((step) => [step.component, step.component_version])),
     fingerprints: manifest.fingerprints,
     ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),

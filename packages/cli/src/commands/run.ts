@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
 import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
-import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
+import { type Engine, osirisPaths, runManifest, stepMetrics } from '@osiris/runner';
 import { type Command, Option } from 'commander';
+import { runJson } from '../json';
 import { loadPlan } from '../load-plan';
 import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
@@ -110,29 +111,23 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
 
   const runDir = displayPath(io.cwd, result.runDir);
   if (options.json) {
-    output.json({
-      ok: result.exitCode === 0,
-      run_id: result.runId,
-      run_dir: result.runDir,
-      status: result.status,
-      exit_code: result.exitCode,
-      rows_read: result.rowsRead,
-      rows_written: result.rowsWritten,
-      duration_ms: result.durationMs,
-      steps: result.steps,
-      ...(result.error === undefined ? {} : { error: result.error }),
-    });
+    output.json(runJson(result, plan.manifest.pipeline, engineName));
     return result.exitCode;
   }
   const seconds = (result.durationMs / 1000).toFixed(1);
   const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
   if (result.exitCode === 0) {
-    output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${rows} (run ${result.runId}, ${engineName})`);
-    for (const step of result.steps) {
-      if (step.inserted === undefined || step.updated === undefined) continue;
-      const unchanged = Math.max(0, step.rowsWritten - step.inserted - step.updated);
+    // A merge writes every row into a staging table and then changes only some of the target's: its
+    // sink gets a line with the split, and "written" (the staged rows) leaves the headline.
+    const sinks = result.steps.filter((step) => step.mode === 'write').map(stepMetrics);
+    const merges = sinks.some((step) => step.rows_unchanged !== undefined);
+    const headline = merges ? `${number(result.rowsRead)} rows read in ${seconds} s` : rows;
+    output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${headline} (run ${result.runId}, ${engineName})`);
+    for (const step of merges ? sinks : []) {
       output.out(
-        `  ${step.id}: ${number(step.inserted)} inserted, ${number(step.updated)} updated, ${number(unchanged)} unchanged`,
+        step.rows_unchanged === undefined
+          ? `  ${step.id}: ${number(step.rows_written)} written`
+          : `  ${step.id}: ${number(step.rows_written)} staged: ${number(step.rows_inserted ?? 0)} inserted, ${number(step.rows_updated ?? 0)} updated, ${number(step.rows_unchanged)} unchanged`,
       );
     }
     output.out(`  run folder: ${runDir}/`);
