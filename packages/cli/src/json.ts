@@ -37,6 +37,7 @@ export function runJson(result: RunResult, pipeline: string, engine: string) {
     rows_written: result.rowsWritten,
     duration_ms: result.durationMs,
     steps: result.steps.map(stepMetrics),
+    warnings: result.warnings,
     ...(result.error === undefined ? {} : { error: result.error }),
   };
 }

@@ -16,10 +16,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in process with captured streams. */
+/** Runs the CLI in process with captured streams; `tty` makes stderr claim to be a terminal. */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; chat?: ChatDeps } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined>; chat?: ChatDeps; tty?: boolean } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -35,6 +35,7 @@ export async function runCli(
         write: (text: string) => {
           stderr += text;
         },
+        isTTY: options.tty ?? false,
       },
       env: options.env ?? {},
       cwd: options.cwd ?? repoRoot,

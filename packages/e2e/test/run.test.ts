@@ -98,6 +98,8 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
           'error',
           'event',
           'level',
+          'message',
+          'phase',
           'rows_read',
           'rows_written',
           'run_id',

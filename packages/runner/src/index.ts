@@ -45,7 +45,7 @@ export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metri
 export { stepMetrics } from './metrics';
 export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
-export type { RunFailure, RunManifestOptions, RunResult } from './run';
+export type { RunFailure, RunManifestOptions, RunResult, RunWarning } from './run';
 export { chunkSizeOf, runManifest } from './run';
 export { newRunId, RUN_ID_PATTERN } from './run-id';
 export type { RunArtifacts, RunDetails, RunSummary } from './runs';

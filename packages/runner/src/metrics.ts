@@ -73,7 +73,11 @@ export interface RunStatusFile {
   readonly error?: string;
 }
 
-/** One line of `run.log.jsonl`. Every line has every key; those that do not apply are `null`. */
+/**
+ * One line of `run.log.jsonl`. Every line has every key; those that do not apply are `null`
+ * (ADR 0007, ADR 0014). `error` holds errors (and retries); `message` a connector's notes and
+ * warnings; `phase` the phase a step entered (`merging`).
+ */
 export interface RunLogLine {
   readonly ts: string;
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -86,5 +90,7 @@ export interface RunLogLine {
   readonly rows_read: number | null;
   readonly rows_written: number | null;
   readonly duration_ms: number | null;
+  readonly phase: string | null;
+  readonly message: string | null;
   readonly error: string | null;
 }

@@ -63,6 +63,12 @@ export interface RunFailure {
   readonly hint?: string;
 }
 
+/** A warning a connector reported during the run (e.g. zero dates read as NULL), already redacted. */
+export interface RunWarning {
+  readonly step: string | null;
+  readonly message: string;
+}
+
 export interface RunResult {
   readonly runId: string;
   readonly runDir: string;
@@ -73,6 +79,8 @@ export interface RunResult {
   readonly rowsRead: number;
   readonly rowsWritten: number;
   readonly durationMs: number;
+  /** Every distinct `warn` note of a connector, in the order they came. */
+  readonly warnings: readonly RunWarning[];
   readonly error?: RunFailure;
 }
 
@@ -230,9 +238,15 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     else if (!consumed.has(step.id)) labels.set(step.id, step.id);
   }
   const display = createProgressDisplay(options.progress, labels, redactor);
+  // Warnings are the user's to see (the CLI prints them after the run); a retried step may repeat one.
+  const warnings = new Map<string, RunWarning>();
   const events = (event: StepEvent) => {
     logger.event(event);
     display.onEvent(event);
+    if (event.level === 'warn' && event.message !== undefined) {
+      const warning = { step: event.step, message: redactor.text(event.message) };
+      warnings.set(JSON.stringify(warning), warning);
+    }
   };
   const signal = options.signal ?? new AbortController().signal;
 
@@ -337,6 +351,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     rowsRead,
     rowsWritten,
     durationMs,
+    warnings: [...warnings.values()],
     ...(error === undefined ? {} : { error }),
   };
 }

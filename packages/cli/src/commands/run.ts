@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
 import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
-import { type Engine, osirisPaths, runManifest, stepMetrics } from '@osiris/runner';
+import { type Engine, osirisPaths, type RunResult, runManifest, stepMetrics } from '@osiris/runner';
 import { type Command, Option } from 'commander';
 import { runJson } from '../json';
 import { loadPlan } from '../load-plan';
@@ -18,6 +18,7 @@ export interface RunOptions {
   redaction?: RedactionStrategy;
   logLevel?: 'info' | 'debug';
   json?: boolean;
+  quiet?: boolean;
 }
 
 const number = (value: number) => value.toLocaleString('en-US');
@@ -55,9 +56,14 @@ export function registerRun(program: Command, action: Action): void {
     )
     .addOption(new Option('--log-level <level>', 'run log detail (env OSIRIS_LOG_LEVEL)').choices(['info', 'debug']))
     .option('--json', 'print the result as JSON')
+    .option('-q, --quiet', 'no progress on stderr (warnings and errors are still shown)')
     .addHelpText(
       'after',
       `
+Progress goes to stderr: on a terminal a live line (rows, rows/s, and the approximate total and time left when
+the source's statistics tell its size; "merging…" while a merge's upsert runs); in a pipe or CI log one line at
+most every 10 s, nothing for a shorter run. Warnings (e.g. zero dates read as NULL) follow the summary.
+
 Examples:
   osiris run examples/mysql-to-supabase-merge/pipeline.yaml --secrets-file secrets.yaml
   OSIRIS_CONN__MYSQL__URL=mysql://… OSIRIS_CONN__SUPABASE__URL=postgresql://… osiris run build/manifest.yaml
@@ -106,7 +112,7 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
     ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
-    progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) },
+    ...(options.quiet ? {} : { progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) } }),
   });
 
   const runDir = displayPath(io.cwd, result.runDir);
@@ -131,12 +137,19 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
       );
     }
     output.out(`  run folder: ${runDir}/`);
+    warn(output, result.warnings);
   } else {
     output.err(
       `${output.red('✗')} ${plan.manifest.pipeline} ${result.status}: ${result.error?.message ?? 'see the run log'}`,
     );
     if (result.error?.hint) output.err(`  ${result.error.hint}`);
     output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
+    warn(output, result.warnings);
   }
   return result.exitCode;
+}
+
+/** What connectors warned about during the run (also in run.log.jsonl), on stderr once the run is over. */
+function warn(output: Output, warnings: RunResult['warnings']): void {
+  for (const { step, message } of warnings) output.err(`${output.yellow('warning')} ${step ?? 'run'}: ${message}`);
 }
