@@ -38,6 +38,8 @@ interface Pipe {
   readonly label: string;
   readonly startedAt: number;
   rows: number;
+  /** When, in the pipe's time, `rows` was counted: the rate is over that span, not the live clock's. */
+  rowsAtMs: number;
   estimate: number | undefined;
   phase: string | undefined;
 }
@@ -49,13 +51,15 @@ interface Pipe {
  */
 function progressLine(pipe: Pipe, durationMs: number): string {
   if (pipe.phase !== undefined) return `${pipe.label}  ${format(pipe.rows)} rows  ${pipe.phase}…  ${clock(durationMs)}`;
-  const rate = durationMs > 0 ? (pipe.rows * 1000) / durationMs : 0;
+  const rate = pipe.rowsAtMs > 0 ? (pipe.rows * 1000) / pipe.rowsAtMs : 0;
   const { estimate, rows } = pipe;
   const known = estimate !== undefined && estimate > 0 && rows <= estimate;
   const count = known
     ? `${format(rows)} of ~${format(estimate)} rows (${Math.floor((rows * 100) / estimate)}%)`
     : `${format(rows)} rows`;
-  const left = known && rate > 0 ? `  about ${clock(((estimate - rows) * 1000) / rate)} left` : '';
+  // At the rate of the last count, from when it was made: between two counts the time left still runs down.
+  const leftMs = known && rate > 0 ? ((estimate - rows) * 1000) / rate - (durationMs - pipe.rowsAtMs) : undefined;
+  const left = leftMs === undefined ? '' : `  about ${clock(Math.max(0, leftMs))} left`;
   return `${pipe.label}  ${count}  ${format(rate)} rows/s  ${clock(durationMs)}${left}`;
 }
 
@@ -102,20 +106,25 @@ export function createProgressDisplay(
       const label = event.step === null ? undefined : labels.get(event.step);
       if (label !== undefined && event.event === 'start') {
         const now = performance.now();
-        pipe = { label, startedAt: now, rows: 0, estimate: event.estimatedRows, phase: undefined };
+        pipe = { label, startedAt: now, rows: 0, rowsAtMs: 0, estimate: event.estimatedRows, phase: undefined };
         lastLine = now;
         // Between events (a slow source, a long upsert) the clock still moves; it holds no process open.
         timer ??= setInterval(show, Math.max(1, Math.min(intervalMs, TTY_REFRESH_MS)));
         timer.unref?.();
       } else if (label !== undefined && event.event === 'progress' && pipe?.label === label) {
-        if (event.rowsRead !== undefined) pipe.rows = event.rowsRead;
+        if (event.rowsRead !== undefined) {
+          pipe.rows = event.rowsRead;
+          pipe.rowsAtMs = event.durationMs ?? performance.now() - pipe.startedAt;
+        }
         if (event.estimatedRows !== undefined) pipe.estimate = event.estimatedRows;
         if (event.phase !== undefined) pipe.phase = event.phase;
         if (event.rowsRead !== undefined || event.phase !== undefined) show();
       } else if (label !== undefined && event.event === 'end') {
         if (isTTY && pipe !== undefined) {
-          const done = { ...pipe, rows: event.rowsWritten ?? event.rowsRead ?? pipe.rows, phase: undefined };
-          write(`\r\x1b[2K${progressLine({ ...done, estimate: undefined }, event.durationMs ?? 0)}\n`);
+          const durationMs = event.durationMs ?? 0;
+          const rows = event.rowsWritten ?? event.rowsRead ?? pipe.rows;
+          const done = { ...pipe, rows, rowsAtMs: durationMs, estimate: undefined, phase: undefined };
+          write(`\r\x1b[2K${progressLine(done, durationMs)}\n`);
         }
         live = false;
         pipe = undefined;
