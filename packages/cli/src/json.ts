@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What `--json` prints: a contract for scripts, snake_case like metrics.json (docs/reference/cli.md, ADR 0014).
+// What `--json` prints: a contract for scripts, snake_case like metrics.json (docs/reference/cli.md, ADR 0015).
 // The packages' TypeScript types stay camelCase; these functions are the one place that maps them.
 import type { Diagnostic } from '@osiris/registry';
 import type { DiscoveredTable, RunDetails, RunResult, RunSummary } from '@osiris/runner';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `--json` is a contract for scripts (docs/reference/cli.md, ADR 0014): every key in snake_case, as in metrics.json.
+// `--json` is a contract for scripts (docs/reference/cli.md, ADR 0015): every key in snake_case, as in metrics.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPgDatabase, fenced, type LlmServer, MERGE, type PgDatabase, startLlmServer } from '@osiris/test-utils';

@@ -75,7 +75,7 @@ export interface RunStatusFile {
 
 /**
  * One line of `run.log.jsonl`. Every line has every key; those that do not apply are `null`
- * (ADR 0007, ADR 0014). `error` holds errors (and retries); `message` a connector's notes and
+ * (ADR 0007, ADR 0015). `error` holds errors (and retries); `message` a connector's notes and
  * warnings; `phase` the phase a step entered (`merging`).
  */
 export interface RunLogLine {
