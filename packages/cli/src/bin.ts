@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { pipeSafe } from './output';
 import { main } from './program';
 
 // Ctrl-C asks the running command to stop (a run rolls back and exits 130); a second one ends at once.
@@ -10,8 +11,8 @@ process.on('SIGINT', () => {
 
 // The only place that ends the process.
 process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: pipeSafe(process.stdout),
+  stderr: pipeSafe(process.stderr),
   env: process.env,
   cwd: process.cwd(),
   signal: interrupt.signal,

@@ -81,6 +81,34 @@ export class Output {
   }
 }
 
+/**
+ * A standard stream that stops writing once its reader has gone (`osiris … | head -1`): the
+ * command carries on and exits with its own code, as in a shell pipeline, with no EPIPE stack
+ * trace. Any other write error still ends the process as before.
+ */
+export function pipeSafe(stream: NodeJS.WriteStream): Stream {
+  let readerGone = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    readerGone = true;
+  });
+  return {
+    write: (text: string) => !readerGone && !stream.destroyed && stream.write(text),
+    isTTY: stream.isTTY,
+  };
+}
+
+/** Rows as aligned columns, two spaces apart; the first row is usually the header. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 /** A path as a person wants to read it: relative to the working directory when inside it, else absolute. */
 export function displayPath(cwd: string, path: string): string {
   const relativePath = relative(cwd, path);

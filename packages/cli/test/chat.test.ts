@@ -6,12 +6,14 @@ import {
   APPEND,
   callTool,
   conversation,
+  createPgDatabase,
   fenced,
   fixedDiscovery,
   type LlmServer,
   lastMessage,
   MERGE,
   MYSQL_MERGE,
+  type PgDatabase,
   type RecordedRequest,
   readTree,
   startLlmServer,
@@ -27,8 +29,9 @@ const MYSQL_URL = 'mysql://shop:mysql-canary-pw@mysql.internal:3306/shop';
 const SUPABASE_URL = 'postgresql://postgres.abc:supa-canary-pw@pooler.supabase.com:6543/postgres';
 const dirs = tempDirs();
 const servers: LlmServer[] = [];
+const databases: PgDatabase[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
+  await Promise.all([...servers.splice(0).map((s) => s.close()), ...databases.splice(0).map((db) => db.drop())]);
 });
 afterAll(() => dirs.clean());
 
@@ -364,11 +367,15 @@ sinks:
     options: { table: people, write_mode: merge, merge_keys: [id], create_table: true }
 `;
     const { cwd, env } = await setup([submit(csvToDb)]);
+    // The PostgreSQL server, not an embedded PGlite: starting PGlite's WASM takes seconds of CPU, and on a
+    // loaded machine more than this test's timeout, blocking the event loop (the timeout cannot even fire).
+    const db = await createPgDatabase();
+    databases.push(db);
     writeFileSync(join(cwd, 'people.csv'), 'id,name\n1,Ada\n2,Grace\n');
     // base_dir: the connector reads files relative to the process, and this test runs the CLI in process.
     writeFileSync(
       join(cwd, 'secrets.yaml'),
-      `connections:\n  db:\n    url: pglite://memory\n  files:\n    base_dir: ${cwd}\n`,
+      `connections:\n  db:\n    url: ${db.url}\n  files:\n    base_dir: ${cwd}\n`,
     );
     const input = Readable.from(['load people.csv into a people table by id\n', '\n', 'secrets.yaml\n', '\n']);
 
@@ -376,8 +383,12 @@ sinks:
 
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toContain('Run it now? [y/N, or the path of a secrets file]');
-    expect(stdout).toMatch(/people_load: 2 rows read, 2 written/);
-    expect(stdout).toContain('people_db: 2 inserted, 0 updated, 0 unchanged');
+    expect(stdout).toMatch(/people_load: 2 rows read in /);
+    expect(stdout).toContain('people_db: 2 staged: 2 inserted, 0 updated, 0 unchanged');
+    expect((await db.client.query('SELECT id, name FROM people ORDER BY id')).rows).toEqual([
+      { id: 1, name: 'Ada' },
+      { id: 2, name: 'Grace' },
+    ]);
   });
 
   it("shows the model's question, takes the answer, and saves nothing when told no", async () => {

@@ -5,7 +5,7 @@ import { createSchemaValidator } from '@osiris/registry';
 import { readTree } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repoRoot, runCli, spawnCli, tempDirs } from './helpers';
+import { repoRoot, runCli, spawnCli, spawnCliIntoClosedPipe, tempDirs } from './helpers';
 
 const dirs = tempDirs();
 afterAll(() => dirs.clean());
@@ -58,6 +58,31 @@ describe('osiris (built binary)', () => {
     const { code, stderr } = await spawnCli(['compile', join(repoRoot, example), '--out', join(dir, 'blocker', 'out')]);
     expect(code).toBe(3);
     expect(stderr).toContain('cannot write the compiled pipeline');
+  });
+});
+
+describe('osiris writing into a pipe whose reader has gone (osiris … | head -1)', () => {
+  // A finished run, as `osiris run` leaves it.
+  const runsDir = dirs.make();
+  const runId = 'r_20261127T143000Z_ab12cd';
+  mkdirSync(join(runsDir, runId, 'cfg'), { recursive: true });
+  writeFileSync(join(runsDir, runId, 'status.json'), `{"run_id":"${runId}","status":"succeeded","exit_code":0}\n`);
+
+  it.each([
+    ['components list', ['components', 'list']],
+    ['components spec supabase.table', ['components', 'spec', 'supabase.table']],
+    ['runs view latest', ['runs', 'view', 'latest', '--runs-dir', runsDir]],
+    ['runs list --json', ['runs', 'list', '--json', '--runs-dir', runsDir]],
+  ])('%s exits 0 quietly', async (_label, args) => {
+    const { code, stderr } = await spawnCliIntoClosedPipe(args, 'stdout');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it("a closed stderr leaves the command's own exit code", async () => {
+    const { code, stdout } = await spawnCliIntoClosedPipe(['validate', 'nope.yaml'], 'stderr');
+    expect(stdout).toBe('');
+    expect(code).toBe(2);
   });
 });
 

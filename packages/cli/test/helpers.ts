@@ -16,10 +16,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in process with captured streams. */
+/** Runs the CLI in process with captured streams; `tty` makes stderr claim to be a terminal. */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; chat?: ChatDeps } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined>; chat?: ChatDeps; tty?: boolean } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -35,6 +35,7 @@ export async function runCli(
         write: (text: string) => {
           stderr += text;
         },
+        isTTY: options.tty ?? false,
       },
       env: options.env ?? {},
       cwd: options.cwd ?? repoRoot,
@@ -47,6 +48,22 @@ export async function runCli(
 /** Runs the built `osiris` binary as a user would. */
 export function spawnCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   return runNode(binPath, args, { cwd: options.cwd ?? repoRoot, ...(options.env ? { env: options.env } : {}) });
+}
+
+/**
+ * Runs the built binary with one of its output pipes already closed at the reading end, as
+ * `osiris … | head -1` leaves it once head has exited: the binary cannot have written a byte before.
+ */
+export function spawnCliIntoClosedPipe(
+  args: string[],
+  closed: 'stdout' | 'stderr',
+  options: { cwd?: string; env?: Record<string, string> } = {},
+) {
+  return runNode(binPath, args, {
+    cwd: options.cwd ?? repoRoot,
+    ...(options.env ? { env: options.env } : {}),
+    onSpawn: (child) => child[closed]?.destroy(),
+  });
 }
 
 export function tempDirs() {

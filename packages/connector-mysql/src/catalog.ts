@@ -110,6 +110,14 @@ export function toDescriptor(column: CatalogColumn): ColumnDescriptor {
   };
 }
 
+/** The server's estimate of a base table's rows (`TABLE_ROWS`, exact for MyISAM, sampled for InnoDB); null for a view. */
+export async function approxRows(conn: Connection, schema: string, table: string): Promise<number | null> {
+  const q = compileOnly(sql`SELECT TABLE_ROWS FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = ${schema} AND TABLE_NAME = ${table} AND TABLE_TYPE = 'BASE TABLE'`);
+  const [row] = await runQuery<[unknown]>(conn, inlineParameters(q.sql, q.parameters), true);
+  return row === undefined ? null : toNumber(row[0]);
+}
+
 type TableRow = [string, string, string, unknown];
 
 /** Tables and views with columns, primary keys and approximate row counts. */

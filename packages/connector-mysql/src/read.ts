@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { Row, StepContext, TabularStream, TextBatch } from '@osiris/runner';
 import type { Connection, Query } from 'mysql2';
-import { type CatalogColumn, loadColumns, toDescriptor } from './catalog';
+import { approxRows, type CatalogColumn, loadColumns, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
 import {
   abortedError,
@@ -71,6 +71,9 @@ export async function readTable(
       );
     }
     const selected = wanted.map((name) => byName.get(name) as CatalogColumn);
+    // For progress only; the table's statistics say nothing about how many rows a filter keeps.
+    const estimatedRows = config.filters.length > 0 ? null : await approxRows(conn, schema, config.table);
+    const estimate = estimatedRows === null ? {} : { estimatedRows };
     const compiled = compileSelect(schema, config.table, selected, config.filters);
     const text = inlineParameters(compiled.sql, compiled.parameters);
     const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target.secrets);
@@ -78,8 +81,8 @@ export async function readTable(
     batches.prefetch();
     const columns = selected.map(toDescriptor);
     return batches.textBatches === undefined
-      ? { columns, batches }
-      : { columns, batches, textBatches: batches.textBatches };
+      ? { columns, batches, ...estimate }
+      : { columns, batches, textBatches: batches.textBatches, ...estimate };
   } catch (err) {
     closeConnection(conn, false);
     if (err instanceof MysqlConnectorError) throw err;

@@ -315,6 +315,19 @@ describe('mysql.table read: batching and streaming', () => {
     );
   });
 
+  it('estimates its rows from the table statistics for progress, except through a filter or from a view', async () => {
+    await admin.query('ANALYZE TABLE seq25');
+    await admin.query('CREATE OR REPLACE VIEW seq25_view AS SELECT * FROM seq25');
+    const estimated = async (config: Record<string, unknown>) => {
+      const stream = await read(makeCtx(conn).ctx, config);
+      await collect(stream);
+      return stream.estimatedRows;
+    };
+    expect(await estimated({ table: 'seq25' })).toBe(25);
+    expect(await estimated({ table: 'seq25', filters: [{ column: 'id', op: 'lt', value: 3 }] })).toBeUndefined();
+    expect(await estimated({ table: 'seq25_view' })).toBeUndefined();
+  });
+
   it('an empty table gives its columns and no batch', async () => {
     const { ctx } = makeCtx(conn);
     const stream = await read(ctx, { table: 'empty_t' });

@@ -33,8 +33,13 @@ export interface CatalogTable {
   readonly oid: number;
   /** `r` table, `p` partitioned table, `v` view, `m` materialized view, `f` foreign table. */
   readonly relkind: string;
+  /** The planner's estimate of its rows (`pg_class.reltuples`); null for a view or a table never analyzed. */
+  readonly approxRows: number | null;
   readonly columns: CatalogColumn[];
 }
+
+const approxRowsOf = (relkind: string, reltuples: number): number | null =>
+  (relkind === 'r' || relkind === 'p' || relkind === 'm') && reltuples >= 0 ? Math.round(reltuples) : null;
 
 /** System and Supabase-managed schemas, left out of discovery unless asked for by name. */
 export const HIDDEN_SCHEMAS = [
@@ -141,7 +146,7 @@ export async function loadTable(session: Session, schema: string, table: string)
     const column = toColumn(row);
     if (column !== undefined) columns.push(column);
   }
-  return { oid: first[2], relkind: first[3], columns };
+  return { oid: first[2], relkind: first[3], approxRows: approxRowsOf(first[3], first[4]), columns };
 }
 
 /** Column name lists of the unique, valid, immediate, non-partial indexes of a table (ON CONFLICT arbiters). */
@@ -196,8 +201,7 @@ export async function discoverTables(
       current = {
         schema,
         name,
-        approxRows:
-          (relkind === 'r' || relkind === 'p' || relkind === 'm') && reltuples >= 0 ? Math.round(reltuples) : null,
+        approxRows: approxRowsOf(relkind, reltuples),
         columns: [],
       };
       tables.push(current);

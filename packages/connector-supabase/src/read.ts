@@ -68,14 +68,17 @@ export async function readTable(
     await session.declareCursor(cursor, compiled.sql, compiled.parameters);
     const batches = new CursorBatches(ctx, session, cursor, tableName, target.secrets);
     const columns = selected.map(toDescriptor);
+    // The table's statistics say nothing about how many rows a filter keeps.
+    const estimate = table.approxRows === null || config.filters.length > 0 ? {} : { estimatedRows: table.approxRows };
     const copySql =
       session.copyOut !== undefined && selected.every((c) => c.binary)
         ? compileCopyOut(config.schema, config.table, wanted, config.filters)
         : undefined;
-    if (copySql === undefined) return { columns, batches };
+    if (copySql === undefined) return { columns, batches, ...estimate };
     return {
       columns,
       batches,
+      ...estimate,
       copyBinary: { typnames: selected.map((c) => c.typname), chunks: batches.copyBinary(copySql) },
     };
   } catch (err) {

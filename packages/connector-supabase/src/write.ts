@@ -552,6 +552,7 @@ async function merge(
   }
   if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
   if (mayBeNull.length > 0) await refuseNullKeys(ctx, session, stage, seqName, mayBeNull, rowsWritten, tableName);
+  ctx.reporter.phase?.('merging');
   const lockMerge = () =>
     advisoryLock(ctx, session, [MERGE_LOCK, table.oid | 0], `another run is merging into ${tableName}`);
 

@@ -491,7 +491,7 @@ describe('supabase.table → supabase.table as COPY binary', () => {
       ['src', ITEM_COUNT, 0, undefined, undefined],
       ['dst', ITEM_COUNT, ITEM_COUNT, ITEM_COUNT, 0],
     ]);
-    expect(events.some((e) => e.error?.includes('as COPY binary from COPY binary'))).toBe(true);
+    expect(events.some((e) => e.message?.includes('as COPY binary from COPY binary'))).toBe(true);
     const progress = events
       .filter((e) => e.event === 'progress' && e.rowsRead !== undefined)
       .map((e) => e.rowsRead as number);

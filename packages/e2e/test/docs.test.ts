@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What the README and the examples show is run here, so the docs cannot rot.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,16 @@ describe('README', () => {
     expect(ci).toMatch(/^pnpm test\b/m);
   });
 
+  it('writes every osiris command the same way, as `pnpm exec osiris` (what works in a clone)', () => {
+    const blocks = [...readme.matchAll(/```\w*\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    const prose = readme.replace(/```\w*\n[\s\S]*?```/g, '');
+    const spans = [...prose.matchAll(/`([^`\n]+)`/g)].map((match) => match[1] ?? '');
+    const bare = [...blocks, ...spans]
+      .flatMap((code) => code.split('\n'))
+      .filter((line) => /(?<![\w./@-])(?<!exec )osiris (?=[a-z-])/.test(line));
+    expect(bare).toEqual([]);
+  });
+
   it.each(osirisCommands(readme).map((args) => [args.join(' '), args]))('osiris %s', async (_label, args) => {
     // Output folders go to a scratch folder rather than into the repository.
     const withOut = args.map((arg, i) => (args[i - 1] === '--out' ? join(ws.dir, arg) : arg));
@@ -54,6 +64,55 @@ describe('README', () => {
       expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
       expect(stdout).toMatch(new RegExp(`^\\s+${code}\\s+`, 'm'));
     }
+  });
+});
+
+// A yaml.schemas pattern as VS Code reads it: "**/" any folders (or none), "*" any part of a name.
+function globMatches(pattern: string, path: string): boolean {
+  const source = pattern
+    .split('**/')
+    .map((part) => part.replaceAll('.', '\\.').replaceAll('*', '[^/]*'))
+    .join('(?:.*/)?');
+  return new RegExp(`^${source}$`).test(path);
+}
+
+describe('docs/reference/oml.md: editor support', () => {
+  const doc = readFileSync(join(repo, 'docs/reference/oml.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Editor support'));
+
+  it('the VS Code settings and the first line of a pipeline reach the schema the documented command writes', async () => {
+    const project = join(ws.dir, 'project');
+    const command = /```sh\nosiris (schema oml --out (\S+))\n```/.exec(section);
+    expect(command, 'an `osiris schema oml --out <file>` block').not.toBeNull();
+    const [, args = '', out = ''] = command ?? [];
+    mkdirSync(project, { recursive: true });
+    const written = await osiris(args.split(' '), { cwd: project });
+    expect(written.code, written.stderr).toBe(0);
+    const schema = resolve(project, out);
+    expect(JSON.parse(readFileSync(schema, 'utf8')).title).toMatch(/OML|pipeline/i);
+
+    const settings = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '{}') as Record<string, unknown>;
+    const schemas = Object.entries((settings['yaml.schemas'] ?? {}) as Record<string, string[]>);
+    expect(schemas).toHaveLength(1);
+    for (const [path, patterns] of schemas) {
+      expect(resolve(project, path)).toBe(schema);
+      for (const pipeline of [
+        'pipeline.yaml',
+        'pipelines/orders.yaml',
+        'pipelines/eu/orders.yaml',
+        'jobs/nightly/pipeline.yaml',
+      ]) {
+        expect(
+          patterns.some((pattern) => globMatches(pattern, pipeline)),
+          pipeline,
+        ).toBe(true);
+      }
+    }
+
+    const modeline = /for `([^`]+)`:\n\n```yaml\n# yaml-language-server: \$schema=(\S+)\n/.exec(section);
+    expect(modeline, 'a first line, and the file it is written for').not.toBeNull();
+    const [, file = '', relativeToFile = ''] = modeline ?? [];
+    expect(resolve(project, dirname(file), relativeToFile)).toBe(schema);
   });
 });
 

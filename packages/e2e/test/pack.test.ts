@@ -72,7 +72,7 @@ describe('installed from tarballs, outside the repository', () => {
     const second = await runNode(bin, args, { cwd: inApp() });
     expect(second.code, second.stderr).toBe(0);
     const sink = JSON.parse(second.stdout).steps.find((step: { id: string }) => step.id === 'customers');
-    expect(sink).toMatchObject({ rowsWritten: 3000, inserted: 0, updated: 0 });
+    expect(sink).toMatchObject({ rows_written: 3000, rows_inserted: 0, rows_updated: 0, rows_unchanged: 3000 });
   });
 
   it('the embed-compiler example runs against the installed packages', async () => {

@@ -98,6 +98,8 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
           'error',
           'event',
           'level',
+          'message',
+          'phase',
           'rows_read',
           'rows_written',
           'run_id',
@@ -123,8 +125,8 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     );
     const run = await osiris(['run', 'merge.yaml', '--secrets-file', 'secrets.yaml'], { cwd: ws.dir });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/orders_sync: 1,202 rows read, 1,202 written/);
-    expect(run.stdout).toContain('dst: 2 inserted, 600 updated, 600 unchanged');
+    expect(run.stdout).toMatch(/orders_sync: 1,202 rows read in /);
+    expect(run.stdout).toContain('dst: 1,202 staged: 2 inserted, 600 updated, 600 unchanged');
     expect(
       await pgRows(
         'SELECT count(*)::int AS n, count(*) FILTER (WHERE customer = $$changed$$)::int AS changed FROM orders',
@@ -144,10 +146,12 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     expect(run.code, run.stderr).toBe(0);
     const { run_id } = JSON.parse(run.stdout);
     const list = await osiris(['runs', 'list', '--json'], { cwd: ws.dir, env });
-    expect(JSON.parse(list.stdout).map((r: { runId: string }) => r.runId)).toEqual([run_id]);
+    expect(JSON.parse(list.stdout).map((r: { run_id: string }) => r.run_id)).toEqual([run_id]);
     const view = await osiris(['runs', 'view', run_id], { cwd: ws.dir, env });
     expect(view.code).toBe(0);
-    expect(view.stdout).toMatch(/dst\s+supabase\.table\s+succeeded\s+read 1,202\s+written 1,202/);
+    expect(view.stdout).toMatch(
+      /dst\s+supabase\.table\s+succeeded\s+read 1,202\s+staged 1,202: 0 inserted, 0 updated, 1,202 unchanged/,
+    );
     expect(readFileSync(join(ws.dir, 'home', 'runs', run_id, 'manifest.yaml'), 'utf8')).toBe(
       readFileSync(join(ws.dir, 'build', 'manifest.yaml'), 'utf8'),
     );
@@ -214,14 +218,14 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
     const fresh = JSON.parse(first.stdout);
     expect(fresh).toMatchObject({ connection: '@shop', component: 'mysql.table', cached: false });
     const orders = fresh.tables.find((table: { name: string }) => table.name === 'orders');
-    expect(orders.columns.map((c: { name: string; primaryKey: boolean }) => [c.name, c.primaryKey])).toEqual([
+    expect(orders.columns.map((c: { name: string; primary_key: boolean }) => [c.name, c.primary_key])).toEqual([
       ['id', true],
       ['customer', false],
       ['amount', false],
       ['note', false],
       ['updated_at', false],
     ]);
-    expect(orders.approxRows).toBeGreaterThan(0);
+    expect(orders.approx_rows).toBeGreaterThan(0);
     expect(JSON.parse((await osiris(args, { cwd: ws.dir, env })).stdout).cached).toBe(true);
     expect(JSON.parse((await osiris([...args, '--refresh'], { cwd: ws.dir, env })).stdout).cached).toBe(false);
     const cache = Object.values(readTree(join(ws.dir, 'discover-home', 'cache'))).join('\n');

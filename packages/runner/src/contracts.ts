@@ -80,6 +80,13 @@ export interface TabularStream {
    * one of the other forms.
    */
   readonly copyBinary?: CopyBinaryStream;
+  /**
+   * Optional: about how many rows the read will give, from the source's
+   * table statistics (MySQL's `TABLE_ROWS`, Postgres's `reltuples`), for
+   * progress only: shown as approximate, never trusted for a count. Absent
+   * when the source cannot tell cheaply (a filtered read, no statistics).
+   */
+  readonly estimatedRows?: number;
 }
 
 /**
@@ -170,8 +177,17 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** What a connector may tell the runner while it works. */
 export interface StepReporter {
-  /** A free-form event for the run log (never put a secret here: it is redacted, but do not rely on it). */
+  /**
+   * A note for the run log, in its `message` field (never put a secret here: it is redacted, but
+   * do not rely on it). `warn` notes are also shown to the user after the run: use it for what
+   * the user should know about the data (values read as NULL), `info` for what happened.
+   */
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /**
+   * Optional: the step enters a phase that takes time without moving rows, e.g. `merging` when a
+   * merge's upsert starts after its COPY. Logged, and shown by the progress display (`merging…`).
+   */
+  phase?(name: string): void;
 }
 
 /** Everything a connector gets for one step. */

@@ -14,7 +14,8 @@ export type RunEventName = 'start' | 'progress' | 'metrics' | 'end' | 'error';
 
 /**
  * One thing that happened during a run. `step` is `null` for run-level events.
- * `error` carries the text of an error, or of a warning or notice a connector reported.
+ * `error` carries the text of an error (or of a retry); `message` that of a
+ * note or warning a connector reported; `phase` the phase a step entered.
  */
 export interface StepEvent {
   readonly event: RunEventName;
@@ -24,6 +25,11 @@ export interface StepEvent {
   readonly rowsWritten?: number;
   readonly durationMs?: number;
   readonly error?: string;
+  readonly message?: string;
+  /** Set on the `progress` event of a step entering a phase without rows (e.g. `merging`). */
+  readonly phase?: string;
+  /** The source's estimate of its rows (`TabularStream.estimatedRows`), on a pipe's `start` and `progress` events. */
+  readonly estimatedRows?: number;
   /** 1-based attempt of the step this event belongs to. */
   readonly attempt?: number;
 }

@@ -279,27 +279,15 @@ export async function executeSteps(
   let runStatus: RunStatus = 'succeeded';
   let runError: OsirisError | undefined;
 
-  const reporterFor = (stepId: string, attempt: number): StepReporter => ({
-    log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
-      events({ event: 'progress', level, step: stepId, error: `${message}${formatFields(fields)}`, attempt });
-    },
-  });
-
   /** One attempt of a pipe. Never throws: the outcome says what each step did. */
   const attemptPipe = async (pipe: Pipe, attempt: number): Promise<AttemptOutcome> => {
     const { source, sink } = pipe;
     const controller = new AbortController();
     const forward = () => controller.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
-    const context = (planned: PlannedStep): StepContext => ({
-      stepId: planned.step.id,
-      connection: planned.connection,
-      chunkSize: options.chunkSize,
-      signal: controller.signal,
-      reporter: reporterFor(planned.step.id, attempt),
-    });
-
     let rows = 0;
+    let estimatedRows: number | undefined;
+    const estimate = () => (estimatedRows === undefined ? {} : { estimatedRows });
     let sourceDone = false;
     let sourceError: unknown;
     let sinkStarted = false;
@@ -308,6 +296,24 @@ export async function executeSteps(
     let sinkStart = sourceStart;
     const progressStep = sink ?? source;
     let lastProgress = performance.now();
+    const elapsed = () => Math.round(performance.now() - (sink === undefined ? sourceStart : sinkStart));
+
+    const reporter = (stepId: string): StepReporter => ({
+      log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
+        events({ event: 'progress', level, step: stepId, message: `${message}${formatFields(fields)}`, attempt });
+      },
+      phase(name: string) {
+        const counts = { rowsRead: rows, durationMs: elapsed() };
+        events({ event: 'progress', level: 'info', step: stepId, phase: name, ...counts, ...estimate(), attempt });
+      },
+    });
+    const context = (planned: PlannedStep): StepContext => ({
+      stepId: planned.step.id,
+      connection: planned.connection,
+      chunkSize: options.chunkSize,
+      signal: controller.signal,
+      reporter: reporter(planned.step.id),
+    });
 
     const finishSource = () => {
       if (sourceDone) return;
@@ -335,7 +341,8 @@ export async function executeSteps(
               level: 'info',
               step: progressStep.step.id,
               rowsRead: rows,
-              durationMs: Math.round(now - (sink === undefined ? sourceStart : sinkStart)),
+              durationMs: elapsed(),
+              ...estimate(),
               attempt,
             });
           }
@@ -354,6 +361,7 @@ export async function executeSteps(
         const read = source.connector.read;
         if (read === undefined) throw new Error(`${source.step.component} cannot read`);
         stream = await read.call(source.connector, context(source), source.config.options);
+        estimatedRows = stream.estimatedRows;
       } catch (error) {
         sourceError = error;
         throw error;
@@ -367,7 +375,7 @@ export async function executeSteps(
       sinkStarted = true;
       sinkStart = performance.now();
       lastProgress = sinkStart;
-      events({ event: 'start', level: 'info', step: sink.step.id, attempt });
+      events({ event: 'start', level: 'info', step: sink.step.id, ...estimate(), attempt });
       const write = sink.connector.write;
       if (write === undefined) throw new Error(`${sink.step.component} cannot write`);
       const { textBatches, copyBinary } = stream;

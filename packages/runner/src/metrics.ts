@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { OsirisErrorCode } from '@osiris/registry';
-import type { RunStatus, StepStatus } from './engine';
+import type { RunStatus, StepResult, StepStatus } from './engine';
 
 /** One step in `metrics.json`. */
 export interface StepMetrics {
@@ -15,8 +15,33 @@ export interface StepMetrics {
   /** Merges only, when the database reports them. */
   readonly rows_inserted?: number;
   readonly rows_updated?: number;
+  /**
+   * Merges only: staged rows that neither inserted nor updated a row (`rows_written` − inserted −
+   * updated): rows equal to the target's, and earlier duplicates of a key in the input.
+   */
+  readonly rows_unchanged?: number;
   readonly duration_ms: number;
   readonly error?: string;
+}
+
+/** A step of `metrics.json` (and of `osiris run --json`) from the step's result. */
+export function stepMetrics(step: StepResult): StepMetrics {
+  const merged = step.inserted !== undefined && step.updated !== undefined;
+  return {
+    id: step.id,
+    component: step.component,
+    component_version: step.componentVersion,
+    mode: step.mode,
+    status: step.status,
+    attempts: step.attempts,
+    rows_read: step.rowsRead,
+    rows_written: step.rowsWritten,
+    ...(step.inserted === undefined ? {} : { rows_inserted: step.inserted }),
+    ...(step.updated === undefined ? {} : { rows_updated: step.updated }),
+    ...(merged ? { rows_unchanged: step.rowsWritten - (step.inserted ?? 0) - (step.updated ?? 0) } : {}),
+    duration_ms: step.durationMs,
+    ...(step.error === undefined ? {} : { error: step.error }),
+  };
 }
 
 /** The content of `metrics.json` in a run folder. */
@@ -48,7 +73,11 @@ export interface RunStatusFile {
   readonly error?: string;
 }
 
-/** One line of `run.log.jsonl`. Every line has every key; those that do not apply are `null`. */
+/**
+ * One line of `run.log.jsonl`. Every line has every key; those that do not apply are `null`
+ * (ADR 0007, ADR 0015). `error` holds errors (and retries); `message` a connector's notes and
+ * warnings; `phase` the phase a step entered (`merging`).
+ */
 export interface RunLogLine {
   readonly ts: string;
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -61,5 +90,7 @@ export interface RunLogLine {
   readonly rows_read: number | null;
   readonly rows_written: number | null;
   readonly duration_ms: number | null;
+  readonly phase: string | null;
+  readonly message: string | null;
   readonly error: string | null;
 }

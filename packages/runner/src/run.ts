@@ -21,7 +21,7 @@ import { describeError } from './errors';
 import { configMap } from './execute';
 import { createRunLogger } from './internal/log';
 import { createProgressDisplay, type ProgressTarget } from './internal/progress';
-import type { RunMetrics, RunStatusFile, StepMetrics } from './metrics';
+import { type RunMetrics, type RunStatusFile, stepMetrics } from './metrics';
 import { newRunId } from './run-id';
 import { connectionRefsOf, resolveConnections } from './secrets';
 
@@ -63,6 +63,12 @@ export interface RunFailure {
   readonly hint?: string;
 }
 
+/** A warning a connector reported during the run (e.g. zero dates read as NULL), already redacted. */
+export interface RunWarning {
+  readonly step: string | null;
+  readonly message: string;
+}
+
 export interface RunResult {
   readonly runId: string;
   readonly runDir: string;
@@ -73,6 +79,8 @@ export interface RunResult {
   readonly rowsRead: number;
   readonly rowsWritten: number;
   readonly durationMs: number;
+  /** Every distinct `warn` note of a connector, in the order they came. */
+  readonly warnings: readonly RunWarning[];
   readonly error?: RunFailure;
 }
 
@@ -230,9 +238,15 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     else if (!consumed.has(step.id)) labels.set(step.id, step.id);
   }
   const display = createProgressDisplay(options.progress, labels, redactor);
+  // Warnings are the user's to see (the CLI prints them after the run); a retried step may repeat one.
+  const warnings = new Map<string, RunWarning>();
   const events = (event: StepEvent) => {
     logger.event(event);
     display.onEvent(event);
+    if (event.level === 'warn' && event.message !== undefined) {
+      const warning = { step: event.step, message: redactor.text(event.message) };
+      warnings.set(JSON.stringify(warning), warning);
+    }
   };
   const signal = options.signal ?? new AbortController().signal;
 
@@ -314,22 +328,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     duration_ms: durationMs,
     rows_read: rowsRead,
     rows_written: rowsWritten,
-    steps: steps.map(
-      (step): StepMetrics => ({
-        id: step.id,
-        component: step.component,
-        component_version: step.componentVersion,
-        mode: step.mode,
-        status: step.status,
-        attempts: step.attempts,
-        rows_read: step.rowsRead,
-        rows_written: step.rowsWritten,
-        ...(step.inserted === undefined ? {} : { rows_inserted: step.inserted }),
-        ...(step.updated === undefined ? {} : { rows_updated: step.updated }),
-        duration_ms: step.durationMs,
-        ...(step.error === undefined ? {} : { error: step.error }),
-      }),
-    ),
+    steps: steps.map(stepMetrics),
     components: Object.fromEntries(manifest.steps.map((step) => [step.component, step.component_version])),
     fingerprints: manifest.fingerprints,
     ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
@@ -352,6 +351,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     rowsRead,
     rowsWritten,
     durationMs,
+    warnings: [...warnings.values()],
     ...(error === undefined ? {} : { error }),
   };
 }

@@ -459,7 +459,7 @@ describe('executeSteps', () => {
         event: 'progress',
         level: 'warn',
         step: 'src',
-        error: 'zero dates became NULL (column=updated_at, rows=2)',
+        message: 'zero dates became NULL (column=updated_at, rows=2)',
       }),
     );
   });

@@ -59,6 +59,8 @@ const LOG_KEYS = [
   'error',
   'event',
   'level',
+  'message',
+  'phase',
   'rows_read',
   'rows_written',
   'run_id',
@@ -242,7 +244,7 @@ describe('runManifest', () => {
     expect(result.error?.message).toBe('the broken engine failed: sandbox vanished');
   });
 
-  it('shows one updating progress line on a terminal and nothing elsewhere', async () => {
+  it('shows one updating progress line on a terminal, and nothing elsewhere for a run shorter than the interval', async () => {
     const chunks: string[] = [];
     const stream = { write: (chunk: string) => chunks.push(chunk) };
     await runManifest(options([fakeSource({ rows: 30 }), fakeSink()], { progress: { stream, isTTY: true } }));
@@ -286,7 +288,7 @@ describe('runManifest', () => {
     expect(logLines(info.runDir).some((line) => line.level === 'debug')).toBe(false);
     const debug = await runManifest(options([source, fakeSink()], { env: { ...env, OSIRIS_LOG_LEVEL: 'debug' } }));
     expect(logLines(debug.runDir)).toContainEqual(
-      expect.objectContaining({ level: 'debug', step: 'src', event: 'progress', error: 'query plan: full scan' }),
+      expect.objectContaining({ level: 'debug', step: 'src', event: 'progress', message: 'query plan: full scan' }),
     );
   });
 });

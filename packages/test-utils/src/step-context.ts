@@ -9,13 +9,14 @@ export interface LogEntry {
 
 /**
  * A step context for calling a connector directly in a test (structurally the runner's `StepContext`),
- * and the notes the connector reports through it.
+ * and the notes and phases the connector reports through it.
  */
 export function makeStepContext(
   connection: Record<string, string>,
   options: { chunkSize?: number; signal?: AbortSignal; stepId?: string } = {},
 ) {
   const logs: LogEntry[] = [];
+  const phases: string[] = [];
   const ctx = {
     stepId: options.stepId ?? 'step',
     connection,
@@ -25,9 +26,12 @@ export function makeStepContext(
       log: (level: LogEntry['level'], message: string, fields?: Record<string, unknown>) => {
         logs.push({ level, message, fields });
       },
+      phase: (name: string) => {
+        phases.push(name);
+      },
     },
   };
-  return { ctx, logs };
+  return { ctx, logs, phases };
 }
 
 /** Every row of a stream and the size of each batch it came in. */

@@ -15,6 +15,7 @@ import { isOsirisError, loadRegistry, OsirisError, OsirisErrorCode } from '@osir
 import { osirisPaths } from '@osiris/runner';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
+import { diagnosticsJson } from '../json';
 import type { Output } from '../output';
 import type { Action } from '../program';
 import { runPipeline } from './run';
@@ -130,7 +131,13 @@ function signalled(output: Output, options: AskOptions): AskOptions {
 }
 
 function roundsForJson(rounds: readonly ChatRound[]) {
-  return rounds.map(({ round, via, ok, summary, diagnostics }) => ({ round, via, ok, summary, diagnostics }));
+  return rounds.map(({ round, via, ok, summary, diagnostics }) => ({
+    round,
+    via,
+    ok,
+    summary,
+    diagnostics: diagnosticsJson(diagnostics),
+  }));
 }
 
 function failureLine(result: ChatTurnResult, what: string): string {
@@ -222,7 +229,7 @@ async function oneShotChat(
       output.json({
         ok: true,
         session: session.id,
-        sessionDir,
+        session_dir: sessionDir,
         file: options.out ?? null,
         yaml: result.yaml,
         note: result.note ?? null,
@@ -240,10 +247,10 @@ async function oneShotChat(
     output.json({
       ok: false,
       session: session.id,
-      sessionDir,
+      session_dir: sessionDir,
       file: null,
       rounds: roundsForJson(result.rounds),
-      diagnostics: last,
+      diagnostics: diagnosticsJson(last),
       ...(result.status === 'reply' ? { reply: result.reply } : {}),
     });
   } else if (result.status === 'reply') {

@@ -4,6 +4,7 @@ import { compile, type EngineName, writeCompiled } from '@osiris/compiler';
 import { hasErrors, loadRegistry } from '@osiris/registry';
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../exit-codes';
+import { diagnosticsJson } from '../json';
 import { countLabel, type Output } from '../output';
 import { readPipelineFile } from '../pipeline-file';
 import type { Action } from '../program';
@@ -49,7 +50,7 @@ export function registerCompile(program: Command, action: Action): void {
         const { result, file } = compilePipeline(output, path, options);
         const failed = hasErrors(result.diagnostics);
         if (options.json) {
-          output.json({ ok: !failed, file, diagnostics: result.diagnostics });
+          output.json({ ok: !failed, file, diagnostics: diagnosticsJson(result.diagnostics) });
         } else {
           output.diagnostics(result.diagnostics);
           if (failed) output.err(output.red(`✗ ${file}: ${countLabel(result.diagnostics)}`));
@@ -78,7 +79,7 @@ export function registerCompile(program: Command, action: Action): void {
         const { result, file } = compilePipeline(output, path, options, engine);
         if (!options.json) output.diagnostics(result.diagnostics);
         if (!result.manifest) {
-          if (options.json) output.json({ ok: false, file, diagnostics: result.diagnostics });
+          if (options.json) output.json({ ok: false, file, diagnostics: diagnosticsJson(result.diagnostics) });
           else output.err(output.red(`✗ ${file}: ${countLabel(result.diagnostics)}; nothing written`));
           return ExitCode.Validation;
         }
@@ -90,7 +91,7 @@ export function registerCompile(program: Command, action: Action): void {
             out: options.out,
             files: written,
             fingerprints: result.manifest.fingerprints,
-            diagnostics: result.diagnostics,
+            diagnostics: diagnosticsJson(result.diagnostics),
           });
         } else {
           output.out(`${output.green('✓')} compiled ${file} → ${options.out}/ (${written.join(', ')})`);

@@ -3,18 +3,9 @@ import { lintComponentsDir, loadRegistry, OsirisError, OsirisErrorCode } from '@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode } from '../exit-codes';
-import { countLabel, type Output } from '../output';
+import { diagnosticsJson } from '../json';
+import { countLabel, type Output, table } from '../output';
 import type { Action } from '../program';
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
 
 export function registerComponents(program: Command, action: Action): void {
   const components = program.command('components').description('List built-in components and show their spec cards.');
@@ -90,7 +81,8 @@ export function registerComponents(program: Command, action: Action): void {
       action((output: Output, dir: string | undefined, options: { json?: boolean }) => {
         const { specs, diagnostics } = lintComponentsDir(dir);
         const failed = diagnostics.some((d) => d.severity === 'error');
-        if (options.json) output.json({ ok: !failed, components: specs.map((s) => s.name), diagnostics });
+        if (options.json)
+          output.json({ ok: !failed, components: specs.map((s) => s.name), diagnostics: diagnosticsJson(diagnostics) });
         else {
           output.diagnostics(diagnostics);
           if (failed) output.err(output.red(`✗ ${countLabel(diagnostics)}`));

@@ -4,6 +4,7 @@ import { loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { discoverWithCache, osirisPaths, resolveConnections } from '@osiris/runner';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
+import { tablesJson } from '../json';
 import type { CliIo, Output } from '../output';
 import type { Action } from '../program';
 
@@ -115,7 +116,7 @@ export function registerDiscover(program: Command, action: Action): void {
             component: result.component,
             cached: result.cached,
             fetched_at: result.fetchedAt,
-            tables: result.tables,
+            tables: tablesJson(result.tables),
           });
           return ExitCode.Success;
         }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
 import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
-import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
+import { type Engine, osirisPaths, type RunResult, runManifest, stepMetrics } from '@osiris/runner';
 import { type Command, Option } from 'commander';
+import { runJson } from '../json';
 import { loadPlan } from '../load-plan';
 import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
@@ -17,6 +18,7 @@ export interface RunOptions {
   redaction?: RedactionStrategy;
   logLevel?: 'info' | 'debug';
   json?: boolean;
+  quiet?: boolean;
 }
 
 const number = (value: number) => value.toLocaleString('en-US');
@@ -54,9 +56,14 @@ export function registerRun(program: Command, action: Action): void {
     )
     .addOption(new Option('--log-level <level>', 'run log detail (env OSIRIS_LOG_LEVEL)').choices(['info', 'debug']))
     .option('--json', 'print the result as JSON')
+    .option('-q, --quiet', 'no progress on stderr (warnings and errors are still shown)')
     .addHelpText(
       'after',
       `
+Progress goes to stderr: on a terminal a live line (rows, rows/s, and the approximate total and time left when
+the source's statistics tell its size; "merging…" while a merge's upsert runs); in a pipe or CI log one line at
+most every 10 s, nothing for a shorter run. Warnings (e.g. zero dates read as NULL) follow the summary.
+
 Examples:
   osiris run examples/mysql-to-supabase-merge/pipeline.yaml --secrets-file secrets.yaml
   OSIRIS_CONN__MYSQL__URL=mysql://… OSIRIS_CONN__SUPABASE__URL=postgresql://… osiris run build/manifest.yaml
@@ -105,43 +112,44 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
     ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
-    progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) },
+    ...(options.quiet ? {} : { progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) } }),
   });
 
   const runDir = displayPath(io.cwd, result.runDir);
   if (options.json) {
-    output.json({
-      ok: result.exitCode === 0,
-      run_id: result.runId,
-      run_dir: result.runDir,
-      status: result.status,
-      exit_code: result.exitCode,
-      rows_read: result.rowsRead,
-      rows_written: result.rowsWritten,
-      duration_ms: result.durationMs,
-      steps: result.steps,
-      ...(result.error === undefined ? {} : { error: result.error }),
-    });
+    output.json(runJson(result, plan.manifest.pipeline, engineName));
     return result.exitCode;
   }
   const seconds = (result.durationMs / 1000).toFixed(1);
   const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
   if (result.exitCode === 0) {
-    output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${rows} (run ${result.runId}, ${engineName})`);
-    for (const step of result.steps) {
-      if (step.inserted === undefined || step.updated === undefined) continue;
-      const unchanged = Math.max(0, step.rowsWritten - step.inserted - step.updated);
+    // A merge writes every row into a staging table and then changes only some of the target's: its
+    // sink gets a line with the split, and "written" (the staged rows) leaves the headline.
+    const sinks = result.steps.filter((step) => step.mode === 'write').map(stepMetrics);
+    const merges = sinks.some((step) => step.rows_unchanged !== undefined);
+    const headline = merges ? `${number(result.rowsRead)} rows read in ${seconds} s` : rows;
+    output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${headline} (run ${result.runId}, ${engineName})`);
+    for (const step of merges ? sinks : []) {
       output.out(
-        `  ${step.id}: ${number(step.inserted)} inserted, ${number(step.updated)} updated, ${number(unchanged)} unchanged`,
+        step.rows_unchanged === undefined
+          ? `  ${step.id}: ${number(step.rows_written)} written`
+          : `  ${step.id}: ${number(step.rows_written)} staged: ${number(step.rows_inserted ?? 0)} inserted, ${number(step.rows_updated ?? 0)} updated, ${number(step.rows_unchanged)} unchanged`,
       );
     }
     output.out(`  run folder: ${runDir}/`);
+    warn(output, result.warnings);
   } else {
     output.err(
       `${output.red('✗')} ${plan.manifest.pipeline} ${result.status}: ${result.error?.message ?? 'see the run log'}`,
     );
     if (result.error?.hint) output.err(`  ${result.error.hint}`);
     output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
+    warn(output, result.warnings);
   }
   return result.exitCode;
+}
+
+/** What connectors warned about during the run (also in run.log.jsonl), on stderr once the run is over. */
+function warn(output: Output, warnings: RunResult['warnings']): void {
+  for (const { step, message } of warnings) output.err(`${output.yellow('warning')} ${step ?? 'run'}: ${message}`);
 }

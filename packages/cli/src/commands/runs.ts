@@ -2,15 +2,17 @@
 import { listRuns, osirisPaths, readRun, type StepMetrics } from '@osiris/runner';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes';
-import { displayPath, type Output } from '../output';
+import { runDetailsJson, runSummaryJson } from '../json';
+import { displayPath, type Output, table } from '../output';
 import type { Action } from '../program';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
-const merged = (step: StepMetrics) =>
+/** `written 1,200`, or for a merge `staged 1,202: 2 inserted, 600 updated, 600 unchanged`. */
+const written = (step: StepMetrics) =>
   step.rows_inserted === undefined
-    ? ''
-    : ` (${count(step.rows_inserted)} inserted, ${count(step.rows_updated)} updated)`;
+    ? `written ${count(step.rows_written)}`
+    : `staged ${count(step.rows_written)}: ${count(step.rows_inserted)} inserted, ${count(step.rows_updated)} updated, ${count(step.rows_unchanged ?? step.rows_written - step.rows_inserted - (step.rows_updated ?? 0))} unchanged`;
 
 export function registerRuns(program: Command, action: Action): void {
   const runs = program.command('runs').description('List past runs and show one.');
@@ -33,21 +35,26 @@ export function registerRuns(program: Command, action: Action): void {
         });
         const list = await listRuns(runsDir);
         if (options.json) {
-          output.json(list);
+          output.json(list.map(runSummaryJson));
           return ExitCode.Success;
         }
-        if (list.length === 0) output.err(`no runs in ${displayPath(output.io.cwd, runsDir)}`);
-        for (const run of list) {
-          output.out(
-            [
-              run.runId,
-              run.status.padEnd(11),
-              (run.pipeline ?? '-').padEnd(20),
-              `${count(run.rowsWritten)} rows`,
-              seconds(run.durationMs),
-            ].join('  '),
-          );
+        if (list.length === 0) {
+          output.err(`no runs in ${displayPath(output.io.cwd, runsDir)}`);
+          return ExitCode.Success;
         }
+        const rows = [['RUN', 'STATUS', 'EXIT', 'PIPELINE', 'READ', 'WRITTEN', 'DURATION']];
+        for (const run of list) {
+          rows.push([
+            run.runId,
+            run.status,
+            String(run.exitCode ?? '-'),
+            run.pipeline ?? '-',
+            count(run.rowsRead),
+            count(run.rowsWritten),
+            seconds(run.durationMs),
+          ]);
+        }
+        for (const line of table(rows)) output.out(line);
         return ExitCode.Success;
       }),
     );
@@ -68,7 +75,7 @@ export function registerRuns(program: Command, action: Action): void {
         const id = runId === 'latest' ? ((await listRuns(runsDir))[0]?.runId ?? runId) : runId;
         const run = await readRun(runsDir, id);
         if (options.json) {
-          output.json(run);
+          output.json(runDetailsJson(run));
           return ExitCode.Success;
         }
         const where = (path: string | undefined) => (path === undefined ? '-' : displayPath(output.io.cwd, path));
@@ -79,7 +86,7 @@ export function registerRuns(program: Command, action: Action): void {
         output.out(`  started ${run.startedAt ?? '-'}, took ${seconds(run.durationMs)}`);
         for (const step of run.metrics?.steps ?? []) {
           output.out(
-            `  ${step.id.padEnd(16)} ${step.component.padEnd(16)} ${step.status.padEnd(11)} read ${count(step.rows_read)}  written ${count(step.rows_written)}${merged(step)}  ${seconds(step.duration_ms)}`,
+            `  ${step.id.padEnd(16)} ${step.component.padEnd(16)} ${step.status.padEnd(11)} read ${count(step.rows_read)}  ${written(step)}  ${seconds(step.duration_ms)}`,
           );
         }
         output.out(`  manifest: ${where(run.artifacts.manifest)}`);

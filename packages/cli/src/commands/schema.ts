@@ -22,8 +22,12 @@ export function registerSchema(program: Command, action: Action): void {
       'after',
       `
 Editors: point yaml-language-server at the OML schema to complete and check pipeline files:
-  osiris schema oml --out .osiris/oml.schema.json
-  # yaml-language-server: $schema=.osiris/oml.schema.json   (first line of pipeline.yaml)`,
+  osiris schema oml --out .osiris/oml.schema.json          (once, at the root of the project)
+  VS Code, .vscode/settings.json, pipelines in any folder:
+    "yaml.schemas": { "./.osiris/oml.schema.json": ["pipelines/**/*.yaml", "**/pipeline.yaml"] }
+  or a first line in one file, relative to that file's folder (here pipelines/orders.yaml):
+    # yaml-language-server: $schema=../.osiris/oml.schema.json
+  More in docs/reference/oml.md (Editor support).`,
     )
     .action(
       action((output: Output, kind: string, options: { out?: string }) => {

@@ -45,6 +45,8 @@ const line = (fields: Record<string, unknown>) =>
     rows_read: null,
     rows_written: null,
     duration_ms: null,
+    phase: null,
+    message: null,
     error: null,
     ...fields,
   });
@@ -59,6 +61,22 @@ describe('stepEventOf', () => {
       level: 'warn',
       step: null,
       error: 'boom',
+    });
+  });
+
+  it("keeps a connector's note and a step's phase, so that the CLI shows them as for a local run", () => {
+    expect(stepEventOf(line({ level: 'warn', step: 'src', event: 'progress', message: '2 zero dates' }))).toEqual({
+      event: 'progress',
+      level: 'warn',
+      step: 'src',
+      message: '2 zero dates',
+    });
+    expect(stepEventOf(line({ step: 'dst', event: 'progress', phase: 'merging', rows_read: 7 }))).toEqual({
+      event: 'progress',
+      level: 'info',
+      step: 'dst',
+      phase: 'merging',
+      rowsRead: 7,
     });
   });
 

@@ -51,6 +51,8 @@ export function stepEventOf(line: string): StepEvent | undefined {
     ...(rowsWritten === undefined ? {} : { rowsWritten }),
     ...(durationMs === undefined ? {} : { durationMs }),
     ...(typeof parsed.error === 'string' ? { error: parsed.error } : {}),
+    ...(typeof parsed.message === 'string' ? { message: parsed.message } : {}),
+    ...(typeof parsed.phase === 'string' ? { phase: parsed.phase } : {}),
   };
 }
 

@@ -50,6 +50,8 @@ export function createRunLogger(options: RunLoggerOptions): RunLogger {
         rows_read: event.rowsRead ?? null,
         rows_written: event.rowsWritten ?? null,
         duration_ms: event.durationMs ?? null,
+        phase: event.phase ?? null,
+        message: event.message ?? null,
         error: event.error ?? null,
       });
       logger[event.level](line);

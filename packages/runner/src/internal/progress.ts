@@ -6,7 +6,16 @@ import type { StepEvent } from '../engine';
 export interface ProgressTarget {
   readonly stream: { write(chunk: string): unknown };
   readonly isTTY: boolean;
+  /**
+   * Not on a terminal (a CI log, a pipe): the least time between two lines, default 10 s, so a
+   * long load is not silent and a short one prints nothing. On a terminal the line is redrawn
+   * on every event and every second.
+   */
+  readonly intervalMs?: number;
 }
+
+const CI_INTERVAL_MS = 10_000;
+const TTY_REFRESH_MS = 1000;
 
 // Made on first use: the first Intl formatter of a process loads ICU data, several ms that a run without a
 // terminal, or a command that never runs, would otherwise pay at start.
@@ -24,35 +33,103 @@ function clock(ms: number): string {
   return hours > 0 ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** `src → dst  123,456 rows  45,678 rows/s  00:12` */
-function progressLine(label: string, rows: number, durationMs: number): string {
-  const rate = durationMs > 0 ? (rows * 1000) / durationMs : 0;
-  return `${label}  ${format(rows)} rows  ${format(rate)} rows/s  ${clock(durationMs)}`;
+/** The pipe whose sink (or lone source) is running. */
+interface Pipe {
+  readonly label: string;
+  readonly startedAt: number;
+  rows: number;
+  /** When, in the pipe's time, `rows` was counted: the rate is over that span, not the live clock's. */
+  rowsAtMs: number;
+  estimate: number | undefined;
+  phase: string | undefined;
 }
 
 /**
- * Live progress on a terminal: one line that updates in place, a final line
- * per finished pipe, and failures. Silent when the target is not a terminal.
- * `labels` maps the step that reports progress to what the line shows.
+ * `src → dst  123,456 of ~1,000,000 rows (12%)  45,678 rows/s  00:12  about 00:19 left` while rows stream
+ * (the total only when the source estimated one and the count has not passed it), `src → dst  1,000,000 rows
+ * merging…  00:25` in a phase without rows.
+ */
+function progressLine(pipe: Pipe, durationMs: number): string {
+  if (pipe.phase !== undefined) return `${pipe.label}  ${format(pipe.rows)} rows  ${pipe.phase}…  ${clock(durationMs)}`;
+  const rate = pipe.rowsAtMs > 0 ? (pipe.rows * 1000) / pipe.rowsAtMs : 0;
+  const { estimate, rows } = pipe;
+  const known = estimate !== undefined && estimate > 0 && rows <= estimate;
+  const count = known
+    ? `${format(rows)} of ~${format(estimate)} rows (${Math.floor((rows * 100) / estimate)}%)`
+    : `${format(rows)} rows`;
+  // At the rate of the last count, from when it was made: between two counts the time left still runs down.
+  const leftMs = known && rate > 0 ? ((estimate - rows) * 1000) / rate - (durationMs - pipe.rowsAtMs) : undefined;
+  const left = leftMs === undefined ? '' : `  about ${clock(Math.max(0, leftMs))} left`;
+  return `${pipe.label}  ${count}  ${format(rate)} rows/s  ${clock(durationMs)}${left}`;
+}
+
+/**
+ * Live progress. On a terminal: one line that updates in place (rows, rate, and the total and time
+ * left when the source estimated its rows; the phase, such as `merging…`, once the rows are in), a
+ * final line per finished pipe, and failures. Elsewhere: the same line at most once per
+ * `intervalMs`, nothing for a shorter run. `labels` maps the step that reports progress to what
+ * the line shows.
  */
 export function createProgressDisplay(
   target: ProgressTarget | undefined,
   labels: ReadonlyMap<string, string>,
   redactor: Redactor,
 ): { onEvent(event: StepEvent): void; finish(): void } {
-  if (target === undefined || !target.isTTY) return { onEvent() {}, finish() {} };
-  let live = false;
+  if (target === undefined) return { onEvent() {}, finish() {} };
+  const { isTTY } = target;
+  const intervalMs = isTTY ? TTY_REFRESH_MS : (target.intervalMs ?? CI_INTERVAL_MS);
   const write = (text: string) => target.stream.write(redactor.text(text));
+  let pipe: Pipe | undefined;
+  /** A terminal line without its newline yet. */
+  let live = false;
+  let lastLine = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const show = () => {
+    if (pipe === undefined) return;
+    const now = performance.now();
+    if (isTTY) {
+      write(`\r\x1b[2K${progressLine(pipe, now - pipe.startedAt)}`);
+      live = true;
+    } else if (now - lastLine >= intervalMs) {
+      lastLine = now;
+      write(`${progressLine(pipe, now - pipe.startedAt)}\n`);
+    }
+  };
+  const stop = () => {
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+  };
+
   return {
     onEvent(event) {
       const label = event.step === null ? undefined : labels.get(event.step);
-      if (label !== undefined && event.event === 'progress' && event.rowsRead !== undefined) {
-        write(`\r\x1b[2K${progressLine(label, event.rowsRead, event.durationMs ?? 0)}`);
-        live = true;
+      if (label !== undefined && event.event === 'start') {
+        const now = performance.now();
+        pipe = { label, startedAt: now, rows: 0, rowsAtMs: 0, estimate: event.estimatedRows, phase: undefined };
+        lastLine = now;
+        // Between events (a slow source, a long upsert) the clock still moves; it holds no process open.
+        timer ??= setInterval(show, Math.max(1, Math.min(intervalMs, TTY_REFRESH_MS)));
+        timer.unref?.();
+      } else if (label !== undefined && event.event === 'progress' && pipe?.label === label) {
+        if (event.rowsRead !== undefined) {
+          pipe.rows = event.rowsRead;
+          pipe.rowsAtMs = event.durationMs ?? performance.now() - pipe.startedAt;
+        }
+        if (event.estimatedRows !== undefined) pipe.estimate = event.estimatedRows;
+        if (event.phase !== undefined) pipe.phase = event.phase;
+        if (event.rowsRead !== undefined || event.phase !== undefined) show();
       } else if (label !== undefined && event.event === 'end') {
-        write(`\r\x1b[2K${progressLine(label, event.rowsWritten ?? event.rowsRead ?? 0, event.durationMs ?? 0)}\n`);
+        if (isTTY && pipe !== undefined) {
+          const durationMs = event.durationMs ?? 0;
+          const rows = event.rowsWritten ?? event.rowsRead ?? pipe.rows;
+          const done = { ...pipe, rows, rowsAtMs: durationMs, estimate: undefined, phase: undefined };
+          write(`\r\x1b[2K${progressLine(done, durationMs)}\n`);
+        }
         live = false;
-      } else if (event.event === 'error' && event.step !== null && event.error !== undefined) {
+        pipe = undefined;
+        stop();
+      } else if (isTTY && event.event === 'error' && event.step !== null && event.error !== undefined) {
         write(
           `${live ? '\r\x1b[2K' : ''}${event.level === 'error' ? 'error' : 'warn'} ${event.step}: ${event.error}\n`,
         );
@@ -60,8 +137,10 @@ export function createProgressDisplay(
       }
     },
     finish() {
+      stop();
       if (live) write('\n');
       live = false;
+      pipe = undefined;
     },
   };
 }
