@@ -16,7 +16,9 @@ const TRANSIENT_CODES = new Set([
   '08006',
   '08001',
 ]);
-const TRANSIENT_ERRNOS = new Set([1040, 1203]);
+// MySQL: too many connections, too many of this user's; the server shutting down, MariaDB's "Connection was
+// killed" (both sent, when the socket has room, instead of simply closing the connection).
+const TRANSIENT_ERRNOS = new Set([1040, 1203, 1053, 1927]);
 const TRANSIENT_MESSAGE = /too many (client )?connections|connection refused|connection reset|ECONNREFUSED|ECONNRESET/i;
 
 function* errorChain(error: unknown): Generator<Record<string, unknown>> {
