@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
-import { type Engine, osirisPaths, runManifest } from '@osiris/runner';
+import { loadRegistry, OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import { DEFAULT_IDLE_TIMEOUT_MS, type Engine, osirisPaths, parseSeconds, runManifest } from '@osiris/runner';
 import { type Command, Option } from 'commander';
 import { loadPlan } from '../load-plan';
 import { displayPath, type Output } from '../output';
@@ -16,6 +16,8 @@ export interface RunOptions {
   runsDir?: string;
   redaction?: RedactionStrategy;
   logLevel?: 'info' | 'debug';
+  /** Seconds, as typed after --idle-timeout. */
+  idleTimeout?: string;
   json?: boolean;
 }
 
@@ -53,6 +55,10 @@ export function registerRun(program: Command, action: Action): void {
       ]),
     )
     .addOption(new Option('--log-level <level>', 'run log detail (env OSIRIS_LOG_LEVEL)').choices(['info', 'debug']))
+    .option(
+      '--idle-timeout <seconds>',
+      `fail a step whose source sends nothing for this long; 0 waits forever (env OSIRIS_IDLE_TIMEOUT, default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`,
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -71,6 +77,16 @@ Examples:
  */
 export async function runPipeline(output: Output, path: string, options: RunOptions): Promise<number> {
   const { io } = output;
+  const idleTimeoutMs = options.idleTimeout === undefined ? undefined : parseSeconds(options.idleTimeout);
+  if (options.idleTimeout !== undefined && idleTimeoutMs === undefined) {
+    throw new OsirisError(
+      OsirisErrorCode.Validation,
+      `--idle-timeout ${options.idleTimeout} is not a number of seconds`,
+      {
+        hint: 'For example: --idle-timeout 600 (ten minutes), or 0 to wait forever.',
+      },
+    );
+  }
   const registry = loadRegistry();
   const plan = loadPlan(output, registry, path, {
     param: options.param,
@@ -104,6 +120,7 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
     ...(options.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, options.secretsFile) }),
     ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) },
   });
