@@ -232,6 +232,17 @@ describe('a connection lost mid-copy', () => {
     await expectReleased();
   });
 
+  it('Postgres target backend terminated, with retries: the next attempt loads every row exactly once', async () => {
+    const running = run(fromMysql, { retry: { attempts: 3, baseDelayMs: 50 } });
+    const copy = await backendRunning(/^COPY "public"\."target"/);
+    await pg.client.query('SELECT pg_terminate_backend($1)', [copy]);
+    const result = await within(30_000, running);
+    expect(result).toMatchObject({ status: 'succeeded', exitCode: 0, rowsWritten: ROWS });
+    expect(result.steps.map((step) => step.attempts)).toEqual([2, 2]);
+    expect(await targetRows()).toBe(ROWS);
+    await expectReleased();
+  });
+
   it('Postgres source backend terminated mid-read: exit 4 within seconds, the target unchanged and released', async () => {
     const running = run(fromPostgres);
     await backendRunning(/^COPY "public"\."target"/);

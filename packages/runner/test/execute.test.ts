@@ -555,6 +555,8 @@ describe('isTransientError', () => {
     ],
     [Object.assign(new Error('Connection was killed'), { errno: 1927 }), true],
     [Object.assign(new Error('Server shutdown in progress'), { code: 'ER_SERVER_SHUTDOWN', errno: 1053 }), true],
+    [Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), true],
+    [new Error('Connection terminated unexpectedly'), true],
     [new Error('wrapped', { cause: codeError('ECONNREFUSED') }), true],
     [new AggregateError([codeError('ECONNREFUSED'), codeError('ECONNREFUSED')], ''), true],
     [Object.assign(codeError('ECONNRESET'), { retryable: false }), false],
