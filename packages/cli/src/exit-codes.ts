@@ -9,5 +9,5 @@ export const exitCodeHelp = `Exit codes:
   3    compile error (e.g. the output folder cannot be written)
   4    run error (database, driver, rejected rows)
   5    configuration or secrets missing or malformed
-  130  interrupted (Ctrl-C)
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
   1    internal error (a bug: please report it)`;

@@ -12,7 +12,7 @@ export interface CliIo {
   readonly stderr: Stream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
-  /** Aborted on Ctrl-C (the binary wires SIGINT to it); long commands stop cleanly. */
+  /** Aborted on Ctrl-C, SIGTERM or SIGHUP (the binary wires them to it); long commands stop cleanly. */
   readonly signal?: AbortSignal;
 }
 

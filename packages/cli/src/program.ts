@@ -23,6 +23,7 @@ const environmentHelp = `Environment (a flag beats the environment beats the def
   OSIRIS_LOG_LEVEL            info | debug (default info)
   OSIRIS_REDACTION_STRATEGY   fixed | hash (default: the component's, else fixed)
   OSIRIS_HOME                 root of .osiris/ (runs, cache, sessions; default ./.osiris)
+  OSIRIS_IDLE_TIMEOUT         seconds a run waits for a silent source before it fails (default 600; 0 never)
   OSIRIS_CONN__<NAME>__<FIELD> a connection field for "@name", e.g. OSIRIS_CONN__MYSQL__URL
   OSIRIS_E2B_API_KEY          API key of the e2b engine
   OSIRIS_E2B_SANDBOX          e2b (default) | local: run the e2b engine's job in a local process

@@ -28,10 +28,20 @@ describe('osiris (built binary)', () => {
       'compile',
       'OSIRIS_VALIDATION',
       'OSIRIS_CONN__<NAME>__<FIELD>',
-      '130  interrupted',
+      'OSIRIS_IDLE_TIMEOUT',
+      '130  interrupted (Ctrl-C, SIGTERM, SIGHUP)',
     ]) {
       expect(stdout).toContain(text);
     }
+  });
+
+  it('run --help shows --idle-timeout with its variable and default', async () => {
+    const { code, stdout } = await runCli(['run', '--help']);
+    expect(code).toBe(0);
+    const flag = stdout.replace(/\s+/g, ' ');
+    expect(flag).toContain(
+      '--idle-timeout <seconds> fail a step whose source sends nothing for this long; 0 waits forever (env OSIRIS_IDLE_TIMEOUT, default 600)',
+    );
   });
 
   it('compiles to byte-identical files from different working directories', async () => {

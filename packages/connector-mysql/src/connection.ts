@@ -244,6 +244,27 @@ export async function prepareSession(conn: Connection): Promise<void> {
   );
 }
 
+/** How long a KILL may take to reach the server. */
+const KILL_TIMEOUT_MS = 5000;
+
+/**
+ * Ends the server's side of a connection that its reader gives up on mid-query: `KILL <thread>`
+ * through a second connection. Closing the socket stops a server only when it next writes, so one
+ * that computes (a filter that matches few rows) or writes into a cut connection would go on, holding
+ * its locks, for up to `net_write_timeout`. KILL rather than KILL QUERY: only a connection kill wakes a
+ * thread blocked in a network write. Best effort, and bounded in time: errors are ignored.
+ */
+export function killThread(target: ConnectionTarget, threadId: number | null): void {
+  if (threadId === null) return;
+  const conn = createConnection({ ...target.options, connectTimeout: KILL_TIMEOUT_MS });
+  conn.on('error', () => {});
+  const timer = setTimeout(() => closeConnection(conn, false), KILL_TIMEOUT_MS);
+  conn.query(`KILL ${Number(threadId)}`, () => {
+    clearTimeout(timer);
+    closeConnection(conn, false);
+  });
+}
+
 /** Closes gracefully, or destroys when the connection is not idle. */
 export function closeConnection(conn: Connection, graceful: boolean): void {
   if (graceful) {

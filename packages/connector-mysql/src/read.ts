@@ -5,8 +5,10 @@ import { approxRows, type CatalogColumn, loadColumns, toDescriptor } from './cat
 import { parseReadConfig } from './config';
 import {
   abortedError,
+  type ConnectionTarget,
   closeConnection,
   inlineParameters,
+  killThread,
   openConnection,
   prepareSession,
   resolveConnection,
@@ -76,7 +78,7 @@ export async function readTable(
     const estimate = estimatedRows === null ? {} : { estimatedRows };
     const compiled = compileSelect(schema, config.table, selected, config.filters);
     const text = inlineParameters(compiled.sql, compiled.parameters);
-    const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target.secrets);
+    const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target);
     // The server starts sending while the sink gets ready; at most one batch is read ahead.
     batches.prefetch();
     const columns = selected.map(toDescriptor);
@@ -108,6 +110,10 @@ type Waiter = {
 /** Which iterable the consumer pulls: row batches, or text batches (fixed by the first pull). */
 type Mode = 'rows' | 'text';
 
+const ER_SERVER_SHUTDOWN = 1053;
+/** MariaDB's "Connection was killed". */
+const ER_CONNECTION_KILLED = 1927;
+
 /** What the text row parser hands back for each row it copied into the text batch. */
 const COPIED: unknown[] = [];
 
@@ -125,7 +131,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #sql: string;
   readonly #columns: readonly CatalogColumn[];
   readonly #tableName: string;
-  readonly #secrets: readonly string[];
+  readonly #target: ConnectionTarget;
   readonly #chunkSize: number;
   /** Column positions that may hold a zero date. */
   readonly #dateIdx: number[];
@@ -141,11 +147,33 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   #current: Row[] = [];
   #ready: Batch[] = [];
   #paused = false;
+  /** The server has nothing more to send for the query: it ended, failed, or the connection is gone. */
+  #queryDone = false;
   #ended = false;
   #closed = false;
   #error: unknown;
   #waiter: Waiter | undefined;
+  /** Rows the server has sent so far. */
+  #rows = 0;
   readonly #onAbort = () => this.#fail(abortedError(this.#ctx.stepId, this.#ctx.signal));
+  /**
+   * mysql2 reports a lost connection (closed by the server, KILL, reset) only to a command with a
+   * callback, or else on the connection: a streaming query never hears of it, and a pull would wait forever.
+   */
+  readonly #onLost = (err: Error) => {
+    this.#queryDone = true;
+    this.#fail(
+      new MysqlConnectorError(
+        MYSQL_ERROR_REASONS.QUERY_FAILED,
+        this.#ctx.stepId,
+        scrub(
+          `mysql.table step '${this.#ctx.stepId}': the MySQL connection was lost after ${this.#rows} rows of ${this.#tableName}: ${err.message.replace(/\.?$/, '.')} The server may have restarted, or the connection was killed or cut; nothing read so far is kept.`,
+          this.#target.secrets,
+        ),
+        { cause: err },
+      ),
+    );
+  };
 
   constructor(
     ctx: StepContext,
@@ -153,14 +181,14 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     sqlText: string,
     columns: readonly CatalogColumn[],
     tableName: string,
-    secrets: readonly string[],
+    target: ConnectionTarget,
   ) {
     this.#ctx = ctx;
     this.#conn = conn;
     this.#sql = sqlText;
     this.#columns = columns;
     this.#tableName = tableName;
-    this.#secrets = secrets;
+    this.#target = target;
     this.#chunkSize = Math.max(1, Math.floor(ctx.chunkSize) || 1);
     this.#dateIdx = [];
     this.#floatIdx = [];
@@ -170,6 +198,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     });
     this.#zeroDates = columns.map(() => 0);
     this.textBatches = columns.every(travelsAsText) ? this.#textIterable() : undefined;
+    conn.on('error', this.#onLost);
     if (ctx.signal.aborted) this.#onAbort();
     else ctx.signal.addEventListener('abort', this.#onAbort, { once: true });
   }
@@ -273,14 +302,20 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
       if (row === COPIED) this.#onTextRow();
       else this.#onRow(row as Row);
     });
-    q.on('error', (err: Error) => {
+    q.on('error', (err: Error & { errno?: number }) => {
+      // The server says goodbye (shutting down, the connection killed) when the socket has room.
+      if (err.errno === ER_SERVER_SHUTDOWN || err.errno === ER_CONNECTION_KILLED) {
+        this.#onLost(err);
+        return;
+      }
+      this.#queryDone = true;
       this.#fail(
         new MysqlConnectorError(
           MYSQL_ERROR_REASONS.QUERY_FAILED,
           this.#ctx.stepId,
           scrub(
             `mysql.table step '${this.#ctx.stepId}': reading ${this.#tableName} failed: ${err.message}`,
-            this.#secrets,
+            this.#target.secrets,
           ),
           { cause: err },
         ),
@@ -291,6 +326,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
 
   #onRow(row: Row): void {
     if (this.#closed) return;
+    this.#rows++;
     const idx = this.#dateIdx;
     for (let k = 0; k < idx.length; k++) {
       const i = idx[k] as number;
@@ -315,6 +351,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
 
   #onTextRow(): void {
     const text = this.#text as TextCellWriter;
+    this.#rows++;
     if (this.#closed || text.rows < this.#chunkSize) return;
     const batch = text.take();
     text.reserve(this.#chunkSize);
@@ -337,6 +374,7 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   }
 
   #onEnd(): void {
+    this.#queryDone = true;
     if (this.#closed) return;
     if (this.#current.length > 0) {
       this.#ready.push(this.#current);
@@ -370,7 +408,9 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     if (this.#closed) return;
     this.#closed = true;
     this.#ctx.signal.removeEventListener('abort', this.#onAbort);
+    this.#conn.off('error', this.#onLost);
     closeConnection(this.#conn, graceful);
+    if (!graceful && this.#query !== undefined && !this.#queryDone) killThread(this.#target, this.#conn.threadId);
     this.#reportZeroDates();
   }
 

@@ -417,6 +417,69 @@ describe('mysql.table read: batching and streaming', () => {
   });
 });
 
+/** The id of the server thread running a read of `table`, once the server runs it. */
+async function readerThread(table: string): Promise<number> {
+  let id: number | undefined;
+  await waitUntil(async () => {
+    const [rows] = await admin.query(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE ?',
+      [`%from \`${db}\`.\`${table}\`%`],
+    );
+    id = (rows as { id: number }[])[0]?.id;
+    return id !== undefined;
+  });
+  if (id === undefined) throw new Error(`no server thread reads ${table}`);
+  return Number(id);
+}
+
+/** Rejects when `promise` has not settled within `ms`: a hang fails the test instead of timing it out. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms)),
+  ]);
+}
+
+describe('mysql.table read: a lost connection', () => {
+  it.each([
+    'batches',
+    'textBatches',
+  ] as const)('a connection killed mid-read (KILL) fails the next pull of %s at once, saying how many rows came', async (form) => {
+    const { ctx } = makeCtx(conn, { chunkSize: 1000 });
+    const stream = await read(ctx, { table: 'big' });
+    const batches = (form === 'batches' ? stream.batches : stream.textBatches) as AsyncIterable<unknown>;
+    const it = batches[Symbol.asyncIterator]();
+    expect((await it.next()).done).toBe(false);
+    expect((await it.next()).done).toBe(false);
+    await admin.query(`KILL ${await readerThread('big')}`);
+    const err = await within(
+      5000,
+      caught(
+        (async () => {
+          for (;;) if ((await it.next()).done) return;
+        })(),
+      ),
+    );
+    expect(isMysqlConnectorError(err)).toBe(true);
+    expect(err.reason).toBe('CONNECTOR_QUERY_FAILED');
+    expect(err.message).toMatch(/the MySQL connection was lost after [\d,]+ rows/);
+    expect(await runningQueries('big')).toBe(0);
+  });
+
+  it('an abort while the server is still looking for rows ends its query at once', async () => {
+    // 25 seconds of work before the first row: closing the socket alone does not stop it.
+    await admin.query('CREATE OR REPLACE VIEW slow_view AS SELECT id, v FROM seq25 WHERE SLEEP(1) = 1');
+    const controller = new AbortController();
+    const { ctx } = makeCtx(conn, { signal: controller.signal });
+    const stream = await read(ctx, { table: 'slow_view' });
+    const pending = stream.batches[Symbol.asyncIterator]().next();
+    await readerThread('slow_view');
+    controller.abort(new Error('stop'));
+    expect((await caught(pending)).reason).toBe('CONNECTOR_ABORTED');
+    expect(await waitUntil(async () => (await runningQueries('slow_view')) === 0, 2000)).toBe(true);
+  });
+});
+
 describe('mysql.table read: connections and errors', () => {
   it('accepts host, port, user and database fields', async () => {
     const { ctx } = makeCtx({ host: MYSQL_HOST, port: String(MYSQL_PORT), user: 'root', database: db });

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { connect } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { StepContext } from '@osiris/runner';
 import { Client, types as pgTypes } from 'pg';
@@ -236,8 +237,43 @@ export async function openClient(
   return client;
 }
 
-/** Closes the socket now: a statement in flight fails at once and the server rolls its transaction back. */
+/** How long a cancel request may take to reach the server. */
+const CANCEL_TIMEOUT_MS = 5000;
+/** The CancelRequest code of the Postgres protocol. */
+const CANCEL_REQUEST_CODE = 80877102;
+
+/**
+ * Asks the server to stop the statement the client is running: a CancelRequest with the backend's
+ * pid and secret key on a connection of its own, as libpq and pg send it (poolers forward it to the
+ * backend). Best effort, bounded in time.
+ */
+function cancelStatement(client: Client): void {
+  const { processID, secretKey, activeQuery } = client as unknown as {
+    processID: number | null;
+    secretKey: number | null;
+    activeQuery: unknown;
+  };
+  if (processID === null || secretKey === null || activeQuery === null || activeQuery === undefined) return;
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
+  packet.writeInt32BE(processID, 8);
+  packet.writeInt32BE(secretKey, 12);
+  const socket = client.host.startsWith('/')
+    ? connect(`${client.host}/.s.PGSQL.${client.port}`)
+    : connect(client.port, client.host);
+  socket.setTimeout(CANCEL_TIMEOUT_MS, () => socket.destroy());
+  socket.on('error', () => {});
+  socket.on('connect', () => socket.end(packet));
+}
+
+/**
+ * Ends the session now: cancels the statement in flight (closing the socket alone leaves it running,
+ * with its locks, until it next sends something to the client), then closes the socket, and the
+ * server rolls the transaction back.
+ */
 export function destroyClient(client: Client): void {
+  cancelStatement(client);
   try {
     client.connection.stream.destroy();
   } catch {

@@ -7,6 +7,9 @@ import { runNode } from '@osiris/test-utils';
 const cliPackage = new URL(import.meta.resolve('@osiris/cli/package.json'));
 export const binPath = new URL('./bin/osiris.js', cliPackage).pathname;
 
+/** This package's folder, where `pnpm exec osiris` finds the binary. */
+export const e2eDir = new URL('..', import.meta.url).pathname;
+
 /** Runs the built `osiris` binary in a folder with exactly the given environment. */
 export function osiris(args: string[], options: Parameters<typeof runNode>[2]) {
   return runNode(binPath, args, options);

@@ -318,6 +318,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
         ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
         ...(options.redactionStrategy === undefined ? {} : { redactionStrategy: options.redactionStrategy }),
         ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
+        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
         ...(context.retry?.attempts === undefined ? {} : { retryAttempts: context.retry.attempts }),
         ...(context.retry?.baseDelayMs === undefined ? {} : { retryBaseDelayMs: context.retry.baseDelayMs }),
         ...(context.retry?.maxDelayMs === undefined ? {} : { retryMaxDelayMs: context.retry.maxDelayMs }),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { ExitCode, exitCodeOf, isOsirisError, OsirisErrorCode } from '@osiris/registry';
 import { type RunManifestOptions, type RunMetrics, type RunStatusFile, runManifest } from '@osiris/runner';
+import { startStallingProxy } from '@osiris/test-utils';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import {
   filesUnder,
   fingerprint,
   logLines,
+  MYSQL,
   readJson,
   recordingFactory,
   registry,
@@ -47,6 +49,9 @@ beforeAll(async () => {
   // A table big enough that a run is still copying when Ctrl-C comes.
   await mysql.admin.query('CREATE TABLE big (id INT PRIMARY KEY, payload VARCHAR(64) NOT NULL)');
   await mysql.admin.query("INSERT INTO big (id, payload) SELECT seq, CONCAT('payload-', seq) FROM seq_1_to_300000");
+  // 20 MB, more than socket buffers hold: the server is still sending when the connection goes silent.
+  await mysql.admin.query('CREATE TABLE wide (id INT PRIMARY KEY, payload VARCHAR(250) NOT NULL)');
+  await mysql.admin.query("INSERT INTO wide (id, payload) SELECT seq, REPEAT('w', 200) FROM seq_1_to_100000");
 }, 60_000);
 
 afterAll(async () => {
@@ -306,6 +311,52 @@ describe('osiris run --engine e2b (OSIRIS_E2B_SANDBOX=local)', () => {
       for (const file of filesUnder(result.runDir)) expect(file.text.includes(value), `${file.path}`).toBe(false);
     }
     expect(recorded.kills).toBe(1);
+  });
+
+  it('exits 4 when the source goes silent: the idle timeout applies in the sandbox too', async () => {
+    // A target that takes its time, so that the source is cut mid-copy.
+    await pg.admin.query(`CREATE TABLE public.wide_copy (id INT PRIMARY KEY, payload TEXT NOT NULL);
+      CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id % 1000 = 0 THEN PERFORM pg_sleep(0.02); END IF; RETURN NEW; END $$;
+      CREATE TRIGGER slow_insert BEFORE INSERT ON public.wide_copy FOR EACH ROW EXECUTE FUNCTION slow_insert();`);
+    const proxy = await startStallingProxy(MYSQL.host, MYSQL.port);
+    try {
+      let stalledAt = 0;
+      const output = captureOutput((line) => {
+        if (stalledAt === 0 && line.includes('"step":"dst"') && line.includes('"event":"progress"')) {
+          stalledAt = Date.now();
+          proxy.stall();
+        }
+      });
+      const env = {
+        OSIRIS_CONN__MYSQL__URL: `mysql://root@127.0.0.1:${proxy.port}/${mysql.name}`,
+        OSIRIS_CONN__SUPABASE__URL: pg.url,
+        OSIRIS_E2B_SANDBOX: 'local',
+      };
+      const compiled = compilePipeline(
+        copyPipeline({ mysqlDb: mysql.name, source: 'wide', target: 'wide_copy', chunkSize: 1000 }),
+      );
+      const result = await runManifest(
+        runOptions(compiled, {
+          engine: createE2bEngineFromEnv(env, { output }),
+          env,
+          progressIntervalMs: 0,
+          idleTimeoutMs: 1500,
+        }),
+      );
+
+      expect(stalledAt).toBeGreaterThan(0);
+      expect(Date.now() - stalledAt).toBeLessThan(15_000);
+      expect(result.exitCode).toBe(ExitCode.Run);
+      expect(result.error?.message).toMatch(/no data came from the source for 1\.5 s \(the idle timeout\)/);
+      expect(readJson<RunStatusFile>(join(result.runDir, 'status.json'))).toMatchObject({
+        status: 'failed',
+        exit_code: 4,
+      });
+      expect((await fingerprint(pg.admin, 'public.wide_copy')).count).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('exits 130 on Ctrl-C: the sandbox is killed and the target keeps nothing', async () => {

@@ -56,6 +56,7 @@ export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine
         ...(context.registry === undefined ? {} : { registry: context.registry }),
         ...(context.retry === undefined ? {} : { retry: context.retry }),
         ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
+        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
       });
     },
   };

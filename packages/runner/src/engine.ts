@@ -86,6 +86,8 @@ export interface EngineContext {
   readonly retry?: RetryOptions;
   /** Least time between two `progress` events of a step. Default 1000 ms. */
   readonly progressIntervalMs?: number;
+  /** How long a sink waits for its source's next batch before the step fails; 0 waits forever. Default 10 minutes. */
+  readonly idleTimeoutMs?: number;
 }
 
 /** What an engine returns. A failed or interrupted run is a result, not a thrown error. */

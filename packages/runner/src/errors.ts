@@ -10,14 +10,20 @@ const TRANSIENT_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'ER_CON_COUNT_ERROR',
   'ER_TOO_MANY_USER_CONNECTIONS',
-  // Postgres: too_many_connections, cannot_connect_now, connection_failure
+  // Postgres: too_many_connections, admin_shutdown (also pg_terminate_backend), crash_shutdown,
+  // cannot_connect_now, connection_failure
   '53300',
+  '57P01',
+  '57P02',
   '57P03',
   '08006',
   '08001',
 ]);
-const TRANSIENT_ERRNOS = new Set([1040, 1203]);
-const TRANSIENT_MESSAGE = /too many (client )?connections|connection refused|connection reset|ECONNREFUSED|ECONNRESET/i;
+// MySQL: too many connections, too many of this user's; the server shutting down, MariaDB's "Connection was
+// killed" (both sent, when the socket has room, instead of simply closing the connection).
+const TRANSIENT_ERRNOS = new Set([1040, 1203, 1053, 1927]);
+const TRANSIENT_MESSAGE =
+  /too many (client )?connections|connection refused|connection reset|connection terminated unexpectedly|ECONNREFUSED|ECONNRESET/i;
 
 function* errorChain(error: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
@@ -35,8 +41,8 @@ function* errorChain(error: unknown): Generator<Record<string, unknown>> {
 
 /**
  * True when an error (or one of its causes) is a connection problem worth
- * another attempt: refused, reset, too many connections (`ER_CON_COUNT_ERROR`,
- * Postgres `53300`). A connector marks an error that happened at or after
+ * another attempt: refused, reset, lost or terminated, too many connections
+ * (`ER_CON_COUNT_ERROR`, Postgres `53300`). A connector marks an error that happened at or after
  * COMMIT with `retryable: false`, and the runner then never retries it.
  */
 export function isTransientError(error: unknown): boolean {

@@ -27,7 +27,19 @@ export interface ExecuteOptions {
   readonly retry?: RetryOptions;
   /** Least time between two `progress` events of a step. Default 1000 ms. */
   readonly progressIntervalMs?: number;
+  /**
+   * How long a sink may wait for the source's next batch before the step fails: a silent source
+   * (a cut connection, a stalled server) must not hang the run. 0 waits forever. Default
+   * {@link DEFAULT_IDLE_TIMEOUT_MS}.
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+/**
+ * Ten minutes: as long as the MySQL reader lets its server wait for a slow sink (`net_write_timeout`),
+ * and long enough for a filtered scan to find its next batch of rows.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 interface PlannedStep {
   readonly step: ManifestStep;
@@ -210,6 +222,29 @@ function interruptedError(): OsirisError {
   });
 }
 
+/** `1.5 s`, `600 s`: a timeout as the user sets it. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** Settles as `pending` does, or rejects with `onTimeout()` when that takes longer than `ms` (0: never). */
+function withTimeout<T>(pending: Promise<T>, ms: number, onTimeout: () => unknown): Promise<T> {
+  if (ms <= 0) return pending;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted || ms <= 0) return resolve();
@@ -255,6 +290,7 @@ export async function executeSteps(
   const { events, signal } = options;
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const progressIntervalMs = options.progressIntervalMs ?? 1000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const states = new Map<string, StepState>(
     manifest.steps.map((step) => [
       step.id,
@@ -326,11 +362,33 @@ export async function executeSteps(
 
     let stream: TabularStream | undefined;
     let iterating = false;
-    /** The source's batches (rows or text) as the sink pulls them, counted, with throttled progress. */
+    const silent = () =>
+      new OsirisError(
+        OsirisErrorCode.Run,
+        `no data came from the source for ${seconds(idleTimeoutMs)} (the idle timeout) after ${rows} rows: its connection may be cut or its server stalled. If it is only slow (a filter that matches few rows), raise the idle timeout (--idle-timeout <seconds> or OSIRIS_IDLE_TIMEOUT; 0 waits forever) or lower chunk_size`,
+      );
+    /**
+     * The source's batches (rows or text) as the sink pulls them, counted, with throttled progress.
+     * Only the sink's waits for the source are timed: a slow sink is not a silent source.
+     */
     async function* counted<B>(batches: AsyncIterable<B>, sizeOf: (batch: B) => number): AsyncGenerator<B> {
       iterating = true;
+      const iterator = batches[Symbol.asyncIterator]();
+      // Whether the source has answered its last pull and is not done: only then may it be returned.
+      let idle = false;
       try {
-        for await (const batch of batches) {
+        for (;;) {
+          idle = false;
+          const next = await withTimeout(iterator.next(), idleTimeoutMs, () => {
+            const error = silent();
+            sourceError ??= error;
+            // The source stops and closes its connection; the sink rolls back.
+            controller.abort(error);
+            return error;
+          });
+          if (next.done === true) break;
+          idle = true;
+          const batch = next.value;
           if (controller.signal.aborted) throw interruptedError();
           rows += sizeOf(batch);
           const now = performance.now();
@@ -351,6 +409,9 @@ export async function executeSteps(
       } catch (error) {
         if (!controller.signal.aborted) sourceError ??= error;
         throw error;
+      } finally {
+        // As `for await` does: a consumer that stops early (or a failure between pulls) closes the source.
+        if (idle) await iterator.return?.();
       }
       finishSource();
     }

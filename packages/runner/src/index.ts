@@ -23,6 +23,7 @@ export type { CopyBinaryPart } from './copy-binary-framing';
 export { CopyBinaryFraming } from './copy-binary-framing';
 export type { DiscoverWithCacheOptions, DiscoveryResult } from './discovery';
 export { discoverWithCache } from './discovery';
+export { parseSeconds } from './duration';
 export type {
   Engine,
   EngineContext,
@@ -39,7 +40,7 @@ export type {
 } from './engine';
 export { describeError, isTransientError } from './errors';
 export type { ExecuteOptions } from './execute';
-export { executeSteps } from './execute';
+export { DEFAULT_IDLE_TIMEOUT_MS, executeSteps } from './execute';
 export type { ProgressTarget } from './internal/progress';
 export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';
 export { stepMetrics } from './metrics';

@@ -16,6 +16,7 @@ import {
   type Registry,
 } from '@osiris/registry';
 import type { Connector } from './contracts';
+import { parseSeconds } from './duration';
 import type { Engine, EngineResult, RetryOptions, RunStatus, StepConfigs, StepEvent, StepResult } from './engine';
 import { describeError } from './errors';
 import { configMap } from './execute';
@@ -52,6 +53,11 @@ export interface RunManifestOptions {
   readonly correlationId?: string;
   readonly retry?: RetryOptions;
   readonly progressIntervalMs?: number;
+  /**
+   * How long a sink waits for its source's next batch before the step fails (0 waits forever).
+   * Beats `OSIRIS_IDLE_TIMEOUT` (seconds), which beats ten minutes.
+   */
+  readonly idleTimeoutMs?: number;
   /** The clock (tests). */
   readonly now?: () => Date;
 }
@@ -111,6 +117,18 @@ function pick<T extends string>(
   throw new OsirisError(OsirisErrorCode.Config, `${name} must be one of ${allowed.join(', ')}`, {
     hint: `Unset ${name} or set it to ${allowed.join(' or ')}.`,
   });
+}
+
+/** `OSIRIS_IDLE_TIMEOUT` (seconds, 0 waits forever) in milliseconds, or undefined when unset. */
+function idleTimeoutFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const ms = parseSeconds(value);
+  if (ms === undefined) {
+    throw new OsirisError(OsirisErrorCode.Config, 'OSIRIS_IDLE_TIMEOUT must be a number of seconds', {
+      hint: 'Set OSIRIS_IDLE_TIMEOUT to e.g. 600 (ten minutes), 0 to wait forever, or unset it.',
+    });
+  }
+  return ms;
 }
 
 const ENV_SECRET =
@@ -193,6 +211,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     'fixed';
   const mask = cards.find((card) => card?.redaction?.mask !== undefined)?.redaction?.mask;
   const chunkSize = chunkSizeOf(manifest);
+  const idleTimeoutMs = options.idleTimeoutMs ?? idleTimeoutFromEnv(env.OSIRIS_IDLE_TIMEOUT);
   const refs = connectionRefsOf(configs.values());
   const resolution = await resolveConnections(refs.keys(), {
     registry,
@@ -264,6 +283,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
       ...(options.connectors === undefined ? {} : { connectors: options.connectors }),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
       ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     });
   } catch (error) {
     const wrapped = isOsirisError(error)

@@ -247,6 +247,82 @@ describe('executeSteps', () => {
     expect(events.filter((event) => event.event === 'error').every((event) => event.level === 'warn')).toBe(true);
   });
 
+  describe('idle timeout', () => {
+    /** A source that answers its third pull only when it is aborted, as a connector does. */
+    const silentSource = () =>
+      fakeSource({
+        rows: 100,
+        onBatch: (index, ctx) =>
+          index === 2
+            ? new Promise<void>((_, reject) =>
+                ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+              )
+            : undefined,
+      });
+
+    it('fails a source that sends nothing for that long, once, and the sink rolls back', async () => {
+      const source = silentSource();
+      const sink = fakeSink();
+      const { manifest, configs } = pipeline();
+      const started = performance.now();
+      const result = await executeSteps(
+        manifest,
+        configs,
+        options({ connectors: [source, sink], idleTimeoutMs: 50, retry: { attempts: 3, baseDelayMs: 1 } }).options,
+      );
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(result.status).toBe('failed');
+      expect(result.error?.code).toBe(OsirisErrorCode.Run);
+      expect(result.error?.message).toMatch(
+        /^step "src" \(mysql\.table\) failed: no data came from the source for 0\.05 s \(the idle timeout\) after 20 rows: .*OSIRIS_IDLE_TIMEOUT/,
+      );
+      expect(source.reads).toBe(1);
+      expect(source.closed).toBe(1);
+      expect(sink.rolledBack).toBe(1);
+      expect(sink.committed).toHaveLength(0);
+      expect(result.steps.map((step) => step.status)).toEqual(['failed', 'failed']);
+    });
+
+    it('times only the waits for the source: a sink slower than the timeout is not a silent source', async () => {
+      const source = fakeSource({ rows: 50 });
+      const sink: Connector = {
+        type: 'supabase.table',
+        modes: ['write'],
+        capabilities: [],
+        async write(_ctx, _config, input) {
+          let rows = 0;
+          for await (const batch of input.batches) {
+            rows += batch.length;
+            await new Promise((resolve) => setTimeout(resolve, 60));
+          }
+          return { rowsWritten: rows };
+        },
+      };
+      const { manifest, configs } = pipeline();
+      const result = await executeSteps(
+        manifest,
+        configs,
+        options({ connectors: [source, sink], idleTimeoutMs: 20 }).options,
+      );
+      expect(result.status).toBe('succeeded');
+      expect(result.steps[1]?.rowsWritten).toBe(50);
+    });
+
+    it('0 waits as long as the source takes', async () => {
+      const source = fakeSource({
+        rows: 30,
+        onBatch: (index) => (index === 1 ? new Promise<void>((resolve) => setTimeout(resolve, 100)) : undefined),
+      });
+      const { manifest, configs } = pipeline();
+      const result = await executeSteps(
+        manifest,
+        configs,
+        options({ connectors: [source, fakeSink()], idleTimeoutMs: 0 }).options,
+      );
+      expect(result.status).toBe('succeeded');
+    });
+  });
+
   it('does not retry once aborted', async () => {
     const controller = new AbortController();
     const source = fakeSource({
@@ -471,6 +547,16 @@ describe('isTransientError', () => {
     [codeError('ECONNRESET'), true],
     [Object.assign(new Error('Too many connections'), { code: 'ER_CON_COUNT_ERROR', errno: 1040 }), true],
     [Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), true],
+    [
+      Object.assign(new Error('Connection lost: The server closed the connection.'), {
+        code: 'PROTOCOL_CONNECTION_LOST',
+      }),
+      true,
+    ],
+    [Object.assign(new Error('Connection was killed'), { errno: 1927 }), true],
+    [Object.assign(new Error('Server shutdown in progress'), { code: 'ER_SERVER_SHUTDOWN', errno: 1053 }), true],
+    [Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), true],
+    [new Error('Connection terminated unexpectedly'), true],
     [new Error('wrapped', { cause: codeError('ECONNREFUSED') }), true],
     [new AggregateError([codeError('ECONNREFUSED'), codeError('ECONNREFUSED')], ''), true],
     [Object.assign(codeError('ECONNRESET'), { retryable: false }), false],

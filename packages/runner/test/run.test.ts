@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadRegistry, OsirisErrorCode } from '@osiris/registry';
 import { describe, expect, it } from 'vitest';
 import type { Connector } from '../src/contracts';
+import type { Engine } from '../src/engine';
 import type { RunLogLine, RunMetrics, RunStatusFile } from '../src/metrics';
 import { type RunManifestOptions, runManifest } from '../src/run';
 import { RUN_ID_PATTERN } from '../src/run-id';
@@ -168,6 +169,30 @@ describe('runManifest', () => {
     const bad = { ...manifest, execution: { engine: 'local' as const, params: { chunk_size: 0 } } };
     await expect(runManifest({ ...opts, env, manifest: bad })).rejects.toThrow(/chunk_size must be a positive/);
     expect(existsSync(opts.runsDir)).toBe(false);
+  });
+
+  it('takes the idle timeout from the option, then OSIRIS_IDLE_TIMEOUT (seconds); a bad value exits 5 first', async () => {
+    const seen: (number | undefined)[] = [];
+    const engine = {
+      name: 'test',
+      run: async (...args: Parameters<Engine['run']>) => {
+        seen.push(args[2].idleTimeoutMs);
+        return { status: 'succeeded' as const, steps: [] };
+      },
+    };
+    await runManifest(options([], { engine }));
+    await runManifest(options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '2.5' } }));
+    await runManifest(options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '0' } }));
+    await runManifest(options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '2.5' }, idleTimeoutMs: 100 }));
+    expect(seen).toEqual([undefined, 2500, 0, 100]);
+    for (const bad of ['-1', 'ten', '1e3', '9999999999']) {
+      const opts = options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: bad } });
+      await expect(runManifest(opts)).rejects.toMatchObject({
+        code: OsirisErrorCode.Config,
+        message: 'OSIRIS_IDLE_TIMEOUT must be a number of seconds',
+      });
+      expect(existsSync(opts.runsDir)).toBe(false);
+    }
   });
 
   it('records a mode violation as a failed run with exit code 2', async () => {

@@ -9,6 +9,8 @@ export type { LlmServer, LlmServerOptions, RecordedMessage, RecordedRequest, Tur
 export { callTool, conversation, fenced, lastMessage, startLlmServer, submit } from './llm-server';
 export type { ProcessResult } from './process';
 export { runNode } from './process';
+export type { StallingProxy } from './proxy';
+export { startStallingProxy } from './proxy';
 export type { LogEntry } from './step-context';
 export { caught, collect, makeStepContext } from './step-context';
 export { textBatchOf } from './text-batches';

@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { loadRegistry, type RedactionStrategy } from '@osiris/registry';
-import { type Engine, osirisPaths, type RunResult, runManifest, stepMetrics } from '@osiris/runner';
+import { loadRegistry, OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type Engine,
+  osirisPaths,
+  parseSeconds,
+  type RunResult,
+  runManifest,
+  stepMetrics,
+} from '@osiris/runner';
 import { type Command, Option } from 'commander';
 import { runJson } from '../json';
 import { loadPlan } from '../load-plan';
@@ -17,6 +25,8 @@ export interface RunOptions {
   runsDir?: string;
   redaction?: RedactionStrategy;
   logLevel?: 'info' | 'debug';
+  /** Seconds, as typed after --idle-timeout. */
+  idleTimeout?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -55,6 +65,10 @@ export function registerRun(program: Command, action: Action): void {
       ]),
     )
     .addOption(new Option('--log-level <level>', 'run log detail (env OSIRIS_LOG_LEVEL)').choices(['info', 'debug']))
+    .option(
+      '--idle-timeout <seconds>',
+      `fail a step whose source sends nothing for this long; 0 waits forever (env OSIRIS_IDLE_TIMEOUT, default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`,
+    )
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress on stderr (warnings and errors are still shown)')
     .addHelpText(
@@ -78,6 +92,16 @@ Examples:
  */
 export async function runPipeline(output: Output, path: string, options: RunOptions): Promise<number> {
   const { io } = output;
+  const idleTimeoutMs = options.idleTimeout === undefined ? undefined : parseSeconds(options.idleTimeout);
+  if (options.idleTimeout !== undefined && idleTimeoutMs === undefined) {
+    throw new OsirisError(
+      OsirisErrorCode.Validation,
+      `--idle-timeout ${options.idleTimeout} is not a number of seconds`,
+      {
+        hint: 'For example: --idle-timeout 600 (ten minutes), or 0 to wait forever.',
+      },
+    );
+  }
   const registry = loadRegistry();
   const plan = loadPlan(output, registry, path, {
     param: options.param,
@@ -111,6 +135,7 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
     ...(options.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, options.secretsFile) }),
     ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
     ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     ...(options.quiet ? {} : { progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) } }),
   });

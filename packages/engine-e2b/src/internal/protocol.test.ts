@@ -16,6 +16,7 @@ describe('remote runner flags', () => {
         logLevel: 'debug',
         redactionStrategy: 'hash',
         progressIntervalMs: 250,
+        idleTimeoutMs: 0,
         retryAttempts: 2,
         retryBaseDelayMs: 10,
         retryMaxDelayMs: 100,

@@ -31,6 +31,7 @@ export interface RemoteSettings {
   readonly logLevel?: 'info' | 'debug';
   readonly redactionStrategy?: 'fixed' | 'hash';
   readonly progressIntervalMs?: number;
+  readonly idleTimeoutMs?: number;
   readonly retryAttempts?: number;
   readonly retryBaseDelayMs?: number;
   readonly retryMaxDelayMs?: number;
@@ -50,6 +51,7 @@ export function settingsToArgs(settings: RemoteSettings): string[] {
     ['--log-level', settings.logLevel],
     ['--redaction-strategy', settings.redactionStrategy],
     ['--progress-interval-ms', settings.progressIntervalMs],
+    ['--idle-timeout-ms', settings.idleTimeoutMs],
     ['--retry-attempts', settings.retryAttempts],
     ['--retry-base-delay-ms', settings.retryBaseDelayMs],
     ['--retry-max-delay-ms', settings.retryMaxDelayMs],
@@ -75,6 +77,7 @@ export function settingsFromArgs(argv: readonly string[], usage: (message: strin
         'log-level': { type: 'string' },
         'redaction-strategy': { type: 'string' },
         'progress-interval-ms': { type: 'string' },
+        'idle-timeout-ms': { type: 'string' },
         'retry-attempts': { type: 'string' },
         'retry-base-delay-ms': { type: 'string' },
         'retry-max-delay-ms': { type: 'string' },
@@ -109,6 +112,7 @@ export function settingsFromArgs(argv: readonly string[], usage: (message: strin
   const baseDelayMs = integer('retry-base-delay-ms');
   const maxDelayMs = integer('retry-max-delay-ms');
   const progressIntervalMs = integer('progress-interval-ms');
+  const idleTimeoutMs = integer('idle-timeout-ms');
   return {
     expectVersion: required('expect-version'),
     runId: required('run-id'),
@@ -116,6 +120,7 @@ export function settingsFromArgs(argv: readonly string[], usage: (message: strin
     ...(logLevel === undefined ? {} : { logLevel }),
     ...(strategy === undefined ? {} : { redactionStrategy: strategy }),
     ...(progressIntervalMs === undefined ? {} : { progressIntervalMs }),
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(attempts === undefined ? {} : { retryAttempts: attempts }),
     ...(baseDelayMs === undefined ? {} : { retryBaseDelayMs: baseDelayMs }),
     ...(maxDelayMs === undefined ? {} : { retryMaxDelayMs: maxDelayMs }),

@@ -107,6 +107,7 @@ function sandboxEngine(registry: Registry, runsDir: string, tail: LogTail): Engi
         registry,
         ...(context.retry === undefined ? {} : { retry: context.retry }),
         ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
+        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
       });
     },
   };
@@ -166,6 +167,7 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       ...(settings.redactionStrategy === undefined ? {} : { redactionStrategy: settings.redactionStrategy }),
       ...(Object.keys(retry).length === 0 ? {} : { retry }),
       ...(settings.progressIntervalMs === undefined ? {} : { progressIntervalMs: settings.progressIntervalMs }),
+      ...(settings.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: settings.idleTimeoutMs }),
     });
   } finally {
     tail.close();
