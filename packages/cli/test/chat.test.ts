@@ -385,9 +385,9 @@ sinks:
     expect(stdout).toContain('Run it now? [y/N, or the path of a secrets file]');
     expect(stdout).toMatch(/people_load: 2 rows read in /);
     expect(stdout).toContain('people_db: 2 staged: 2 inserted, 0 updated, 0 unchanged');
-    expect((await db.client.query('SELECT id, name FROM people ORDER BY id')).rows).toEqual([
-      { id: 1, name: 'Ada' },
-      { id: 2, name: 'Grace' },
+    expect((await db.client.query('SELECT id::text AS id, name FROM people ORDER BY id')).rows).toEqual([
+      { id: '1', name: 'Ada' },
+      { id: '2', name: 'Grace' },
     ]);
   });
 

@@ -209,7 +209,7 @@ sinks:
       expect.objectContaining({
         level: 'warn',
         step: 'src',
-        error: expect.stringContaining('replaced 1 invalid UTF-8'),
+        message: expect.stringContaining('replaced 1 invalid UTF-8'),
       }),
     );
   });
