@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ConnectionTarget, resolveConnection, type ServerTarget, scrub } from './connection';
+import { type ConnectionTarget, describePgError, resolveConnection, type ServerTarget, scrub } from './connection';
 
 function server(target: ConnectionTarget): ServerTarget {
   if (target.kind !== 'server') throw new Error(`expected a server target, got ${target.kind}`);
@@ -54,5 +54,20 @@ describe('resolveConnection', () => {
 describe('scrub', () => {
   it('masks every secret', () => {
     expect(scrub('pw in postgres://u:pw@h', ['postgres://u:pw@h', 'pw'])).toBe('*** in ***');
+  });
+});
+
+describe('describePgError', () => {
+  it('ends without a period, so that a caller\'s ". The write was rolled back" does not double it', () => {
+    const error = Object.assign(new Error('duplicate key value violates unique constraint "t_pkey"'), {
+      code: '23505',
+      detail: 'Key (id)=(1) already exists.',
+      hint: 'Check the keys.',
+    });
+    const text = `${describePgError(error)}. The write was rolled back.`;
+    expect(text).toBe(
+      'duplicate key value violates unique constraint "t_pkey" (SQLSTATE 23505). Key (id)=(1) already exists. Hint: Check the keys. The write was rolled back.',
+    );
+    expect(text).not.toContain('..');
   });
 });

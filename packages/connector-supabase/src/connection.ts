@@ -290,14 +290,22 @@ export async function closeClient(client: Client): Promise<void> {
   }
 }
 
-/** A driver error as `message (SQLSTATE x) detail`, for wrapping. */
+/**
+ * A driver error as `message (SQLSTATE x). detail`, for wrapping: one line that does not end in a
+ * period, since the caller goes on with ". …".
+ */
 export function describePgError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as Error & { code?: string; detail?: string; hint?: string; where?: string };
-  let text = e.message;
+  let text = sentence(e.message);
   if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) text += ` (SQLSTATE ${e.code})`;
-  if (e.detail) text += `. ${e.detail}`;
+  if (e.detail) text += `. ${sentence(e.detail)}`;
   if (e.where) text += ` [${e.where}]`;
-  if (e.hint) text += `. Hint: ${e.hint}`;
+  if (e.hint) text += `. Hint: ${sentence(e.hint)}`;
   return text;
+}
+
+/** A server's sentence without its closing period: callers go on with ". …" (no "exists.. The write"). */
+function sentence(text: string): string {
+  return text.trim().replace(/\.+$/, '');
 }
