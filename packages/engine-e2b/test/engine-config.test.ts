@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { ExitCode, exitCodeOf, isOsirisError, OsirisErrorCode } from '@osiris/registry';
-import { type EngineContext, runManifest } from '@osiris/runner';
+import { DEFAULT_RUN_SETTINGS, type EngineContext, runManifest } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
 import { createE2bEngine, DEFAULT_E2B_TEMPLATE, DEFAULT_E2B_TIMEOUT_MS } from '../src/engine';
 import { createE2bEngineFromEnv } from '../src/env';
@@ -41,7 +41,7 @@ function context(overrides: Partial<EngineContext> = {}): EngineContext {
     ]),
     events: () => undefined,
     signal: new AbortController().signal,
-    chunkSize: 100,
+    settings: { ...DEFAULT_RUN_SETTINGS, chunkSize: 100 },
     registry,
     ...overrides,
   };

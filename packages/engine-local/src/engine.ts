@@ -2,13 +2,11 @@
 import { filesystemCsvConnector } from '@osiris/connector-filesystem';
 import { mysqlTableConnector } from '@osiris/connector-mysql';
 import { supabaseTableConnector } from '@osiris/connector-supabase';
-import { type Connector, type Engine, executeSteps } from '@osiris/runner';
+import { type Connector, createInProcessEngine, type InProcessEngine } from '@osiris/runner';
 
 /** The in-process engine, with the connectors it runs. */
-export interface LocalEngine extends Engine {
+export interface LocalEngine extends InProcessEngine {
   readonly name: 'local';
-  /** One connector per component type, in type order. */
-  readonly connectors: readonly Connector[];
 }
 
 export interface LocalEngineOptions {
@@ -23,44 +21,19 @@ export const builtinConnectors: readonly Connector[] = [
   supabaseTableConnector,
 ];
 
-function merge(...lists: (readonly Connector[] | undefined)[]): Connector[] {
-  const byType = new Map<string, Connector>();
-  for (const list of lists) for (const connector of list ?? []) byType.set(connector.type, connector);
-  // Code-unit order, not localeCompare: the first collator of a process costs several ms, and this runs when
-  // the module loads.
-  return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-}
-
 /**
- * An engine that runs every step in this process with `executeSteps`: rows
- * stream from the source connector into the sink connector, memory bounded
- * by the chunk size. Connectors given here, or in the run's context, replace
- * built-in ones of the same type.
+ * An engine that runs every step in this process: the runner's
+ * `createInProcessEngine` with the built-in connectors. Connectors given
+ * here, or in the run's context, replace built-in ones of the same type.
  *
  * @example
  * const engine = createLocalEngine();
  * const result = await runManifest({ manifest, configs, engine, registry, runsDir, env: process.env });
  */
 export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine {
-  const connectors = merge(builtinConnectors, options.connectors);
-  return {
-    name: 'local',
-    connectors,
-    run(manifest, configs, context) {
-      return executeSteps(manifest, configs, {
-        connectors: merge(connectors, context.connectors),
-        connections: context.connections,
-        events: context.events,
-        signal: context.signal,
-        chunkSize: context.chunkSize,
-        ...(context.registry === undefined ? {} : { registry: context.registry }),
-        ...(context.retry === undefined ? {} : { retry: context.retry }),
-        ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
-        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
-      });
-    },
-  };
+  const engine = createInProcessEngine([...builtinConnectors, ...(options.connectors ?? [])]);
+  return { ...engine, name: 'local' };
 }
 
-/** The local engine with the built-in connectors (`mysql.table`, `supabase.table`). */
+/** The local engine with the built-in connectors (`filesystem.csv`, `mysql.table`, `supabase.table`). */
 export const localEngine: LocalEngine = createLocalEngine();

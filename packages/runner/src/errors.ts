@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { isOsirisError, OsirisErrorCode } from '@osiris/registry';
+import type { Connector } from './contracts';
 
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
@@ -45,7 +46,7 @@ function* errorChain(error: unknown): Generator<Record<string, unknown>> {
  * (`ER_CON_COUNT_ERROR`, Postgres `53300`). A connector marks an error that happened at or after
  * COMMIT with `retryable: false`, and the runner then never retries it.
  */
-export function isTransientError(error: unknown): boolean {
+export function isTransientError(error: unknown, _connector?: Connector): boolean {
   let transient = false;
   for (const link of errorChain(error)) {
     if (link.retryable === false) return false;

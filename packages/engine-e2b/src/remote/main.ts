@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The entry of the self-contained runner bundle (`dist/remote/osiris-runner.mjs`) that the e2b engine
 // uploads and runs with `node` inside the sandbox. It runs the manifest next to it with `runManifest`
-// — the same runner, redactor and connectors as a local run — and prints each line of its run log on
-// stdout as it is written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
+// and the runner's in-process engine — the same runner, engine, redactor and connectors as a local
+// run — with the settings of `settings.json`, and prints each line of its run log on stdout as it is
+// written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
@@ -17,14 +18,13 @@ import {
   OsirisError,
   OsirisErrorCode,
   parseYamlSource,
-  type Registry,
 } from '@osiris/registry';
 import {
   type Connector,
+  createInProcessEngine,
   describeError,
-  type Engine,
-  executeSteps,
-  type RetryOptions,
+  parseRunSettings,
+  type RunSettings,
   runManifest,
 } from '@osiris/runner';
 import { version } from '../../package.json';
@@ -35,9 +35,10 @@ import {
   OUT_STATUS,
   REMOTE_RUNS_DIR,
   type RemoteError,
-  settingsFromArgs,
+  runFromArgs,
+  SETTINGS_FILE,
 } from '../internal/protocol';
-import { createLogTail, type LogTail } from './tail';
+import { createLogTail } from './tail';
 
 /**
  * The connectors that run in a sandbox: the database ones. `filesystem.csv`
@@ -89,28 +90,18 @@ async function readConfigs(dir: string, manifest: RunManifest): Promise<Map<stri
   return configs;
 }
 
-/** Runs the steps in this process, like the local engine, and streams the log after every event. */
-function sandboxEngine(registry: Registry, runsDir: string, tail: LogTail): Engine {
-  return {
-    name: 'e2b',
-    run(manifest, configs, context) {
-      tail.open(join(runsDir, context.runId, 'run.log.jsonl'));
-      return executeSteps(manifest, configs, {
-        connectors,
-        connections: context.connections,
-        events: (event) => {
-          context.events(event);
-          tail.flush();
-        },
-        signal: context.signal,
-        chunkSize: context.chunkSize,
-        registry,
-        ...(context.retry === undefined ? {} : { retry: context.retry }),
-        ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
-        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
-      });
-    },
-  };
+/** The run's settings as the host engine resolved them. */
+async function readSettings(dir: string): Promise<RunSettings> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(join(dir, SETTINGS_FILE), 'utf8'));
+  } catch (error) {
+    throw new OsirisError(OsirisErrorCode.Run, `${SETTINGS_FILE} in the sandbox cannot be read`, {
+      cause: error,
+      hint: 'The upload was damaged; run again.',
+    });
+  }
+  return parseRunSettings(value);
 }
 
 /** The log line with the host's run id, so that what the user sees matches the local run folder. */
@@ -130,44 +121,41 @@ async function writeOut(dir: string, name: string, text: string): Promise<void> 
 }
 
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
-  const settings = settingsFromArgs(argv, usage);
-  const retry: RetryOptions = {
-    ...(settings.retryAttempts === undefined ? {} : { attempts: settings.retryAttempts }),
-    ...(settings.retryBaseDelayMs === undefined ? {} : { baseDelayMs: settings.retryBaseDelayMs }),
-    ...(settings.retryMaxDelayMs === undefined ? {} : { maxDelayMs: settings.retryMaxDelayMs }),
-  };
-  if (settings.expectVersion !== version) {
+  const run = runFromArgs(argv, usage);
+  if (run.expectVersion !== version) {
     throw new OsirisError(
       OsirisErrorCode.Config,
-      `this runner bundle is version ${version}, the e2b engine that uploaded it ${settings.expectVersion}`,
+      `this runner bundle is version ${version}, the e2b engine that uploaded it ${run.expectVersion}`,
       { hint: 'Reinstall @osiris/engine-e2b so that the engine and its bundle come from the same build.' },
     );
   }
   const dir = process.cwd();
+  const settings = await readSettings(dir);
   const manifestText = await readFile(join(dir, 'manifest.yaml'), 'utf8');
   const manifest = parseManifest(manifestText);
   const configs = await readConfigs(dir, manifest);
   // The cards this bundle was built with (inlined by its build), not any the sandbox may hold.
   const registry = loadRegistry();
   const runsDir = join(dir, REMOTE_RUNS_DIR);
-  const tail = createLogTail((line) => process.stdout.write(`${relabel(line, settings.runId)}\n`));
+  const tail = createLogTail((line) => process.stdout.write(`${relabel(line, run.runId)}\n`));
   let result: Awaited<ReturnType<typeof runManifest>>;
   try {
     result = await runManifest({
       manifest,
       configs,
-      engine: sandboxEngine(registry, runsDir, tail),
+      engine: createInProcessEngine(connectors, { name: 'e2b' }),
       registry,
       runsDir,
       env: connectionEnv(),
       signal,
       manifestText,
-      correlationId: settings.correlationId,
-      ...(settings.logLevel === undefined ? {} : { logLevel: settings.logLevel }),
-      ...(settings.redactionStrategy === undefined ? {} : { redactionStrategy: settings.redactionStrategy }),
-      ...(Object.keys(retry).length === 0 ? {} : { retry }),
-      ...(settings.progressIntervalMs === undefined ? {} : { progressIntervalMs: settings.progressIntervalMs }),
-      ...(settings.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: settings.idleTimeoutMs }),
+      correlationId: run.correlationId,
+      settings,
+      // Each event is in the run log once it gets here: stream it to the host at once.
+      onEvent: (event) => {
+        tail.open(join(runsDir, event.runId, 'run.log.jsonl'));
+        tail.flush();
+      },
     });
   } finally {
     tail.close();
