@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { ExitCode, exitCodeOf, isOsirisError, OsirisErrorCode } from '@osiris/registry';
 import {
+  DEFAULT_RUN_SETTINGS,
   type Engine,
   parseRunSettings,
   type RunManifestOptions,
@@ -274,7 +275,7 @@ describe('osiris run --engine e2b (OSIRIS_E2B_SANDBOX=local)', () => {
     const uploaded: unknown = JSON.parse(recorded.uploads.get('/tmp/osiris/settings.json') ?? 'null');
     expect(given).toHaveLength(1);
     expect(uploaded).toEqual(given[0]);
-    expect(parseRunSettings(uploaded)).toEqual({ ...settings, chunkSize: 100, logLevel: 'info' });
+    expect(parseRunSettings(uploaded)).toEqual({ ...DEFAULT_RUN_SETTINGS, ...settings, chunkSize: 100 });
     // And the sandbox used them: two attempts, 7 ms apart.
     expect(result.exitCode).toBe(ExitCode.Run);
     expect(result.error?.message).toMatch(/^step "src" \(mysql\.table\) failed after 2 attempts: .*ECONNREFUSED/);

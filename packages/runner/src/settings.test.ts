@@ -24,6 +24,7 @@ describe('parseRunSettings', () => {
 
   it('keeps every value it is given, and reads back what JSON wrote', () => {
     const all: RunSettings = {
+      ...DEFAULT_RUN_SETTINGS,
       chunkSize: 7,
       retryAttempts: 5,
       retryBaseDelayMs: 10,
