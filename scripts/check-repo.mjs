@@ -18,12 +18,15 @@ const layers = {
   '@osiris/connector-mysql': 3,
   '@osiris/connector-supabase': 3,
   '@osiris/connector-filesystem': 3,
-  '@osiris/engine-local': 4,
-  '@osiris/engine-e2b': 4,
-  '@osiris/cli': 5,
-  // Private test packages: shared fixtures (no Osiris imports) and the end-to-end suite.
+  '@osiris/connectors': 4,
+  '@osiris/engine-local': 5,
+  '@osiris/engine-e2b': 5,
+  '@osiris/cli': 6,
+  // Private test packages: shared fixtures (no Osiris imports), the toy connector (its tests compose it with the
+  // engines and the CLI) and the end-to-end suite.
   '@osiris/test-utils': 0,
-  '@osiris/e2e': 6,
+  '@osiris/connector-toy': 3,
+  '@osiris/e2e': 7,
 };
 const pure = new Set(['@osiris/registry', '@osiris/context', '@osiris/compiler']);
 const forbiddenInPure = /^(node:)?(child_process|cluster|dgram|dns|http|http2|https|net|tls|worker_threads|process)$/;
@@ -44,6 +47,17 @@ function sourceFiles(dir) {
 
 const packagesDir = join(root, 'packages');
 const graph = new Map();
+// The entry points each package declares (`exports` keys other than its internals): `@osiris/x/sub` is public when
+// `./sub` is one of them.
+const entryPoints = new Map();
+for (const dir of readdirSync(packagesDir)) {
+  try {
+    const { name, exports = {} } = JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8'));
+    entryPoints.set(name, new Set(Object.keys(exports).filter((key) => exports[key] !== null)));
+  } catch {
+    // Not a package.
+  }
+}
 for (const dir of readdirSync(packagesDir)) {
   const manifestPath = join(packagesDir, dir, 'package.json');
   let manifest;
@@ -82,7 +96,10 @@ for (const dir of readdirSync(packagesDir)) {
       }
       const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
       if (pkg.startsWith('@osiris/')) {
-        if (specifier !== pkg) problems.push(`${rel}: imports ${specifier}; use the package's public entry ${pkg}`);
+        const entry = `.${specifier.slice(pkg.length)}`;
+        if (specifier !== pkg && (entry === './package.json' || !entryPoints.get(pkg)?.has(entry))) {
+          problems.push(`${rel}: imports ${specifier}; use the package's public entry ${pkg}`);
+        }
         if (pkg === name) problems.push(`${rel}: imports its own package by name; import the concrete file`);
         else {
           if (!declared.has(pkg)) problems.push(`${rel}: imports ${pkg}, which ${name}/package.json does not declare`);

@@ -13,6 +13,7 @@ import {
   secretParts,
 } from '@osiris/registry';
 import {
+  type Connector,
   connectionEnvPrefix,
   connectionRefsOf,
   describeError,
@@ -65,8 +66,19 @@ export interface E2bEngineOptions {
   readonly output?: LineOutput;
   /** Folder inside the sandbox for the run's files. Default `/tmp/osiris`. */
   readonly workdir?: string;
-  /** The runner bundle to upload. Default: the one built into this package. */
+  /**
+   * The runner bundle to upload. Default: the one built into this package,
+   * with the built-in connectors. One with other connectors is built with
+   * `remoteRunnerBundle` from an entry that calls `startRemoteRunner` of
+   * `@osiris/engine-e2b/remote`; pass the same connectors as `connectors`.
+   */
   readonly runnerBundle?: string;
+  /**
+   * The connectors of the runner bundle, asked before anything is uploaded
+   * whether a sandbox can run each step (`Connector.sandbox`). Default: the
+   * built-in ones (`builtinConnectors` of `@osiris/connectors`).
+   */
+  readonly connectors?: readonly Connector[];
   /** Log level of the remote runner (`OSIRIS_LOG_LEVEL` of this run). Default `info`. */
   readonly logLevel?: 'info' | 'debug';
   /** Redaction strategy of the remote runner (`OSIRIS_REDACTION_STRATEGY` of this run). Default: the cards'. */
@@ -134,12 +146,6 @@ function travellingConnections(
         'Resolve every connection reference before running (runManifest does).',
       );
     }
-    if (fields.url?.startsWith('pglite://')) {
-      throw configError(
-        `connection ${ref} is an embedded database (pglite://) on this machine; a sandbox cannot reach it`,
-        'Run this pipeline with --engine local, or point the connection at a Postgres server the sandbox can reach.',
-      );
-    }
     const declared = new Set((refs.get(ref) ?? []).flatMap((type) => registry?.get(type)?.secrets ?? []));
     for (const [field, value] of Object.entries(fields)) {
       if (field === '' || field !== field.toLowerCase() || /[=\0]/.test(field)) {
@@ -155,6 +161,39 @@ function travellingConnections(
     }
   }
   return { envs, secrets };
+}
+
+/**
+ * Refuses, before anything is uploaded, a step without a config (as a local run would) and a step whose
+ * connector says a sandbox cannot run it on its connection (an embedded database, files on this machine).
+ */
+function assertSandboxCanRun(
+  manifest: RunManifest,
+  configs: ReadonlyMap<string, StepConfig>,
+  connections: ResolvedConnections,
+  connectors: readonly Connector[],
+): void {
+  // As in a connector set, a later connector replaces an earlier one of its type.
+  const byType = new Map(connectors.map((connector) => [connector.type, connector]));
+  for (const step of manifest.steps) {
+    const where = `step "${step.id}" (${step.component})`;
+    const config = configs.get(step.id);
+    if (config === undefined) {
+      throw new OsirisError(OsirisErrorCode.Validation, `${where} has no config`, {
+        hint: `Compile the pipeline again so that cfg/${step.id}.json exists.`,
+      });
+    }
+    // A component the bundle has no connector for is reported by the remote runner, as a local run does.
+    const connector = byType.get(step.component);
+    const connection = connections.get(config.connection);
+    const reason = connection === undefined ? undefined : connector?.sandbox?.(connection);
+    if (reason !== undefined) {
+      throw configError(
+        `${where} cannot run in the e2b sandbox with connection ${config.connection}: ${reason}`,
+        'Run this pipeline with --engine local, or change the connection to something the sandbox can reach.',
+      );
+    }
+  }
 }
 
 interface Upload {
@@ -173,7 +212,7 @@ function runFiles(manifest: RunManifest, configs: ReadonlyMap<string, StepConfig
       });
     }
     const config = configs.get(step.id);
-    // A missing config is reported by the remote runner, as the local one does.
+    // Every step has one (assertSandboxCanRun).
     if (config !== undefined) files.push({ path: `cfg/${step.id}.json`, text: renderStepConfig(config) });
   }
   return files;
@@ -298,6 +337,8 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
       );
     }
     const configs = toMap(stepConfigs);
+    const connectors = options.connectors ?? (await import('@osiris/connectors')).builtinConnectors;
+    assertSandboxCanRun(manifest, configs, context.connections, connectors);
     const { envs, secrets } = travellingConnections(configs, context.connections, context.registry);
     const known = apiKey === undefined ? secrets : [...secrets, apiKey];
     const redactor: Redactor = createRedactor({

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { filesystemCsvConnector } from '@osiris/connector-filesystem';
-import { mysqlTableConnector } from '@osiris/connector-mysql';
-import { supabaseTableConnector } from '@osiris/connector-supabase';
+import { builtinConnectors, connectorSet } from '@osiris/connectors';
 import { type Connector, type Engine, executeSteps } from '@osiris/runner';
 
 /** The in-process engine, with the connectors it runs. */
@@ -12,23 +10,8 @@ export interface LocalEngine extends Engine {
 }
 
 export interface LocalEngineOptions {
-  /** Connectors to use instead of (same `type`) or besides the built-in ones. */
+  /** Connectors to use instead of (same `type`) or besides the built-in ones (`builtinConnectors` of `@osiris/connectors`). */
   readonly connectors?: readonly Connector[];
-}
-
-/** The connectors the local engine ships with. */
-export const builtinConnectors: readonly Connector[] = [
-  filesystemCsvConnector,
-  mysqlTableConnector,
-  supabaseTableConnector,
-];
-
-function merge(...lists: (readonly Connector[] | undefined)[]): Connector[] {
-  const byType = new Map<string, Connector>();
-  for (const list of lists) for (const connector of list ?? []) byType.set(connector.type, connector);
-  // Code-unit order, not localeCompare: the first collator of a process costs several ms, and this runs when
-  // the module loads.
-  return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
 /**
@@ -42,13 +25,13 @@ function merge(...lists: (readonly Connector[] | undefined)[]): Connector[] {
  * const result = await runManifest({ manifest, configs, engine, registry, runsDir, env: process.env });
  */
 export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine {
-  const connectors = merge(builtinConnectors, options.connectors);
+  const set = connectorSet(builtinConnectors).with(options.connectors ?? []);
   return {
     name: 'local',
-    connectors,
+    connectors: set.list,
     run(manifest, configs, context) {
       return executeSteps(manifest, configs, {
-        connectors: merge(connectors, context.connectors),
+        connectors: set.with(context.connectors ?? []).list,
         connections: context.connections,
         events: context.events,
         signal: context.signal,
@@ -62,5 +45,5 @@ export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine
   };
 }
 
-/** The local engine with the built-in connectors (`mysql.table`, `supabase.table`). */
+/** The local engine with the built-in connectors (`filesystem.csv`, `mysql.table`, `supabase.table`). */
 export const localEngine: LocalEngine = createLocalEngine();

@@ -544,7 +544,7 @@ export async function executeSteps(
       ];
       const interrupted = signal.aborted;
       const detail = describeError(error);
-      const retrying = !interrupted && attempt < retry.attempts && isTransientError(error);
+      const retrying = !interrupted && attempt < retry.attempts && isTransientError(error, failed.connector);
       const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
       const where = `step "${failed.step.id}" (${failed.step.component})`;
       const message = interrupted
@@ -584,7 +584,7 @@ export async function executeSteps(
         runStatus = 'failed';
         runError = new OsirisError(OsirisErrorCode.Run, message, {
           cause: error,
-          hint: isTransientError(error)
+          hint: isTransientError(error, failed.connector)
             ? 'The database refused or dropped the connection; check that it is up and accepts connections, then run again.'
             : 'Nothing was committed by the failed step; fix the cause above and run again.',
         });

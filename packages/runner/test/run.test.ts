@@ -9,7 +9,7 @@ import type { Engine } from '../src/engine';
 import type { RunLogLine, RunMetrics, RunStatusFile } from '../src/metrics';
 import { type RunManifestOptions, runManifest } from '../src/run';
 import { RUN_ID_PATTERN } from '../src/run-id';
-import { codeError, fakeSink, fakeSource, pipeline, testEngine } from './fakes';
+import { codeError, fakeSink, fakeSource, pipeline, testEngine, transientCodes } from './fakes';
 
 const registry = loadRegistry();
 const env = {
@@ -226,6 +226,7 @@ describe('runManifest', () => {
   it('logs both attempts when a retry succeeds', async () => {
     const source = fakeSource({
       readError: (attempt) => (attempt === 1 ? codeError('ER_CON_COUNT_ERROR', 'Too many connections') : undefined),
+      isTransient: transientCodes('ER_CON_COUNT_ERROR'),
     });
     const result = await runManifest(options([source, fakeSink()]));
     expect(result.status).toBe('succeeded');

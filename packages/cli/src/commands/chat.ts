@@ -11,9 +11,10 @@ import type {
   ChatTurnResult,
   DiscoverFunction,
 } from '@osiris/chat';
-import { isOsirisError, loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { isOsirisError, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { osirisPaths } from '@osiris/runner';
 import type { Command } from 'commander';
+import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import { diagnosticsJson } from '../json';
 import type { Output } from '../output';
@@ -145,7 +146,7 @@ function failureLine(result: ChatTurnResult, what: string): string {
   return `✗ no valid pipeline after ${count} round${count === 1 ? '' : 's'}; ${what}`;
 }
 
-export function registerChat(program: Command, action: Action, deps: ChatDeps = {}): void {
+export function registerChat(program: Command, action: Action, deps: ChatDeps, composition: Composition): void {
   program
     .command('chat')
     .description('Draft a pipeline from a plain-language request with an LLM; every draft is validated strictly.')
@@ -183,7 +184,7 @@ export function registerChat(program: Command, action: Action, deps: ChatDeps = 
           });
         }
 
-        const registry = loadRegistry();
+        const registry = composition.registry();
         const session = createChatSession({
           registry,
           llm,
@@ -198,7 +199,13 @@ export function registerChat(program: Command, action: Action, deps: ChatDeps = 
         const shownDir = relative(cwd, sessionDir) || sessionDir;
         try {
           if (oneShot) return await oneShotChat(output, session, options.message ?? '', options, target, shownDir);
-          return await interactiveChat(output, session, deps.input ?? process.stdin, options.out ?? 'pipeline.yaml');
+          return await interactiveChat(
+            output,
+            session,
+            deps.input ?? process.stdin,
+            options.out ?? 'pipeline.yaml',
+            composition,
+          );
         } finally {
           try {
             writeSession(output, sessionDir, session.transcript());
@@ -275,7 +282,13 @@ function lineReader(input: NodeJS.ReadableStream) {
   };
 }
 
-async function interactiveChat(output: Output, session: ChatSession, input: NodeJS.ReadableStream, defaultOut: string) {
+async function interactiveChat(
+  output: Output,
+  session: ChatSession,
+  input: NodeJS.ReadableStream,
+  defaultOut: string,
+  composition: Composition,
+) {
   const { cwd } = output.io;
   const reader = lineReader(input);
   const ask = async (question: string) => {
@@ -335,7 +348,7 @@ async function interactiveChat(output: Output, session: ChatSession, input: Node
       const withFile = run !== '' && existsSync(resolve(cwd, run));
       if (withFile || /^(y|yes)$/i.test(run)) {
         const secretsFile = withFile ? { secretsFile: run } : {};
-        const code = await runPipeline(output, path, { param: [], ...secretsFile });
+        const code = await runPipeline(output, path, { param: [], ...secretsFile }, composition);
         if (code !== ExitCode.Success) output.err(`The run ended with exit code ${code}; the pipeline stays saved.`);
       } else {
         output.out(`Next: osiris validate ${path} · osiris compile ${path} --out build/ · osiris run ${path}`);
