@@ -1,7 +1,4 @@
 // SPDX-License-Identifier: MIT
-
-export type { ConnectorErrorReason } from './connector-error';
-export { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from './connector-error';
 export type {
   ColumnDescriptor,
   ColumnKind,
