@@ -62,5 +62,5 @@ export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine
   };
 }
 
-/** The local engine with the built-in connectors (`mysql.table`, `supabase.table`). */
+/** The local engine with the built-in connectors ({@link builtinConnectors}). */
 export const localEngine: LocalEngine = createLocalEngine();

@@ -35,6 +35,7 @@ export type {
   StepResult,
   StepStatus,
 } from './engine';
+export { idleTimeoutSetting, logLevelSetting, redactionSetting } from './env-settings';
 export { describeError, isTransientError } from './errors';
 export type { ExecuteOptions } from './execute';
 export { DEFAULT_IDLE_TIMEOUT_MS, executeSteps } from './execute';

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { loadRegistry, OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import { ExitCode, loadRegistry, type RedactionStrategy, resolveSetting } from '@osiris/registry';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   type Engine,
+  idleTimeoutSetting,
   osirisPaths,
-  parseSeconds,
   type RunResult,
   runManifest,
   stepMetrics,
@@ -92,16 +92,7 @@ Examples:
  */
 export async function runPipeline(output: Output, path: string, options: RunOptions): Promise<number> {
   const { io } = output;
-  const idleTimeoutMs = options.idleTimeout === undefined ? undefined : parseSeconds(options.idleTimeout);
-  if (options.idleTimeout !== undefined && idleTimeoutMs === undefined) {
-    throw new OsirisError(
-      OsirisErrorCode.Validation,
-      `--idle-timeout ${options.idleTimeout} is not a number of seconds`,
-      {
-        hint: 'For example: --idle-timeout 600 (ten minutes), or 0 to wait forever.',
-      },
-    );
-  }
+  const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
   const registry = loadRegistry();
   const plan = loadPlan(output, registry, path, {
     param: options.param,
@@ -147,7 +138,7 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
   }
   const seconds = (result.durationMs / 1000).toFixed(1);
   const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
-  if (result.exitCode === 0) {
+  if (result.exitCode === ExitCode.Success) {
     // A merge writes every row into a staging table and then changes only some of the target's: its
     // sink gets a line with the split, and "written" (the staged rows) leaves the headline.
     const sinks = result.steps.filter((step) => step.mode === 'write').map(stepMetrics);
