@@ -24,8 +24,8 @@ function positiveInteger(name: string, value: string | undefined): number | unde
  *   {@link LocalProcessSandbox} (offline development and tests); anything else is exit 5.
  * - `OSIRIS_E2B_API_KEY`: required for e2b; missing is `OsirisError(Config)` (exit 5) saying how to set it.
  * - `OSIRIS_E2B_TEMPLATE` (default `base`) and `OSIRIS_E2B_TIMEOUT_MS` (default one hour).
- * - `OSIRIS_LOG_LEVEL` and `OSIRIS_REDACTION_STRATEGY` (an unknown value is exit 5) are handed to the remote runner as
- *   settings (on its command line); no variable of this environment travels to the sandbox.
+ * - `OSIRIS_LOG_LEVEL` and `OSIRIS_REDACTION_STRATEGY` (an unknown value is exit 5) are handed to the
+ *   remote runner as settings (on its command line); no variable of this environment travels to the sandbox.
  *
  * @example
  * const engine = createE2bEngineFromEnv(process.env, { output: process.stderr });
