@@ -21,6 +21,7 @@ export type Action = <Args extends unknown[]>(
 
 const environmentHelp = `Environment (a flag beats the environment beats the default):
   OSIRIS_VALIDATION           warn | strict | off (default warn)
+  OSIRIS_ENGINE               local | e2b: the engine osiris compile records (default local)
   OSIRIS_LOG_LEVEL            info | debug (default info)
   OSIRIS_REDACTION_STRATEGY   fixed | hash (default: the component's, else fixed)
   OSIRIS_HOME                 root of .osiris/ (runs, cache, sessions; default ./.osiris)

@@ -4,7 +4,9 @@ import { posix } from 'node:path';
 import { type RunManifest, renderManifest, renderStepConfig, type StepConfig } from '@osiris/compiler';
 import {
   createRedactor,
+  ExitCode,
   errorCodeOfExit,
+  isCredentialField,
   OsirisError,
   OsirisErrorCode,
   type RedactionStrategy,
@@ -90,7 +92,6 @@ export interface E2bEngine extends Engine {
   readonly name: 'e2b';
 }
 
-const SECRET_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
 const STEP_ID = /^[A-Za-z0-9_-]+$/;
 
 /** The error for a missing API key (exit 5), saying how to set one. */
@@ -155,7 +156,7 @@ function travellingConnections(
         );
       }
       envs[`${prefix}${field.toUpperCase()}`] = value;
-      if (registry === undefined || declared.has(`/connection/${field}`) || SECRET_FIELD.test(field)) {
+      if (registry === undefined || declared.has(`/connection/${field}`) || isCredentialField(field)) {
         secrets.push(value);
       }
     }
@@ -476,7 +477,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
           error: remoteError(code, redactor.text(message), reported?.hint),
         };
       }
-      if (exitCode === 0 && reported === undefined) {
+      if (exitCode === ExitCode.Success && reported === undefined) {
         return failedResult(
           tracker,
           new OsirisError(OsirisErrorCode.Run, 'the remote runner ended without leaving metrics.json and status.json', {
@@ -488,7 +489,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
       return failedResult(
         tracker,
         remoteError(
-          reported?.code ?? errorCodeOfExit(exitCode ?? 1),
+          reported?.code ?? errorCodeOfExit(exitCode ?? ExitCode.Run),
           redactor.text(reported?.message ?? `the remote runner exited with code ${exitCode}${detail}`),
           reported?.hint ??
             'The lines above (agent=runner engine=e2b) show what the runner printed; the sandbox template must have Node.js 20 or later.',

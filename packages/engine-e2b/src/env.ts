@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-import { OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import { OsirisError, OsirisErrorCode, resolveSetting } from '@osiris/registry';
+import { logLevelSetting, redactionSetting } from '@osiris/runner';
 import { createE2bEngine, type E2bEngine, type E2bEngineOptions, missingApiKeyError } from './engine';
 import { localProcessSandboxFactory } from './local-sandbox';
 
@@ -16,10 +17,6 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   return Number(value);
 }
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
-  return (allowed as readonly string[]).includes(value ?? '') ? (value as T) : undefined;
-}
-
 /**
  * The e2b engine as the environment configures it (an option beats the environment):
  *
@@ -27,8 +24,8 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
  *   {@link LocalProcessSandbox} (offline development and tests); anything else is exit 5.
  * - `OSIRIS_E2B_API_KEY`: required for e2b; missing is `OsirisError(Config)` (exit 5) saying how to set it.
  * - `OSIRIS_E2B_TEMPLATE` (default `base`) and `OSIRIS_E2B_TIMEOUT_MS` (default one hour).
- * - `OSIRIS_LOG_LEVEL` and `OSIRIS_REDACTION_STRATEGY` are handed to the remote runner as
- *   settings (on its command line); no variable of this environment travels to the sandbox.
+ * - `OSIRIS_LOG_LEVEL` and `OSIRIS_REDACTION_STRATEGY` (an unknown value is exit 5) are handed to the
+ *   remote runner as settings (on its command line); no variable of this environment travels to the sandbox.
  *
  * @example
  * const engine = createE2bEngineFromEnv(process.env, { output: process.stderr });
@@ -48,9 +45,8 @@ export function createE2bEngineFromEnv(
   if (!local && (apiKey === undefined || apiKey === '')) throw missingApiKeyError();
   const template = options.template ?? (env.OSIRIS_E2B_TEMPLATE || undefined);
   const timeoutMs = options.timeoutMs ?? positiveInteger('OSIRIS_E2B_TIMEOUT_MS', env.OSIRIS_E2B_TIMEOUT_MS);
-  const logLevel = options.logLevel ?? oneOf(env.OSIRIS_LOG_LEVEL, ['info', 'debug'] as const);
-  const redactionStrategy: RedactionStrategy | undefined =
-    options.redactionStrategy ?? oneOf(env.OSIRIS_REDACTION_STRATEGY, ['fixed', 'hash'] as const);
+  const logLevel = resolveSetting(logLevelSetting, { flag: options.logLevel, env }, undefined);
+  const redactionStrategy = resolveSetting(redactionSetting, { flag: options.redactionStrategy, env }, undefined);
   return createE2bEngine({
     ...options,
     ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),

@@ -84,6 +84,13 @@ describe('createE2bEngineFromEnv settings', () => {
       'OSIRIS_E2B_TIMEOUT_MS',
     ],
     ['a zero timeout', { OSIRIS_E2B_SANDBOX: 'local', OSIRIS_E2B_TIMEOUT_MS: '0' }, 'OSIRIS_E2B_TIMEOUT_MS'],
+    // The same settings and words as runManifest (resolveSetting): no longer ignored here.
+    ['an unknown log level', { OSIRIS_E2B_SANDBOX: 'local', OSIRIS_LOG_LEVEL: 'trace' }, 'OSIRIS_LOG_LEVEL=trace'],
+    [
+      'an unknown redaction strategy',
+      { OSIRIS_E2B_SANDBOX: 'local', OSIRIS_REDACTION_STRATEGY: 'none' },
+      'OSIRIS_REDACTION_STRATEGY=none is not one of fixed, hash',
+    ],
   ])('refuses %s with exit 5', (_name, settings, named) => {
     const error = thrown(() => createE2bEngineFromEnv(settings));
     expect(exitCodeOf(error)).toBe(ExitCode.Config);

@@ -45,5 +45,5 @@ export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine
   };
 }
 
-/** The local engine with the built-in connectors (`filesystem.csv`, `mysql.table`, `supabase.table`). */
+/** The local engine with the built-in connectors of `@osiris/connectors`. */
 export const localEngine: LocalEngine = createLocalEngine();

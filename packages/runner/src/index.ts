@@ -1,7 +1,4 @@
 // SPDX-License-Identifier: MIT
-
-export type { ConnectorErrorReason } from './connector-error';
-export { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from './connector-error';
 export type {
   ColumnDescriptor,
   ColumnKind,
@@ -38,6 +35,7 @@ export type {
   StepResult,
   StepStatus,
 } from './engine';
+export { idleTimeoutSetting, logLevelSetting, redactionSetting } from './env-settings';
 export { describeError, isTransientError } from './errors';
 export type { ExecuteOptions } from './execute';
 export { DEFAULT_IDLE_TIMEOUT_MS, executeSteps } from './execute';

@@ -11,7 +11,7 @@ import type {
   ChatTurnResult,
   DiscoverFunction,
 } from '@osiris/chat';
-import { isOsirisError, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { isCredentialField, isOsirisError, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { osirisPaths } from '@osiris/runner';
 import type { Command } from 'commander';
 import type { Composition } from '../composition';
@@ -49,8 +49,6 @@ any OpenAI-compatible server works (OpenAI, Ollama, LM Studio, vLLM). Every draf
 repaired at most 3 times; nothing invalid is saved. Transcripts go to <OSIRIS_HOME or .osiris>/sessions/<id>/.
 Exit codes: 0 a valid pipeline, 2 no valid pipeline (nothing written), 5 no LLM configured.`;
 
-// Connection fields that carry secrets, as the runner's discovery cache treats them.
-const SECRET_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
 const CONNECTION_VARIABLE = /^OSIRIS_CONN__([A-Za-z0-9_-]+?)__([A-Za-z0-9_]+)$/;
 
 /** Connection references configured in the environment, and the secret values among their fields. */
@@ -61,7 +59,7 @@ function environmentConnections(env: Readonly<Record<string, string | undefined>
     const match = CONNECTION_VARIABLE.exec(name);
     if (!match?.[1] || !match[2]) continue;
     names.add(`@${match[1].toLowerCase()}`);
-    if (value && SECRET_FIELD.test(match[2])) secrets.push(value);
+    if (value && isCredentialField(match[2])) secrets.push(value);
   }
   return { connections: [...names].sort(), secrets };
 }

@@ -9,7 +9,7 @@ import { diagnosticsJson } from '../json';
 import { countLabel, type Output } from '../output';
 import { readPipelineFile } from '../pipeline-file';
 import type { Action } from '../program';
-import { collect, parseParams, pick, validationMode } from '../settings';
+import { collect, compileEngine, parseParams, validationMode } from '../settings';
 
 interface PipelineOptions {
   mode?: string;
@@ -73,11 +73,15 @@ export function registerCompile(program: Command, action: Action, deps: Composit
     .requiredOption('-o, --out <dir>', 'folder for manifest.yaml and cfg/<step>.json')
     .addOption(modeOption())
     .addOption(paramOption())
-    .addOption(new Option('--engine <engine>', 'engine recorded in the manifest').choices(deps.engineNames))
+    .addOption(
+      new Option('--engine <engine>', 'engine recorded in the manifest (env OSIRIS_ENGINE, default local)').choices(
+        deps.engineNames,
+      ),
+    )
     .option('--json', 'print the result as JSON')
     .action(
       action((output: Output, path: string, options: PipelineOptions & { out: string; engine?: string }) => {
-        const engine = pick('engine', options.engine, 'OSIRIS_ENGINE', {}, deps.engineNames, 'local');
+        const engine = compileEngine(options.engine, output.io.env, deps.engineNames);
         const { result, file } = compilePipeline(output, path, options, deps, engine);
         if (!options.json) output.diagnostics(result.diagnostics);
         if (!result.manifest) {

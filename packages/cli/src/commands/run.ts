@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import { ExitCode, type RedactionStrategy, resolveSetting } from '@osiris/registry';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
+  idleTimeoutSetting,
   osirisPaths,
-  parseSeconds,
   type RunResult,
   runManifest,
   stepMetrics,
@@ -98,16 +98,7 @@ export async function runPipeline(
   deps: Composition,
 ): Promise<number> {
   const { io } = output;
-  const idleTimeoutMs = options.idleTimeout === undefined ? undefined : parseSeconds(options.idleTimeout);
-  if (options.idleTimeout !== undefined && idleTimeoutMs === undefined) {
-    throw new OsirisError(
-      OsirisErrorCode.Validation,
-      `--idle-timeout ${options.idleTimeout} is not a number of seconds`,
-      {
-        hint: 'For example: --idle-timeout 600 (ten minutes), or 0 to wait forever.',
-      },
-    );
-  }
+  const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
   const registry = deps.registry();
   const plan = loadPlan(output, registry, path, {
     param: options.param,
@@ -156,7 +147,7 @@ export async function runPipeline(
   }
   const seconds = (result.durationMs / 1000).toFixed(1);
   const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
-  if (result.exitCode === 0) {
+  if (result.exitCode === ExitCode.Success) {
     // A merge writes every row into a staging table and then changes only some of the target's: its
     // sink gets a line with the split, and "written" (the staged rows) leaves the headline.
     const sinks = result.steps.filter((step) => step.mode === 'write').map(stepMetrics);
