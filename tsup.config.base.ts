@@ -122,3 +122,22 @@ export function selfContainedBundle({
     },
   };
 }
+
+/**
+ * The runner bundle the e2b engine uploads (ADR 0006, 0012): one minified ESM file
+ * `<outDir>/osiris-runner.mjs` from an entry that calls `startRemoteRunner` of
+ * `@osiris/engine-e2b/remote` with its connectors. `@osiris/engine-e2b` builds the built-in one; a package with
+ * its own connector builds one the same way and hands its path to the engine as `runnerBundle`.
+ */
+export function remoteRunnerBundle({
+  entry,
+  ...options
+}: Omit<Options, 'entry' | 'external'> & { entry: string; outDir: string }): Options {
+  return selfContainedBundle({
+    entry: { 'osiris-runner': entry },
+    outExtension: () => ({ js: '.mjs' }),
+    minify: true,
+    splitting: false,
+    ...options,
+  });
+}

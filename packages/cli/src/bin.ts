@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { ExitCode } from '@osiris/registry';
 import { pipeSafe } from './output';
 import { main } from './program';
 
@@ -10,7 +11,7 @@ const interrupt = new AbortController();
 const received = new Set<NodeJS.Signals>();
 for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(name, () => {
-    if (received.has(name)) process.exit(130);
+    if (received.has(name)) process.exit(ExitCode.Interrupted);
     received.add(name);
     interrupt.abort();
   });

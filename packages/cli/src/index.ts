@@ -1,3 +1,6 @@
 // SPDX-License-Identifier: MIT
+export type { ChatDeps } from './commands/chat';
+export type { CliOverrides, EngineFactory, EngineSetup } from './composition';
+export { builtinEngines } from './composition';
 export type { CliIo, Stream } from './output';
 export { main } from './program';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What `--json` prints: a contract for scripts, snake_case like metrics.json (docs/reference/cli.md, ADR 0015).
 // The packages' TypeScript types stay camelCase; these functions are the one place that maps them.
-import type { Diagnostic } from '@osiris/registry';
+import { type Diagnostic, ExitCode } from '@osiris/registry';
 import type { DiscoveredTable, RunDetails, RunResult, RunSummary } from '@osiris/runner';
 import { stepMetrics } from '@osiris/runner';
 
@@ -26,7 +26,7 @@ export function tablesJson(tables: readonly DiscoveredTable[]) {
 /** `osiris run --json`: the run's outcome, its steps as in metrics.json, warnings, and why it failed. */
 export function runJson(result: RunResult, pipeline: string, engine: string) {
   return {
-    ok: result.exitCode === 0,
+    ok: result.exitCode === ExitCode.Success,
     run_id: result.runId,
     run_dir: result.runDir,
     pipeline,

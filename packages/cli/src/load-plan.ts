@@ -1,23 +1,7 @@
 // SPDX-License-Identifier: MIT
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import {
-  type CompileResult,
-  compile,
-  type EngineName,
-  manifestSchema,
-  type RunManifest,
-  type StepConfig,
-  stepConfigSchema,
-} from '@osiris/compiler';
-import {
-  createSchemaValidator,
-  type Diagnostic,
-  OsirisError,
-  OsirisErrorCode,
-  parseYamlSource,
-  type Registry,
-} from '@osiris/registry';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type CompileResult, compile, type RunManifest, readCompiled, type StepConfig } from '@osiris/compiler';
+import { type Diagnostic, OsirisError, OsirisErrorCode, parseYamlSource, type Registry } from '@osiris/registry';
 import type { Output } from './output';
 import { readPipelineFile } from './pipeline-file';
 import { parseParams, validationMode } from './settings';
@@ -29,9 +13,6 @@ export interface Plan {
   readonly fromManifest: boolean;
 }
 
-const checkManifest = createSchemaValidator(manifestSchema, { subject: 'a run manifest' });
-const checkConfig = createSchemaValidator(stepConfigSchema, { subject: 'a step config' });
-
 function fail(message: string, diagnostics: readonly Diagnostic[]): never {
   throw new OsirisError(OsirisErrorCode.Validation, message, { diagnostics });
 }
@@ -39,12 +20,13 @@ function fail(message: string, diagnostics: readonly Diagnostic[]): never {
 /**
  * What `osiris run` runs: a compiled manifest (with its `cfg/` beside it), or
  * a pipeline file compiled on the spot with the given params, mode and engine.
+ * `engines` are the engine names the command line can run.
  */
 export function loadPlan(
   output: Output,
   registry: Registry,
   path: string,
-  options: { mode?: string; param: string[]; engine?: EngineName },
+  options: { mode?: string; param: string[]; engine?: string; engines: readonly string[] },
 ): Plan {
   const { text, file } = readPipelineFile(path, output.io.cwd);
   const source = parseYamlSource(text, file);
@@ -55,7 +37,8 @@ export function loadPlan(
       file,
       mode: validationMode(options.mode, output.io.env),
       params: parseParams(options.param),
-      engine: options.engine ?? 'local',
+      engines: options.engines,
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
     });
     if (!result.manifest) fail(`${file} did not compile`, result.diagnostics);
     output.diagnostics(result.diagnostics);
@@ -67,33 +50,21 @@ export function loadPlan(
       hint: 'Recompile the pipeline with the params (osiris compile … --param k=v), or run the pipeline file.',
     });
   }
-  const problems = checkManifest(source.value).map((d) => ({ ...d, file, ...source.positionOf(d.pointer) }));
-  if (problems.length > 0) fail(`${file} is not a valid run manifest`, problems);
-  const compiled = source.value as RunManifest;
-  const engine = options.engine ?? compiled.execution.engine;
-  const manifest: RunManifest = { ...compiled, execution: { ...compiled.execution, engine } };
-  const configs: Record<string, StepConfig> = {};
+  // An --engine given here beats the one the manifest records; without one, the manifest's must be one we have.
+  const compiled = readCompiled(resolve(output.io.cwd, dirname(file)), {
+    manifest: basename(file),
+    label: dirname(file),
+    ...(options.engine === undefined ? { engines: options.engines } : {}),
+  });
+  const engine = options.engine ?? compiled.manifest.execution.engine;
+  const manifest: RunManifest = { ...compiled.manifest, execution: { ...compiled.manifest.execution, engine } };
   for (const step of manifest.steps) {
-    const cfgFile = join(dirname(file), step.cfg);
-    let config: unknown;
-    try {
-      config = JSON.parse(readFileSync(join(output.io.cwd, cfgFile), 'utf8'));
-    } catch (error) {
-      throw new OsirisError(OsirisErrorCode.Validation, `${cfgFile}: cannot read the config of step ${step.id}`, {
-        cause: error,
-        hint: 'Run the folder `osiris compile` wrote, with cfg/ beside manifest.yaml.',
-      });
-    }
-    const configProblems = checkConfig(config).map((d) => ({ ...d, file: cfgFile }));
-    if (configProblems.length > 0) fail(`${cfgFile} is not a valid step config`, configProblems);
-    const stepConfig = config as StepConfig;
     // A compiled config may have been edited by hand: it gets the same component checks as a pipeline.
+    const stepConfig = compiled.configs[step.id] as StepConfig;
+    const cfgFile = join(dirname(file), step.cfg);
     const checked = registry.validateStep({ ...stepConfig, type: stepConfig.component });
     const errors = checked.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ ...d, file: cfgFile }));
-    if (errors.length > 0 || stepConfig.id !== step.id || stepConfig.component !== step.component) {
-      fail(`${cfgFile} does not match step ${step.id} of the manifest`, errors);
-    }
-    configs[step.id] = stepConfig;
+    if (errors.length > 0) fail(`${cfgFile} does not match step ${step.id} of the manifest`, errors);
   }
-  return { manifest, configs, file, fromManifest: true };
+  return { manifest, configs: compiled.configs, file, fromManifest: true };
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { ExitCode, exitCodeOf, isOsirisError } from '@osiris/registry';
 import { Command, CommanderError } from 'commander';
-import { type ChatDeps, registerChat } from './commands/chat';
+import { registerChat } from './commands/chat';
 import { registerCompile } from './commands/compile';
 import { registerComponents } from './commands/components';
 import { discoverConnection, registerDiscover } from './commands/discover';
@@ -9,6 +9,7 @@ import { registerPrompts } from './commands/prompts';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
 import { registerSchema } from './commands/schema';
+import { type CliOverrides, composition } from './composition';
 import { exitCodeHelp } from './exit-codes';
 import { type CliIo, Output } from './output';
 import { version } from './version';
@@ -20,6 +21,7 @@ export type Action = <Args extends unknown[]>(
 
 const environmentHelp = `Environment (a flag beats the environment beats the default):
   OSIRIS_VALIDATION           warn | strict | off (default warn)
+  OSIRIS_ENGINE               local | e2b: the engine osiris compile records (default local)
   OSIRIS_LOG_LEVEL            info | debug (default info)
   OSIRIS_REDACTION_STRATEGY   fixed | hash (default: the component's, else fixed)
   OSIRIS_HOME                 root of .osiris/ (runs, cache, sessions; default ./.osiris)
@@ -37,10 +39,16 @@ const environmentHelp = `Environment (a flag beats the environment beats the def
 /**
  * Runs the `osiris` command line with the given arguments (without `node` and
  * the script) and returns the exit code. Never calls `process.exit`.
- * `overrides` replace what commands would otherwise build themselves (tests, embedders).
+ * `overrides` replace what commands would otherwise build themselves (tests,
+ * embedders): the component cards, the connectors, the engines, chat's tools.
+ *
+ * @example
+ * // A command line that also knows a connector of one's own (and its card):
+ * const code = await main(argv, io, { connectors: [...builtinConnectors, mine], registry });
  */
-export async function main(argv: readonly string[], io: CliIo, overrides: { chat?: ChatDeps } = {}): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo, overrides: CliOverrides = {}): Promise<number> {
   const output = new Output(io);
+  const deps = composition(overrides);
   let exitCode: number = ExitCode.Success;
 
   const action: Action =
@@ -65,18 +73,24 @@ export async function main(argv: readonly string[], io: CliIo, overrides: { chat
       outputError: (text, write) => write(output.red(text)),
     });
 
-  registerComponents(program, action);
-  registerCompile(program, action);
-  registerSchema(program, action);
-  registerRun(program, action);
+  registerComponents(program, action, deps);
+  registerCompile(program, action, deps);
+  registerSchema(program, action, deps);
+  registerRun(program, action, deps);
   registerRuns(program, action);
-  registerDiscover(program, action);
-  registerPrompts(program, action);
-  registerChat(program, action, {
-    // The agent's discover_schema tool: the same cached discovery as `osiris discover`, an hour fresh.
-    discover: async (ref, request) => (await discoverConnection(io, ref, { ...request, ttlMs: 3_600_000 })).tables,
-    ...overrides.chat,
-  });
+  registerDiscover(program, action, deps);
+  registerPrompts(program, action, deps);
+  registerChat(
+    program,
+    action,
+    {
+      // The agent's discover_schema tool: the same cached discovery as `osiris discover`, an hour fresh.
+      discover: async (ref, request) =>
+        (await discoverConnection(io, ref, { ...request, ttlMs: 3_600_000 }, deps)).tables,
+      ...overrides.chat,
+    },
+    deps,
+  );
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

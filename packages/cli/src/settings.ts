@@ -1,31 +1,22 @@
 // SPDX-License-Identifier: MIT
-import type { ParamValue, ValidationMode } from '@osiris/compiler';
-import { OsirisError, OsirisErrorCode, parseYamlSource } from '@osiris/registry';
+import type { EngineName, ParamValue, ValidationMode } from '@osiris/compiler';
+import { choiceSetting, OsirisError, OsirisErrorCode, parseYamlSource, resolveSetting } from '@osiris/registry';
 
-/** A setting from a flag, else the environment, else the default; an unknown value is a usage error. */
-export function pick<T extends string>(
-  name: string,
-  flag: string | undefined,
-  envName: string,
-  env: Readonly<Record<string, string | undefined>>,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  const fromEnv = env[envName] === '' ? undefined : env[envName];
-  const value = flag ?? fromEnv;
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) {
-    const source = flag === undefined ? `${envName}=${value}` : `--${name} ${value}`;
-    throw new OsirisError(OsirisErrorCode.Validation, `${source} is not valid; use one of: ${allowed.join(', ')}`);
-  }
-  return value as T;
+type Env = Readonly<Record<string, string | undefined>>;
+
+const validationSetting = choiceSetting('--mode', 'OSIRIS_VALIDATION', ['warn', 'strict', 'off']);
+
+/** `--mode`, else `OSIRIS_VALIDATION`, else `warn` (SPEC §4). */
+export function validationMode(flag: string | undefined, env: Env): ValidationMode {
+  return resolveSetting(validationSetting, { flag, env }, 'warn');
 }
 
-export function validationMode(
-  flag: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): ValidationMode {
-  return pick('mode', flag, 'OSIRIS_VALIDATION', env, ['warn', 'strict', 'off'], 'warn');
+/**
+ * `--engine`, else `OSIRIS_ENGINE`, else `local`: the engine `osiris compile` records in the manifest, one of
+ * the engines this CLI can run.
+ */
+export function compileEngine(flag: string | undefined, env: Env, engines: readonly string[]): EngineName {
+  return resolveSetting(choiceSetting('--engine', 'OSIRIS_ENGINE', engines), { flag, env }, 'local');
 }
 
 /** `--param k=v` pairs; values are read as YAML scalars (`5000` is a number, `true` a boolean). */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSchemaValidator } from '@osiris/registry';
+import { createSchemaValidator, EXIT_CODES } from '@osiris/registry';
 import { readTree } from '@osiris/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -68,6 +68,22 @@ describe('osiris (built binary)', () => {
     const { code, stderr } = await spawnCli(['compile', join(repoRoot, example), '--out', join(dir, 'blocker', 'out')]);
     expect(code).toBe(3);
     expect(stderr).toContain('cannot write the compiled pipeline');
+  });
+});
+
+describe('osiris --help', () => {
+  it('prints every exit code of the registry table, with its description, and nothing else under Exit codes', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    const section = stdout.slice(stdout.indexOf('Exit codes:')).split('\n\n')[0] ?? '';
+    const rows = section.split('\n').slice(1);
+    expect(rows).toEqual(EXIT_CODES.map((row) => `  ${String(row.code).padEnd(5)}${row.description}`));
+    expect(rows.map((row) => Number(row.trim().split(/\s+/)[0]))).toEqual([0, 1, 2, 3, 4, 5, 130]);
+  });
+
+  it('lists OSIRIS_ENGINE among the environment variables', async () => {
+    const { stdout } = await runCli(['--help']);
+    expect(stdout).toMatch(/^ {2}OSIRIS_ENGINE +local \| e2b: the engine osiris compile records \(default local\)$/m);
   });
 });
 
@@ -204,9 +220,13 @@ describe('osiris validate', () => {
     expect(
       (await runCli(['validate', 'p.yaml', '--mode', 'warn'], { cwd: dir, env: { OSIRIS_VALIDATION: 'strict' } })).code,
     ).toBe(0);
+    // A bad variable is a configuration error (exit 5); a bad flag a usage error (exit 2).
     const bad = await runCli(['validate', 'p.yaml'], { cwd: dir, env: { OSIRIS_VALIDATION: 'loose' } });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('OSIRIS_VALIDATION=loose is not valid; use one of: warn, strict, off');
+    expect(bad.code).toBe(5);
+    expect(bad.stderr).toContain('OSIRIS_VALIDATION=loose is not one of warn, strict, off');
+    expect(bad.stderr).toContain('Unset OSIRIS_VALIDATION, or set it to one of warn, strict, off.');
+    const badFlag = await runCli(['validate', 'p.yaml', '--mode', 'loose'], { cwd: dir });
+    expect(badFlag.code).toBe(2);
   });
 
   it('a missing file exits 2 with its name', async () => {
@@ -247,6 +267,25 @@ describe('osiris compile', () => {
     const dir = dirs.make();
     await runCli(['compile', join(repoRoot, example), '--out', dir, '--engine', 'e2b']);
     expect(readFileSync(join(dir, 'manifest.yaml'), 'utf8')).toContain('engine: e2b');
+  });
+
+  it('engine: --engine beats OSIRIS_ENGINE beats local; a bad OSIRIS_ENGINE exits 5', async () => {
+    const engineOf = async (args: string[], env: Record<string, string>) => {
+      const dir = dirs.make();
+      const { code, stderr } = await runCli(['compile', join(repoRoot, example), '--out', dir, ...args], { env });
+      expect(code, stderr).toBe(0);
+      return /engine: (\w+)/.exec(readFileSync(join(dir, 'manifest.yaml'), 'utf8'))?.[1];
+    };
+    expect(await engineOf([], {})).toBe('local');
+    expect(await engineOf([], { OSIRIS_ENGINE: 'e2b' })).toBe('e2b');
+    expect(await engineOf(['--engine', 'local'], { OSIRIS_ENGINE: 'e2b' })).toBe('local');
+    const dir = dirs.make();
+    const bad = await runCli(['compile', join(repoRoot, example), '--out', join(dir, 'out')], {
+      env: { OSIRIS_ENGINE: 'cloud' },
+    });
+    expect(bad.code).toBe(5);
+    expect(bad.stderr).toContain('OSIRIS_ENGINE=cloud is not one of local, e2b');
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

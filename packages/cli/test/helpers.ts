@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from '@osiris/test-utils';
 import type { ChatDeps } from '../src/commands/chat';
+import type { CliOverrides } from '../src/composition';
 import { main } from '../src/program';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -19,7 +20,14 @@ export interface CliResult {
 /** Runs the CLI in process with captured streams; `tty` makes stderr claim to be a terminal. */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; chat?: ChatDeps; tty?: boolean } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    chat?: ChatDeps;
+    tty?: boolean;
+    /** What `main` is given instead of what the CLI builds itself (registry, connectors, engines). */
+    overrides?: CliOverrides;
+  } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -40,7 +48,7 @@ export async function runCli(
       env: options.env ?? {},
       cwd: options.cwd ?? repoRoot,
     },
-    options.chat === undefined ? {} : { chat: options.chat },
+    { ...options.overrides, ...(options.chat === undefined ? {} : { chat: options.chat }) },
   );
   return { code, stdout, stderr };
 }

@@ -11,7 +11,7 @@ import {
   YAML_LIMITS,
 } from '@osiris/registry';
 import { stringify } from 'yaml';
-import type { EngineName, ManifestStep, RunManifest, StepConfig } from './manifest';
+import { ENGINE_NAME_PATTERN, type EngineName, type ManifestStep, type RunManifest, type StepConfig } from './manifest';
 import type { ParamValue } from './params';
 import { analyseOml, parseOml, type ResolvedStep, type ValidationMode } from './validate';
 
@@ -20,7 +20,14 @@ export interface CompileOptions {
   /** `--param` overrides, already parsed as YAML scalars. */
   readonly params?: Readonly<Record<string, ParamValue>>;
   readonly mode?: ValidationMode;
+  /** The engine recorded in the manifest. Default `local`. */
   readonly engine?: EngineName;
+  /**
+   * The engine names the caller can run (the CLI passes the names of its
+   * engines). When given, `engine` must be one of them; when not, any
+   * well-formed name is recorded.
+   */
+  readonly engines?: readonly EngineName[];
   /** The pipeline's file name, for diagnostics (only when `input` is text). */
   readonly file?: string;
 }
@@ -55,7 +62,9 @@ function configOf(resolved: ResolvedStep): StepConfig {
   };
 }
 
-const ENGINES: readonly EngineName[] = ['local', 'e2b'];
+/** The engine recorded when the caller names none. */
+const DEFAULT_ENGINE = 'local';
+const ENGINE_NAME = new RegExp(ENGINE_NAME_PATTERN);
 const MODES: readonly ValidationMode[] = ['warn', 'strict', 'off'];
 
 function describeValue(value: unknown): string {
@@ -66,7 +75,33 @@ function describeValue(value: unknown): string {
 
 function oneOf(values: readonly string[]): string {
   const quoted = values.map((value) => `"${value}"`);
+  if (quoted.length === 1) return quoted[0] as string;
   return `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
+
+/** The engine is a well-formed name, and one of `engines` when the caller passes them. */
+function checkEngine(engine: unknown, engines: unknown, refuse: (message: string, hint: string) => OsirisError): void {
+  if (engines !== undefined) {
+    if (!Array.isArray(engines) || engines.length === 0 || !engines.every((name) => typeof name === 'string')) {
+      throw refuse(
+        `options.engines must be a non-empty list of engine names, not ${describeValue(engines)}`,
+        'Pass the names of the engines you can run, e.g. ["local", "e2b"], or leave it out.',
+      );
+    }
+  }
+  if (engine !== undefined && (typeof engine !== 'string' || !ENGINE_NAME.test(engine))) {
+    throw refuse(
+      `options.engine must be an engine name (lower-case letters, digits, "_" and "-"), not ${JSON.stringify(engine) ?? describeValue(engine)}`,
+      `Leave it out for "${DEFAULT_ENGINE}".`,
+    );
+  }
+  const name = (engine as string | undefined) ?? DEFAULT_ENGINE;
+  if (engines !== undefined && !(engines as readonly string[]).includes(name)) {
+    throw refuse(
+      `options.engine must be ${oneOf(engines as readonly string[])}, not "${name}"${engine === undefined ? ' (the default)' : ''}`,
+      'Name one of the engines that can run the manifest.',
+    );
+  }
 }
 
 /** The checks TypeScript makes for TypeScript callers, for plain JavaScript ones (build scripts, other tools). */
@@ -84,18 +119,14 @@ function checkArguments(input: unknown, options: unknown): asserts options is Co
   if (typeof registry?.validateStep !== 'function' || typeof registry.fingerprint !== 'function') {
     throw refuse('options.registry must be a registry', "Pass { registry: loadRegistry() } from '@osiris/registry'.");
   }
-  for (const [name, allowed] of [
-    ['engine', ENGINES],
-    ['mode', MODES],
-  ] as const) {
-    const value = given[name];
-    if (value !== undefined && !(allowed as readonly unknown[]).includes(value)) {
-      throw refuse(
-        `options.${name} must be ${oneOf(allowed)}, not ${JSON.stringify(value) ?? describeValue(value)}`,
-        `Leave it out for "${allowed[0]}".`,
-      );
-    }
+  const mode = given.mode;
+  if (mode !== undefined && !(MODES as readonly unknown[]).includes(mode)) {
+    throw refuse(
+      `options.mode must be ${oneOf(MODES)}, not ${JSON.stringify(mode) ?? describeValue(mode)}`,
+      `Leave it out for "${MODES[0]}".`,
+    );
   }
+  checkEngine(given.engine, given.engines, refuse);
   if (given.file !== undefined && typeof given.file !== 'string') {
     throw refuse(
       `options.file must be text, not ${describeValue(given.file)}`,
@@ -142,7 +173,7 @@ export function compile(input: string | object, options: CompileOptions): Compil
     inputFingerprint,
     options.params ?? {},
     options.mode ?? 'warn',
-    options.engine ?? 'local',
+    options.engine ?? DEFAULT_ENGINE,
     options.file ?? '',
   ]);
   let cache = memo.get(options.registry);
@@ -200,7 +231,7 @@ export function compile(input: string | object, options: CompileOptions): Compil
       fingerprints: { oml: omlFingerprint, registry: options.registry.fingerprint() },
       steps,
       execution: {
-        engine: options.engine ?? 'local',
+        engine: options.engine ?? DEFAULT_ENGINE,
         params: sortKeys(maskParams(analysis.params, analysis.secretParams)) as Record<string, ParamValue>,
       },
     };

@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: MIT
 import type { StepMode } from '@osiris/registry';
 
-export type EngineName = 'local' | 'e2b';
+/**
+ * The name of the engine a manifest runs on (`local`, `e2b`, or one an
+ * embedder adds): lower-case letters, digits, `_` and `-`, starting with a
+ * letter ({@link ENGINE_NAME_PATTERN}). The compiler checks only that it is
+ * well formed, and, when its caller passes `engines`, that it is one of them;
+ * which engines exist is the caller's to say.
+ */
+export type EngineName = string;
+
+/** What a well-formed engine name looks like (see {@link EngineName}). */
+export const ENGINE_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,63}$';
 
 /** One step of a Run Manifest. Sources produce tabular data; sinks consume it from the steps they `need`. */
 export interface ManifestStep {
@@ -84,7 +94,7 @@ export const manifestSchema = {
       additionalProperties: false,
       required: ['engine', 'params'],
       properties: {
-        engine: { enum: ['local', 'e2b'] },
+        engine: { type: 'string', pattern: ENGINE_NAME_PATTERN },
         params: { type: 'object' },
       },
     },

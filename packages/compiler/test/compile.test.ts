@@ -364,7 +364,23 @@ sources:
 describe('the public API checks what plain JavaScript passes it', () => {
   it.each([
     ['no registry', {}, /options.registry must be a registry/],
-    ['an unknown engine', { registry, engine: 'docker' }, /options.engine must be "local" or "e2b", not "docker"/],
+    [
+      'an engine the caller cannot run',
+      { registry, engine: 'docker', engines: ['local', 'e2b'] },
+      /options.engine must be "local" or "e2b", not "docker"/,
+    ],
+    [
+      'a default engine the caller cannot run',
+      { registry, engines: ['e2b'] },
+      /options.engine must be "e2b", not "local" \(the default\)/,
+    ],
+    ['a malformed engine name', { registry, engine: 'My Engine' }, /options.engine must be an engine name/],
+    ['an engine that is not text', { registry, engine: 7 }, /options.engine must be an engine name.*not 7/],
+    [
+      'engines that are not a list of names',
+      { registry, engines: 'local' },
+      /options.engines must be a non-empty list/,
+    ],
     ['an unknown mode', { registry, mode: 'loose' }, /options.mode must be "warn", "strict" or "off", not "loose"/],
     ['params that are not a mapping', { registry, params: ['a'] }, /options.params must be a mapping/],
     [
@@ -383,6 +399,14 @@ describe('the public API checks what plain JavaScript passes it', () => {
     expect(isOsirisError(thrown), String(thrown)).toBe(true);
     expect((thrown as { code: string }).code).toBe('VALIDATION');
     expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('records any well-formed engine name, and one of the engines the caller passes', () => {
+    // The compiler knows no engines: a name an embedder adds is recorded as it is.
+    expect(compile(PIPELINE, { registry, engine: 'k8s-jobs' }).manifest?.execution.engine).toBe('k8s-jobs');
+    const result = compile(PIPELINE, { registry, engine: 'e2b', engines: ['local', 'e2b'] });
+    expect(result.manifest?.execution.engine).toBe('e2b');
+    expect(compile(PIPELINE, { registry, engines: ['local', 'e2b'] }).manifest?.execution.engine).toBe('local');
   });
 
   it('compile of something that is neither text nor an object throws a clear OsirisError', () => {

@@ -18,6 +18,11 @@ export const filesystemCsvConnector: Connector = {
   type: 'filesystem.csv',
   modes: ['read', 'write'],
   capabilities: ['discovery'],
+  // Its connections name a folder (base_dir), not a URL.
+  urlSchemes: [],
+  sandbox: () => 'it reads and writes files on this machine, which a sandbox cannot reach',
+  // A file system has no connection to lose: every error of a step is the same on another attempt.
+  isTransient: () => false,
   read: readCsv,
   write: writeCsv,
   discover: discoverCsv,

@@ -1,10 +1,5 @@
 // SPDX-License-Identifier: MIT
-import {
-  CONNECTOR_ERROR_REASONS,
-  ConnectorError,
-  type ConnectorErrorReason,
-  isConnectorErrorNamed,
-} from '@osiris/runner';
+import { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed, OsirisErrorCode } from '@osiris/registry';
 
 /**
  * Why the filesystem connector failed: the reasons every Osiris connector
@@ -42,34 +37,13 @@ export interface FilesystemErrorLocation {
 }
 
 /**
- * The shared reason that decides the error's code (and so its exit code). The
- * connector's own reasons other than a path outside base_dir are run errors,
- * which is what the shared mapping gives any reason it does not list.
- */
-function sharedReason(reason: FilesystemErrorReason): ConnectorErrorReason {
-  if (reason === FILESYSTEM_ERROR_REASONS.PATH_OUTSIDE_BASE_DIR) return CONNECTOR_ERROR_REASONS.CONFIG_INVALID;
-  return reason as ConnectorErrorReason;
-}
-
-/**
- * ConnectorError types `reason` as the reasons all connectors share; this
- * connector has a few more, so its errors are typed without the shared
- * `reason` (at run time they are ConnectorErrors all the same: the brand,
- * `code`, `stepId` and `retryable` are there).
- */
-const ConnectorErrorBase = ConnectorError as new (
-  ...args: ConstructorParameters<typeof ConnectorError>
-) => Omit<ConnectorError, 'reason'>;
-
-/**
  * Every error the filesystem connector throws: a {@link ConnectorError} (code
  * `CONFIG`, `RUN` or `INTERRUPTED`) whose message says what failed, in which
  * file and on which line, and how to fix it; the precise `reason` is one of
  * {@link FILESYSTEM_ERROR_REASONS} and the underlying error is the `cause`.
  */
-export class FilesystemConnectorError extends ConnectorErrorBase {
+export class FilesystemConnectorError extends ConnectorError<FilesystemErrorReason> {
   override readonly name = 'FilesystemConnectorError';
-  readonly reason: FilesystemErrorReason;
   readonly file: string | undefined;
   readonly line: number | undefined;
 
@@ -79,12 +53,13 @@ export class FilesystemConnectorError extends ConnectorErrorBase {
     message: string,
     options?: { cause?: unknown } & FilesystemErrorLocation,
   ) {
-    // A file error is never worth retrying as a connection problem.
-    super(sharedReason(reason), stepId, message, {
+    super(reason, stepId, message, {
+      // A file error is never worth retrying as a connection problem.
       retryable: false,
+      // A path outside base_dir is the configuration's fault; the shared mapping covers the other reasons.
+      ...(reason === FILESYSTEM_ERROR_REASONS.PATH_OUTSIDE_BASE_DIR ? { code: OsirisErrorCode.Config } : {}),
       ...(options?.cause === undefined ? {} : { cause: options.cause }),
     });
-    this.reason = reason;
     this.file = options?.file;
     this.line = options?.line;
   }

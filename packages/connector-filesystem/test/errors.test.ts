@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { ExitCode, exitCodeOf, isOsirisError } from '@osiris/registry';
-import { ConnectorError } from '@osiris/runner';
+import { ConnectorError, ExitCode, exitCodeOf, isOsirisError } from '@osiris/registry';
 import { describe, expect, it } from 'vitest';
 import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError, isFilesystemConnectorError } from '../src/index';
 

@@ -1,26 +1,19 @@
 // SPDX-License-Identifier: MIT
+import { createRedactor, type Redactor } from '@osiris/registry';
 import type { StepContext } from '@osiris/runner';
 import { type Connection, type ConnectionOptions, createConnection, escape as escapeValue } from 'mysql2';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
 import { exactFloats } from './row-parser';
 
-/** Where to connect, plus the secret strings that must never show up in a message. */
+/** Where to connect, and how to keep its secrets out of a message. */
 export interface ConnectionTarget {
   readonly options: ConnectionOptions;
   /** `host:port`, safe to show. */
   readonly where: string;
   readonly user: string;
   readonly database: string | undefined;
-  readonly secrets: readonly string[];
-}
-
-/** Masks every secret of the connection in a text (driver messages are not trusted to leave them out). */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join('***');
-  }
-  return out;
+  /** Masks the connection's secrets (driver messages are not trusted to leave them out). */
+  readonly redactor: Redactor;
 }
 
 function safeDecode(value: string): string {
@@ -126,7 +119,13 @@ export function resolveConnection(stepId: string, connection: Readonly<Record<st
     multipleStatements: false,
     connectTimeout: 10_000,
   };
-  return { options, where: `${host}:${port ?? 3306}`, user: user ?? 'root', database, secrets };
+  return {
+    options,
+    where: `${host}:${port ?? 3306}`,
+    user: user ?? 'root',
+    database,
+    redactor: createRedactor({ knownSecrets: secrets }),
+  };
 }
 
 function describeConnectError(err: unknown, target: ConnectionTarget): string {
@@ -174,9 +173,8 @@ export function openConnection(ctx: StepContext, target: ConnectionTarget): Prom
           new MysqlConnectorError(
             MYSQL_ERROR_REASONS.CONNECTION_FAILED,
             ctx.stepId,
-            scrub(
+            target.redactor.text(
               `mysql.table step '${ctx.stepId}': could not connect to MySQL at ${target.where}: ${describeConnectError(err, target)}`,
-              target.secrets,
             ),
             { cause: err },
           ),

@@ -2,6 +2,7 @@
 import type { Connector } from '@osiris/runner';
 import { discoverMysql } from './discover';
 import { readTable } from './read';
+import { isTransientMysqlError } from './transient';
 
 /**
  * The `mysql.table` component: streams one MySQL or MariaDB table (or a
@@ -16,6 +17,10 @@ export const mysqlTableConnector: Connector = {
   type: 'mysql.table',
   modes: ['read'],
   capabilities: ['discovery'],
+  urlSchemes: ['mysql', 'mariadb'],
+  // A server: whether a sandbox reaches its host is for the run to find out, as from this machine.
+  sandbox: () => undefined,
+  isTransient: isTransientMysqlError,
   read: readTable,
   discover: discoverMysql,
 };

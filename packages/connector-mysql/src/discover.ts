@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { DiscoveredTable, DiscoverOptions, StepContext } from '@osiris/runner';
 import { discoverTables } from './catalog';
-import { closeConnection, openConnection, prepareSession, resolveConnection, scrub } from './connection';
+import { closeConnection, openConnection, prepareSession, resolveConnection } from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
 
 /** `discover` of `mysql.table`: the connection's database (or every non-system schema when it names none). */
@@ -21,9 +21,8 @@ export async function discoverMysql(ctx: StepContext, options: DiscoverOptions):
     throw new MysqlConnectorError(
       MYSQL_ERROR_REASONS.QUERY_FAILED,
       ctx.stepId,
-      scrub(
+      target.redactor.text(
         `mysql.table step '${ctx.stepId}': discovery failed: ${err instanceof Error ? err.message : String(err)}. Check that the user may read information_schema.`,
-        target.secrets,
       ),
       { cause: err },
     );

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from '@osiris/runner';
+import { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from '@osiris/registry';
 
 /** Why the MySQL connector failed: the reasons every Osiris connector shares. */
 export const MYSQL_ERROR_REASONS = {
@@ -19,9 +19,8 @@ export type MysqlErrorReason = (typeof MYSQL_ERROR_REASONS)[keyof typeof MYSQL_E
  * table, and how to fix it; the driver's error is the `cause`. Secrets never
  * appear in the message.
  */
-export class MysqlConnectorError extends ConnectorError {
+export class MysqlConnectorError extends ConnectorError<MysqlErrorReason> {
   override readonly name = 'MysqlConnectorError';
-  declare readonly reason: MysqlErrorReason;
 }
 
 /** True for a {@link MysqlConnectorError}, also when it comes from another copy of this package. */

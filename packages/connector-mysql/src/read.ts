@@ -13,7 +13,6 @@ import {
   prepareSession,
   resolveConnection,
   runQuery,
-  scrub,
 } from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
 import { exactFloats, replaceRowParser, textRowParser } from './row-parser';
@@ -91,9 +90,8 @@ export async function readTable(
     throw new MysqlConnectorError(
       MYSQL_ERROR_REASONS.QUERY_FAILED,
       stepId,
-      scrub(
+      target.redactor.text(
         `mysql.table step '${stepId}': could not read the table definition: ${err instanceof Error ? err.message : String(err)}`,
-        target.secrets,
       ),
       { cause: err },
     );
@@ -166,9 +164,8 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
       new MysqlConnectorError(
         MYSQL_ERROR_REASONS.QUERY_FAILED,
         this.#ctx.stepId,
-        scrub(
+        this.#target.redactor.text(
           `mysql.table step '${this.#ctx.stepId}': the MySQL connection was lost after ${this.#rows} rows of ${this.#tableName}: ${err.message.replace(/\.?$/, '.')} The server may have restarted, or the connection was killed or cut; nothing read so far is kept.`,
-          this.#target.secrets,
         ),
         { cause: err },
       ),
@@ -313,9 +310,8 @@ class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
         new MysqlConnectorError(
           MYSQL_ERROR_REASONS.QUERY_FAILED,
           this.#ctx.stepId,
-          scrub(
+          this.#target.redactor.text(
             `mysql.table step '${this.#ctx.stepId}': reading ${this.#tableName} failed: ${err.message}`,
-            this.#target.secrets,
           ),
           { cause: err },
         ),

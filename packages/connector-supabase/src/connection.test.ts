@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ConnectionTarget, describePgError, resolveConnection, type ServerTarget, scrub } from './connection';
+import { type ConnectionTarget, describePgError, resolveConnection, type ServerTarget } from './connection';
 
 function server(target: ConnectionTarget): ServerTarget {
   if (target.kind !== 'server') throw new Error(`expected a server target, got ${target.kind}`);
@@ -20,7 +20,7 @@ describe('resolveConnection', () => {
     expect(url.searchParams.get('uselibpqcompat')).toBe('true');
     expect(t.where).toBe('aws-0.pooler.supabase.com:6543/postgres');
     expect(t.user).toBe('user.ref');
-    expect(t.secrets).toEqual(expect.arrayContaining(['p%40ss', 'p@ss']));
+    expect(t.redactor.text('driver: p%40ss, p@ss')).toBe('driver: ***, ***');
   });
 
   it('leaves an explicit uselibpqcompat alone', () => {
@@ -47,13 +47,14 @@ describe('resolveConnection', () => {
     ['pglite:///var/lib/osiris db', '/var/lib/osiris db', 'pglite:///var/lib/osiris db'],
     ['PGLITE://data', resolve('data'), `pglite://${resolve('data')}`],
   ])('reads %s as an embedded database', (url, dataDir, where) => {
-    expect(resolveConnection('s', { url })).toEqual({ kind: 'embedded', dataDir, where, secrets: [] });
+    expect(resolveConnection('s', { url })).toEqual({ kind: 'embedded', dataDir, where, redactor: expect.anything() });
   });
 });
 
-describe('scrub', () => {
-  it('masks every secret', () => {
-    expect(scrub('pw in postgres://u:pw@h', ['postgres://u:pw@h', 'pw'])).toBe('*** in ***');
+describe('the redactor of a connection', () => {
+  it('masks the URL and its password', () => {
+    const t = resolveConnection('s', { url: 'postgres://u:pw-in-url@h/db' });
+    expect(t.redactor.text('pw-in-url in postgres://u:pw-in-url@h/db')).toBe('*** in ***');
   });
 });
 

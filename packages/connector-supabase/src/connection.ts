@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { connect } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
+import { createRedactor, type Redactor } from '@osiris/registry';
 import type { StepContext } from '@osiris/runner';
 import { Client, types as pgTypes } from 'pg';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
@@ -12,7 +13,8 @@ export interface ServerTarget {
   /** `host:port/database`, safe to show. */
   readonly where: string;
   readonly user: string;
-  readonly secrets: readonly string[];
+  /** Masks the connection's secrets (driver messages are not trusted to leave them out). */
+  readonly redactor: Redactor;
 }
 
 /** An embedded PGlite database: a data folder, or memory. */
@@ -22,20 +24,14 @@ export interface EmbeddedTarget {
   readonly dataDir: string | undefined;
   /** `pglite://memory` or `pglite:///absolute/folder`, safe to show. */
   readonly where: string;
-  readonly secrets: readonly string[];
+  /** An embedded database has no secrets; the redactor still masks what looks like one. */
+  readonly redactor: Redactor;
 }
 
-/** Where to connect, plus the secret strings that must never show up in a message. */
+/** Where to connect, and how to keep its secrets out of a message. */
 export type ConnectionTarget = ServerTarget | EmbeddedTarget;
 
-/** Masks every secret of the connection in a text (driver messages are not trusted to leave them out). */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join('***');
-  }
-  return out;
-}
+const noSecrets = createRedactor();
 
 function safeDecode(value: string): string {
   try {
@@ -67,9 +63,11 @@ export function resolveConnection(stepId: string, connection: Readonly<Record<st
   if (url.toLowerCase().startsWith(PGLITE_PREFIX)) {
     const location = url.slice(PGLITE_PREFIX.length);
     if (location === '' || location === '/') throw invalid('the pglite:// url names no folder.');
-    if (location === 'memory') return { kind: 'embedded', dataDir: undefined, where: 'pglite://memory', secrets: [] };
+    if (location === 'memory') {
+      return { kind: 'embedded', dataDir: undefined, where: 'pglite://memory', redactor: noSecrets };
+    }
     const dataDir = resolvePath(location);
-    return { kind: 'embedded', dataDir, where: `pglite://${dataDir}`, secrets: [] };
+    return { kind: 'embedded', dataDir, where: `pglite://${dataDir}`, redactor: noSecrets };
   }
   let parsed: URL;
   try {
@@ -91,7 +89,7 @@ export function resolveConnection(stepId: string, connection: Readonly<Record<st
     connectionString: parsed.toString(),
     where: `${parsed.hostname}:${parsed.port || '5432'}/${database || user || 'postgres'}`,
     user,
-    secrets: [...secrets, parsed.toString()],
+    redactor: createRedactor({ knownSecrets: [...secrets, parsed.toString()] }),
   };
 }
 
@@ -204,9 +202,8 @@ export async function openClient(
     throw new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.CONFIG_INVALID,
       ctx.stepId,
-      scrub(
+      target.redactor.text(
         `supabase.table step '${ctx.stepId}': the connection url's settings are not usable: ${err instanceof Error ? err.message : String(err)}. Check sslmode and sslrootcert.`,
-        target.secrets,
       ),
       { cause: err },
     );
@@ -225,9 +222,8 @@ export async function openClient(
     throw new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.CONNECTION_FAILED,
       ctx.stepId,
-      scrub(
+      target.redactor.text(
         `supabase.table step '${ctx.stepId}': could not connect to Postgres at ${target.where} as '${target.user}': ${describeConnectError(err)}`,
-        target.secrets,
       ),
       { cause: err },
     );

@@ -2,7 +2,10 @@
 import type { Connector } from '@osiris/runner';
 import { discoverSupabase } from './discover';
 import { readTable } from './read';
+import { isTransientPostgresError } from './transient';
 import { writeTable } from './write';
+
+const EMBEDDED = /^pglite:\/\//i;
 
 /**
  * The `supabase.table` component: streams a Postgres table out through a
@@ -20,6 +23,12 @@ export const supabaseTableConnector: Connector = {
   type: 'supabase.table',
   modes: ['read', 'write'],
   capabilities: ['discovery', 'in_memory_move'],
+  urlSchemes: ['postgres', 'postgresql', 'pglite'],
+  sandbox: (connection) =>
+    EMBEDDED.test(connection.url ?? '')
+      ? 'the connection is an embedded database (pglite://) on this machine, which a sandbox cannot reach; point it at a Postgres server the sandbox can reach'
+      : undefined,
+  isTransient: isTransientPostgresError,
   read: readTable,
   write: writeTable,
   discover: discoverSupabase,

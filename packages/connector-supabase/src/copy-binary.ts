@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { isUtf8 } from 'node:buffer';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { ColumnKind, TextBatch } from '@osiris/runner';
 import { malformedBatch, oversizedBatch, RowEncodingError, textBatchBytes } from './copy-encode';
 
@@ -111,7 +112,12 @@ function daysFromCivil(year: number, month: number, day: number): number {
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 /** A value the target type cannot take; the encoder adds the row and the column. */
-class ValueError extends Error {}
+class ValueError extends OsirisError {
+  override readonly name = 'ValueError';
+  constructor(message: string) {
+    super(OsirisErrorCode.Run, message);
+  }
+}
 
 function invalid(writer: Writer, src: Buffer, off: number, end: number): ValueError {
   return new ValueError(`invalid input syntax for type ${TYPE_NAMES[writer]}: "${src.toString('utf8', off, end)}"`);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { isUtf8 } from 'node:buffer';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { ColumnKind, Row, TextBatch } from '@osiris/runner';
 import type { TargetCategory } from './types';
 
@@ -158,8 +159,11 @@ export function fieldEncoder(kind: ColumnKind, target: TargetCategory): FieldEnc
 }
 
 /** Raised for a row that cannot be encoded; the writer wraps it with the step and table. */
-export class RowEncodingError extends Error {
+export class RowEncodingError extends OsirisError {
   override readonly name = 'RowEncodingError';
+  constructor(message: string) {
+    super(OsirisErrorCode.Run, message);
+  }
 }
 
 /** The bytes of a text batch, as a Buffer over the same memory. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { DiscoveredTable, DiscoverOptions, StepContext } from '@osiris/runner';
 import { discoverTables } from './catalog';
-import { ClientTypes, describePgError, resolveConnection, scrub } from './connection';
+import { ClientTypes, describePgError, resolveConnection } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 import { openSession } from './session';
 
@@ -22,7 +22,7 @@ export async function discoverSupabase(ctx: StepContext, options: DiscoverOption
     throw new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.QUERY_FAILED,
       ctx.stepId,
-      scrub(`supabase.table step '${ctx.stepId}': discovery failed: ${describePgError(err)}`, target.secrets),
+      target.redactor.text(`supabase.table step '${ctx.stepId}': discovery failed: ${describePgError(err)}`),
       { cause: err },
     );
   } finally {

@@ -2,6 +2,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 
 /** A FIFO lock: one PGlite instance has one connection, so one transaction at a time. */
 export class Lock {
@@ -44,12 +45,13 @@ export class Lock {
 }
 
 /** Why an embedded database could not be opened: `in_use` by another process, or `not_a_database` folder. */
-export class EmbeddedOpenError extends Error {
+export class EmbeddedOpenError extends OsirisError {
   override readonly name = 'EmbeddedOpenError';
   readonly problem: 'in_use' | 'not_a_database' | 'failed';
 
-  constructor(problem: EmbeddedOpenError['problem'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(problem: EmbeddedOpenError['problem'], message: string, options: { cause?: unknown } = {}) {
+    // A folder that is no database is the configuration's fault; the others may pass (the step wraps it alike).
+    super(problem === 'not_a_database' ? OsirisErrorCode.Config : OsirisErrorCode.Run, message, options);
     this.problem = problem;
   }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from '@osiris/runner';
+import { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from '@osiris/registry';
 
 /** Why the Supabase connector failed: the reasons every Osiris connector shares. */
 export const SUPABASE_ERROR_REASONS = {
@@ -21,9 +21,8 @@ export type SupabaseErrorReason = (typeof SUPABASE_ERROR_REASONS)[keyof typeof S
  * table, and how to fix it; the driver's error is the `cause`. Secrets never
  * appear in the message.
  */
-export class SupabaseConnectorError extends ConnectorError {
+export class SupabaseConnectorError extends ConnectorError<SupabaseErrorReason> {
   override readonly name = 'SupabaseConnectorError';
-  declare readonly reason: SupabaseErrorReason;
 }
 
 /** True for a {@link SupabaseConnectorError}, also when it comes from another copy of this package. */

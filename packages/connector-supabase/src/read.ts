@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { Redactor } from '@osiris/registry';
 import type { Row, StepContext, TabularStream } from '@osiris/runner';
 import { type CatalogColumn, loadTable, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
-import { abortedError, ClientTypes, describePgError, resolveConnection, scrub } from './connection';
+import { abortedError, ClientTypes, describePgError, resolveConnection } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 import { openSession, type Session } from './session';
 import { compileCopyOut, compileSelect } from './sql';
@@ -66,7 +67,7 @@ export async function readTable(
     // Unique: PGlite's cursors of several reads share one connection.
     const cursor = `osiris_read_${randomBytes(6).toString('hex')}`;
     await session.declareCursor(cursor, compiled.sql, compiled.parameters);
-    const batches = new CursorBatches(ctx, session, cursor, tableName, target.secrets);
+    const batches = new CursorBatches(ctx, session, cursor, tableName, target.redactor);
     const columns = selected.map(toDescriptor);
     // The table's statistics say nothing about how many rows a filter keeps.
     const estimate = table.approxRows === null || config.filters.length > 0 ? {} : { estimatedRows: table.approxRows };
@@ -88,9 +89,8 @@ export async function readTable(
     throw new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.QUERY_FAILED,
       stepId,
-      scrub(
+      target.redactor.text(
         `supabase.table step '${stepId}': could not start reading ${tableName}: ${describePgError(err)}`,
-        target.secrets,
       ),
       { cause: err },
     );
@@ -106,7 +106,7 @@ class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
   readonly #session: Session;
   readonly #tableName: string;
-  readonly #secrets: readonly string[];
+  readonly #redactor: Redactor;
   readonly #fetchSql: string;
   readonly #chunkSize: number;
   #mode: 'rows' | 'copy' | undefined;
@@ -124,11 +124,11 @@ class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     this.#notify();
   };
 
-  constructor(ctx: StepContext, session: Session, cursor: string, tableName: string, secrets: readonly string[]) {
+  constructor(ctx: StepContext, session: Session, cursor: string, tableName: string, redactor: Redactor) {
     this.#ctx = ctx;
     this.#session = session;
     this.#tableName = tableName;
-    this.#secrets = secrets;
+    this.#redactor = redactor;
     this.#chunkSize = Math.max(1, Math.floor(ctx.chunkSize) || 1);
     this.#fetchSql = `FETCH FORWARD ${this.#chunkSize} FROM ${cursor}`;
     if (ctx.signal.aborted) this.#onAbort();
@@ -155,9 +155,8 @@ class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
     this.#error ??= new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.QUERY_FAILED,
       this.#ctx.stepId,
-      scrub(
+      this.#redactor.text(
         `supabase.table step '${this.#ctx.stepId}': reading ${this.#tableName} failed: ${describePgError(err)}`,
-        this.#secrets,
       ),
       { cause: err },
     );

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 import { createHash, randomBytes } from 'node:crypto';
+import { OsirisError, OsirisErrorCode, type Redactor } from '@osiris/registry';
 import type { ColumnDescriptor, Row, StepContext, TabularStream, TextBatch, WriteResult } from '@osiris/runner';
 import { type RawBuilder, sql } from 'kysely';
 import { type CatalogColumn, type CatalogTable, loadTable, uniqueKeys } from './catalog';
 import { parseWriteConfig, type WriteConfig } from './config';
-import { abortedError, ClientTypes, describePgError, resolveConnection, scrub } from './connection';
+import { abortedError, ClientTypes, describePgError, resolveConnection } from './connection';
 import { BinaryCopyEncoder, binaryCopyPlan } from './copy-binary';
 import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
 import { CopyPassThrough } from './copy-pass';
@@ -28,8 +29,11 @@ interface TargetEncoding {
 }
 
 /** The input stream failed: the source's error is the cause. */
-class InputError extends Error {
+class InputError extends OsirisError {
   override readonly name = 'InputError';
+  constructor(message: string, options: { cause: unknown }) {
+    super(OsirisErrorCode.Run, message, options);
+  }
 }
 
 /** Raised by us, not by the server: a step error that is already well worded. */
@@ -102,7 +106,7 @@ export async function writeTable(
     return result;
   } catch (err) {
     if (phase !== 'done') await rollback(session);
-    const error = toStepError(ctx, err, tableName, target.secrets);
+    const error = toStepError(ctx, err, tableName, target.redactor);
     if (phase === 'committing') {
       // The COMMIT may have reached the server: a retry could apply the change twice.
       throw new SupabaseConnectorError(
@@ -178,12 +182,7 @@ async function rollback(session: Session): Promise<void> {
   }
 }
 
-function toStepError(
-  ctx: StepContext,
-  err: unknown,
-  tableName: string,
-  secrets: readonly string[],
-): SupabaseConnectorError {
+function toStepError(ctx: StepContext, err: unknown, tableName: string, redactor: Redactor): SupabaseConnectorError {
   if (err instanceof SupabaseConnectorError) return err;
   if (ctx.signal.aborted) {
     return abortedError(ctx.stepId, ctx.signal, `write into ${tableName} (rolled back, the table is unchanged)`);
@@ -193,9 +192,8 @@ function toStepError(
     return new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.INPUT_FAILED,
       ctx.stepId,
-      scrub(
+      redactor.text(
         `supabase.table step '${ctx.stepId}': ${err.message}: ${cause instanceof Error ? cause.message : String(cause)}. The write into ${tableName} was rolled back; the table is unchanged.`,
-        secrets,
       ),
       { cause },
     );
@@ -204,9 +202,8 @@ function toStepError(
     return new SupabaseConnectorError(
       SUPABASE_ERROR_REASONS.WRITE_FAILED,
       ctx.stepId,
-      scrub(
+      redactor.text(
         `supabase.table step '${ctx.stepId}': ${err.message}. The write into ${tableName} was rolled back; the table is unchanged.`,
-        secrets,
       ),
       { cause: err },
     );
@@ -214,9 +211,8 @@ function toStepError(
   return new SupabaseConnectorError(
     SUPABASE_ERROR_REASONS.WRITE_FAILED,
     ctx.stepId,
-    scrub(
+    redactor.text(
       `supabase.table step '${ctx.stepId}': writing into ${tableName} failed: ${describePgError(err)}. The write was rolled back; the table is unchanged.`,
-      secrets,
     ),
     { cause: err },
   );

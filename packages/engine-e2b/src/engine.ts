@@ -4,7 +4,9 @@ import { posix } from 'node:path';
 import { type RunManifest, renderManifest, renderStepConfig, type StepConfig } from '@osiris/compiler';
 import {
   createRedactor,
+  ExitCode,
   errorCodeOfExit,
+  isCredentialField,
   OsirisError,
   OsirisErrorCode,
   type Redactor,
@@ -12,6 +14,7 @@ import {
   secretParts,
 } from '@osiris/registry';
 import {
+  type Connector,
   connectionEnvPrefix,
   connectionRefsOf,
   describeError,
@@ -65,8 +68,19 @@ export interface E2bEngineOptions {
   readonly output?: LineOutput;
   /** Folder inside the sandbox for the run's files. Default `/tmp/osiris`. */
   readonly workdir?: string;
-  /** The runner bundle to upload. Default: the one built into this package. */
+  /**
+   * The runner bundle to upload. Default: the one built into this package,
+   * with the built-in connectors. One with other connectors is built with
+   * `remoteRunnerBundle` from an entry that calls `startRemoteRunner` of
+   * `@osiris/engine-e2b/remote`; pass the same connectors as `connectors`.
+   */
   readonly runnerBundle?: string;
+  /**
+   * The connectors of the runner bundle, asked before anything is uploaded
+   * whether a sandbox can run each step (`Connector.sandbox`). Default: the
+   * built-in ones (`builtinConnectors` of `@osiris/connectors`).
+   */
+  readonly connectors?: readonly Connector[];
 }
 
 /** The remote engine. */
@@ -74,7 +88,6 @@ export interface E2bEngine extends Engine {
   readonly name: 'e2b';
 }
 
-const SECRET_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
 const STEP_ID = /^[A-Za-z0-9_-]+$/;
 
 /** The error for a missing API key (exit 5), saying how to set one. */
@@ -130,12 +143,6 @@ function travellingConnections(
         'Resolve every connection reference before running (runManifest does).',
       );
     }
-    if (fields.url?.startsWith('pglite://')) {
-      throw configError(
-        `connection ${ref} is an embedded database (pglite://) on this machine; a sandbox cannot reach it`,
-        'Run this pipeline with --engine local, or point the connection at a Postgres server the sandbox can reach.',
-      );
-    }
     const declared = new Set((refs.get(ref) ?? []).flatMap((type) => registry?.get(type)?.secrets ?? []));
     for (const [field, value] of Object.entries(fields)) {
       if (field === '' || field !== field.toLowerCase() || /[=\0]/.test(field)) {
@@ -145,12 +152,45 @@ function travellingConnections(
         );
       }
       envs[`${prefix}${field.toUpperCase()}`] = value;
-      if (registry === undefined || declared.has(`/connection/${field}`) || SECRET_FIELD.test(field)) {
+      if (registry === undefined || declared.has(`/connection/${field}`) || isCredentialField(field)) {
         secrets.push(value);
       }
     }
   }
   return { envs, secrets };
+}
+
+/**
+ * Refuses, before anything is uploaded, a step without a config (as a local run would) and a step whose
+ * connector says a sandbox cannot run it on its connection (an embedded database, files on this machine).
+ */
+function assertSandboxCanRun(
+  manifest: RunManifest,
+  configs: ReadonlyMap<string, StepConfig>,
+  connections: ResolvedConnections,
+  connectors: readonly Connector[],
+): void {
+  // As in a connector set, a later connector replaces an earlier one of its type.
+  const byType = new Map(connectors.map((connector) => [connector.type, connector]));
+  for (const step of manifest.steps) {
+    const where = `step "${step.id}" (${step.component})`;
+    const config = configs.get(step.id);
+    if (config === undefined) {
+      throw new OsirisError(OsirisErrorCode.Validation, `${where} has no config`, {
+        hint: `Compile the pipeline again so that cfg/${step.id}.json exists.`,
+      });
+    }
+    // A component the bundle has no connector for is reported by the remote runner, as a local run does.
+    const connector = byType.get(step.component);
+    const connection = connections.get(config.connection);
+    const reason = connection === undefined ? undefined : connector?.sandbox?.(connection);
+    if (reason !== undefined) {
+      throw configError(
+        `${where} cannot run in the e2b sandbox with connection ${config.connection}: ${reason}`,
+        'Run this pipeline with --engine local, or change the connection to something the sandbox can reach.',
+      );
+    }
+  }
 }
 
 interface Upload {
@@ -175,7 +215,7 @@ function runFiles(manifest: RunManifest, configs: ReadonlyMap<string, StepConfig
       });
     }
     const config = configs.get(step.id);
-    // A missing config is reported by the remote runner, as the local one does.
+    // Every step has one (assertSandboxCanRun).
     if (config !== undefined) files.push({ path: `cfg/${step.id}.json`, text: renderStepConfig(config) });
   }
   return files;
@@ -301,6 +341,8 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
       );
     }
     const configs = toMap(stepConfigs);
+    const connectors = options.connectors ?? (await import('@osiris/connectors')).builtinConnectors;
+    assertSandboxCanRun(manifest, configs, context.connections, connectors);
     const { envs, secrets } = travellingConnections(configs, context.connections, context.registry);
     const known = apiKey === undefined ? secrets : [...secrets, apiKey];
     const redactor: Redactor = createRedactor({ knownSecrets: known, strategy: context.settings.redactionStrategy });
@@ -424,7 +466,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
           error: remoteError(code, redactor.text(message), reported?.hint),
         };
       }
-      if (exitCode === 0 && reported === undefined) {
+      if (exitCode === ExitCode.Success && reported === undefined) {
         return failedResult(
           tracker,
           new OsirisError(OsirisErrorCode.Run, 'the remote runner ended without leaving metrics.json and status.json', {
@@ -436,7 +478,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
       return failedResult(
         tracker,
         remoteError(
-          reported?.code ?? errorCodeOfExit(exitCode ?? 1),
+          reported?.code ?? errorCodeOfExit(exitCode ?? ExitCode.Run),
           redactor.text(reported?.message ?? `the remote runner exited with code ${exitCode}${detail}`),
           reported?.hint ??
             'The lines above (agent=runner engine=e2b) show what the runner printed; the sandbox template must have Node.js 20 or later.',

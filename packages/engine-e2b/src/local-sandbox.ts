@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { splitCommandLine } from './internal/shell';
 import type {
   Sandbox,
@@ -25,8 +26,11 @@ export interface LocalProcessSandboxOptions {
 /** The home folder of the sandbox user, where relative paths start (as in e2b). */
 const HOME = '/home/user';
 
-/** A command that exited with a non-zero code: rejected like e2b's `CommandExitError`. */
-class LocalCommandExitError extends Error implements SandboxCommandResult {
+/**
+ * A command that exited with a non-zero code: rejected like e2b's `CommandExitError`. The engine reads
+ * its `exitCode` (the remote runner's); its own code only says a command failed.
+ */
+class LocalCommandExitError extends OsirisError implements SandboxCommandResult {
   override readonly name = 'CommandExitError';
   readonly error?: string;
   constructor(
@@ -35,7 +39,7 @@ class LocalCommandExitError extends Error implements SandboxCommandResult {
     readonly stderr: string,
     error: string | undefined,
   ) {
-    super(`the command exited with code ${exitCode}${error === undefined ? '' : `: ${error}`}`);
+    super(OsirisErrorCode.Run, `the command exited with code ${exitCode}${error === undefined ? '' : `: ${error}`}`);
     if (error !== undefined) this.error = error;
   }
 }

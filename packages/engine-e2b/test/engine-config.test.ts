@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
+import { builtinConnectors } from '@osiris/connectors';
 import { ExitCode, exitCodeOf, isOsirisError, OsirisErrorCode } from '@osiris/registry';
-import { DEFAULT_RUN_SETTINGS, type EngineContext, runManifest } from '@osiris/runner';
+import { type Connector, DEFAULT_RUN_SETTINGS, type EngineContext, runManifest } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
 import { createE2bEngine, DEFAULT_E2B_TEMPLATE, DEFAULT_E2B_TIMEOUT_MS } from '../src/engine';
 import { createE2bEngineFromEnv } from '../src/env';
@@ -87,6 +88,34 @@ describe('createE2bEngineFromEnv settings', () => {
     const error = thrown(() => createE2bEngineFromEnv(settings));
     expect(exitCodeOf(error)).toBe(ExitCode.Config);
     expect((error as Error).message).toContain(named);
+  });
+
+  // The run's settings are runManifest's to read (RunSettings), with the same words as for a local run.
+  it.each([
+    ['an unknown log level', { OSIRIS_LOG_LEVEL: 'trace' }, 'OSIRIS_LOG_LEVEL=trace'],
+    [
+      'an unknown redaction strategy',
+      { OSIRIS_REDACTION_STRATEGY: 'none' },
+      'OSIRIS_REDACTION_STRATEGY=none is not one of fixed, hash',
+    ],
+  ])('a run refuses %s with exit 5 before any sandbox is made', async (_name, settings, named) => {
+    const { factory, recorded } = recordingFactory();
+    const { manifest, configs } = compiled();
+    const runsDir = join(tempDir(), 'runs');
+    const error = await runManifest({
+      manifest,
+      configs,
+      engine: createE2bEngine({ sandbox: factory }),
+      registry,
+      runsDir,
+      env: { ...env, ...settings },
+    }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(exitCodeOf(error)).toBe(ExitCode.Config);
+    expect((error as Error).message).toContain(named);
+    expect(recorded.creates).toHaveLength(0);
   });
 
   it('hands the template and timeout to the sandbox factory', async () => {
@@ -249,6 +278,74 @@ describe('what the engine refuses to send', () => {
       );
     expect(exitCodeOf(error)).toBe(ExitCode.Config);
     expect((error as Error).message).toContain('embedded database (pglite://)');
+  });
+
+  it("a step whose connector says a sandbox cannot run it, with the connector's reason, before any sandbox", async () => {
+    const { manifest, configs } = compiled();
+    const { factory, recorded } = recordingFactory();
+    const mysql = builtinConnectors.find((connector) => connector.type === 'mysql.table');
+    const localOnly = { ...mysql, sandbox: () => 'the server only listens on this machine' } as Connector;
+    const error = await createE2bEngine({ sandbox: factory, connectors: [...builtinConnectors, localOnly] })
+      .run(manifest, configs, context())
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(exitCodeOf(error)).toBe(ExitCode.Config);
+    expect((error as Error).message).toBe(
+      'step "src" (mysql.table) cannot run in the e2b sandbox with connection @mysql: the server only listens on this machine',
+    );
+    expect((error as { hint?: string }).hint).toContain('--engine local');
+    expect(recorded.creates).toHaveLength(0);
+  });
+
+  it('a filesystem.csv step, whose files are on this machine', async () => {
+    const { manifest, configs } = compilePipeline(
+      [
+        'version: 0.0.1',
+        'name: csv_out',
+        'sources:',
+        '  - { id: src, type: mysql.table, connection: "@mysql", mode: read, options: { table: orders } }',
+        'sinks:',
+        '  - { id: dst, type: filesystem.csv, connection: "@files", mode: write, options: { path: out.csv } }',
+        '',
+      ].join('\n'),
+    );
+    const { factory, recorded } = recordingFactory();
+    const error = await createE2bEngine({ sandbox: factory })
+      .run(
+        manifest,
+        configs,
+        context({
+          connections: new Map([
+            ['@mysql', { url: env.OSIRIS_CONN__MYSQL__URL }],
+            ['@files', { base_dir: '/data' }],
+          ]),
+        }),
+      )
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(exitCodeOf(error)).toBe(ExitCode.Config);
+    expect((error as Error).message).toMatch(
+      /^step "dst" \(filesystem.csv\) cannot run in the e2b sandbox .*files on this machine/,
+    );
+    expect(recorded.creates).toHaveLength(0);
+  });
+
+  it('a step without a config, as a local run would (exit 2), before any sandbox', async () => {
+    const { manifest, configs } = compiled();
+    const { factory, recorded } = recordingFactory();
+    const error = await createE2bEngine({ sandbox: factory })
+      .run(manifest, { src: configs.src } as typeof configs, context())
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(exitCodeOf(error)).toBe(ExitCode.Validation);
+    expect((error as Error).message).toBe('step "dst" (supabase.table) has no config');
+    expect(recorded.creates).toHaveLength(0);
   });
 
   it('connectors given in process, which cannot travel', async () => {

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { filesystemCsvConnector } from '@osiris/connector-filesystem';
-import { mysqlTableConnector } from '@osiris/connector-mysql';
-import { supabaseTableConnector } from '@osiris/connector-supabase';
+import { builtinConnectors, connectorSet } from '@osiris/connectors';
 import { type Connector, createInProcessEngine, type InProcessEngine } from '@osiris/runner';
 
 /** The in-process engine, with the connectors it runs. */
@@ -10,30 +8,24 @@ export interface LocalEngine extends InProcessEngine {
 }
 
 export interface LocalEngineOptions {
-  /** Connectors to use instead of (same `type`) or besides the built-in ones. */
+  /** Connectors to use instead of (same `type`) or besides the built-in ones (`builtinConnectors` of `@osiris/connectors`). */
   readonly connectors?: readonly Connector[];
 }
 
-/** The connectors the local engine ships with. */
-export const builtinConnectors: readonly Connector[] = [
-  filesystemCsvConnector,
-  mysqlTableConnector,
-  supabaseTableConnector,
-];
-
 /**
  * An engine that runs every step in this process: the runner's
- * `createInProcessEngine` with the built-in connectors. Connectors given
- * here, or in the run's context, replace built-in ones of the same type.
+ * `createInProcessEngine` with the built-in connectors of `@osiris/connectors`.
+ * Connectors given here, or in the run's context, replace built-in ones of the
+ * same type.
  *
  * @example
  * const engine = createLocalEngine();
  * const result = await runManifest({ manifest, configs, engine, registry, runsDir, env: process.env });
  */
 export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine {
-  const engine = createInProcessEngine([...builtinConnectors, ...(options.connectors ?? [])]);
-  return { ...engine, name: 'local' };
+  const set = connectorSet(builtinConnectors).with(options.connectors ?? []);
+  return { ...createInProcessEngine(set.list), name: 'local' };
 }
 
-/** The local engine with the built-in connectors (`filesystem.csv`, `mysql.table`, `supabase.table`). */
+/** The local engine with the built-in connectors of `@osiris/connectors`. */
 export const localEngine: LocalEngine = createLocalEngine();

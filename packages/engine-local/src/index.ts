@@ -1,3 +1,3 @@
 // SPDX-License-Identifier: MIT
 export type { LocalEngine, LocalEngineOptions } from './engine';
-export { builtinConnectors, createLocalEngine, localEngine } from './engine';
+export { createLocalEngine, localEngine } from './engine';

@@ -1,21 +1,32 @@
 // SPDX-License-Identifier: MIT
 import type { RunManifest, StepConfig } from '@osiris/compiler';
+import { builtinConnectors } from '@osiris/connectors';
 import { loadRegistry } from '@osiris/registry';
 import { type Connector, DEFAULT_RUN_SETTINGS, type Row, type RunEventDraft } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
-import { builtinConnectors, createLocalEngine, localEngine } from '../src/engine';
+import { createLocalEngine, localEngine } from '../src/engine';
 
 const registry = loadRegistry();
 
 describe('localEngine', () => {
-  it('is named local and carries the CSV, MySQL and Supabase connectors', () => {
+  it('is named local and carries the built-in connectors of @osiris/connectors', () => {
     expect(localEngine.name).toBe('local');
     expect(localEngine.connectors.map((connector) => connector.type)).toEqual([
       'filesystem.csv',
       'mysql.table',
       'supabase.table',
     ]);
-    expect(builtinConnectors).toHaveLength(3);
+    expect([...localEngine.connectors]).toEqual([...builtinConnectors]);
+  });
+
+  it('adds a connector of a new type to the built-in ones', () => {
+    const toy: Connector = { type: 'toy.table', modes: ['read'], capabilities: [], urlSchemes: ['toy'] };
+    expect(createLocalEngine({ connectors: [toy] }).connectors.map((connector) => connector.type)).toEqual([
+      'filesystem.csv',
+      'mysql.table',
+      'supabase.table',
+      'toy.table',
+    ]);
   });
 
   it.each(['filesystem.csv', 'mysql.table', 'supabase.table'])('%s matches its spec card', (type) => {

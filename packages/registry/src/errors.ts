@@ -68,6 +68,33 @@ export const ExitCode = {
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** One row of {@link EXIT_CODES}. */
+export interface ExitCodeInfo {
+  readonly code: ExitCode;
+  /** Its key in {@link ExitCode}. */
+  readonly name: keyof typeof ExitCode;
+  /** What it means, as `osiris --help` and the README say it. */
+  readonly description: string;
+}
+
+const descriptions: Record<keyof typeof ExitCode, string> = {
+  Success: 'success',
+  Internal: 'internal error (a bug: please report it)',
+  Validation: 'validation error (pipeline, spec card or command line)',
+  Compile: 'compile error (e.g. the output folder cannot be written)',
+  Run: 'run error (database, driver, rejected rows)',
+  Config: 'configuration or secrets missing or malformed',
+  Interrupted: 'interrupted (Ctrl-C, SIGTERM, SIGHUP); the target is left unchanged',
+};
+
+/**
+ * Every exit code with its name and description, lowest code first: what
+ * `osiris --help` prints and the README's table is generated from.
+ */
+export const EXIT_CODES: readonly ExitCodeInfo[] = (Object.keys(ExitCode) as (keyof typeof ExitCode)[])
+  .map((name) => ({ code: ExitCode[name], name, description: descriptions[name] }))
+  .sort((a, b) => a.code - b.code);
+
 const exitCodes: Record<OsirisErrorCode, ExitCode> = {
   VALIDATION: ExitCode.Validation,
   COMPILE: ExitCode.Compile,

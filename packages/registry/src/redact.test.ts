@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { describe, expect, it } from 'vitest';
-import { createRedactor, redact, secretParts } from './redact';
+import { createRedactor, isCredentialField, isSecretEnvName, isSecretName, redact, secretParts } from './redact';
 
 const canary = 'Canary-7f3a9e21';
 
@@ -127,5 +127,69 @@ describe('redact', () => {
   it('leaves ordinary text and non-string values alone', () => {
     const value = { rows: 10, ok: true, note: 'nothing secret here', list: [1, 'a'] };
     expect(redact(value, { knownSecrets: [canary] })).toEqual(value);
+  });
+});
+
+describe('secret names', () => {
+  it.each([
+    ['password', true],
+    ['db_password', true],
+    ['api_key', true],
+    ['access_token', true],
+    ['client_secret', true],
+    ['table', false],
+    ['url', false],
+    ['key_columns', false],
+  ])('isSecretName(%s) is %s', (name, expected) => {
+    expect(isSecretName(name)).toBe(expected);
+  });
+
+  it.each([
+    ['url', true],
+    ['URL', true],
+    ['password', true],
+    ['pwd', true],
+    ['passphrase', true],
+    ['token', true],
+    ['api_key', true],
+    ['sslkey', true],
+    ['sslcert', true],
+    ['sslrootcert', true],
+    ['dsn', true],
+    ['uri', true],
+    ['credentials', true],
+    ['auth', true],
+    ['host', false],
+    ['port', false],
+    ['user', false],
+    ['database', false],
+    ['base_dir', false],
+    ['sslmode', false],
+  ])('isCredentialField(%s) is %s', (name, expected) => {
+    expect(isCredentialField(name)).toBe(expected);
+  });
+
+  it.each([
+    ['OSIRIS_CONN__MYSQL__URL', true],
+    ['OSIRIS_CONN__MYSQL__PASSWORD', true],
+    ['OSIRIS_CONN__MY_DB__SSLKEY', true],
+    ['OSIRIS_CONN__MYSQL__password', true],
+    ['OSIRIS_CONN__URL__HOST', false],
+    ['OSIRIS_CONN__MYSQL__HOST', false],
+    ['OSIRIS_CONN__MYSQL__USER', false],
+    ['OSIRIS_CONN__BASE_DIR', false],
+    ['OSIRIS_E2B_API_KEY', true],
+    ['OSIRIS_LLM_API_KEY', true],
+    ['OPENAI_API_KEY', true],
+    ['GITHUB_TOKEN', true],
+    ['AWS_SECRET', true],
+    ['PGPASSWORD', false],
+    ['MYSQL_PASSWORD', true],
+    ['OSIRIS_LLM_BASE_URL', false],
+    ['OSIRIS_HOME', false],
+    ['PATH', false],
+    ['TOKENIZER', false],
+  ])('isSecretEnvName(%s) is %s', (name, expected) => {
+    expect(isSecretEnvName(name)).toBe(expected);
   });
 });

@@ -29,9 +29,46 @@ const PLACEHOLDER = /^(?:password|passwd|pass|pwd|secret|token|<[^<>\s]*>|\.\.\.
 const SECRET_WORDS = 'password|passwd|pwd|secret|token|api[_-]?key|apikey';
 const SECRET_NAME = new RegExp(SECRET_WORDS, 'i');
 
-/** True for a field name that says it holds a secret (`password`, `db_password`, `api_key`, `access_token`, …). */
+/**
+ * True for an option name that says it holds a secret (`password`, `db_password`, `api_key`,
+ * `access_token`, …). For the fields of a connection, which hold secrets more often, see
+ * {@link isCredentialField}.
+ */
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
+}
+
+// Connection fields are credentials unless their name says otherwise: URLs carry passwords, keys and
+// certificates are secrets too.
+const CREDENTIAL_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
+
+/**
+ * True for the name of a connection field (or a URL's query parameter) that may carry a
+ * secret: a password, token, key, certificate or credential, or a URL, URI or DSN (which may
+ * hold a password). Its value is masked everywhere and kept out of caches.
+ *
+ * @example
+ * isCredentialField('url') // true
+ * isCredentialField('base_dir') // false
+ */
+export function isCredentialField(name: string): boolean {
+  return CREDENTIAL_FIELD.test(name);
+}
+
+// The field of an OSIRIS_CONN__<NAME>__<FIELD> variable (the name is never empty; the field may hold `__`).
+const CONNECTION_VARIABLE = /^OSIRIS_CONN__.+?__(.*)$/;
+// Names other tools give their secrets.
+const SECRET_ENV_SUFFIX = /(?:API_KEY|_TOKEN|_SECRET|_PASSWORD)$/;
+
+/**
+ * True for an environment variable whose value is a secret: a connection field that
+ * {@link isCredentialField} (`OSIRIS_CONN__MYSQL__URL`), or a name ending in `API_KEY`,
+ * `_TOKEN`, `_SECRET` or `_PASSWORD` (`OSIRIS_E2B_API_KEY`, `GITHUB_TOKEN`). A run masks the
+ * values of all of them, even those it does not use.
+ */
+export function isSecretEnvName(name: string): boolean {
+  const field = CONNECTION_VARIABLE.exec(name)?.[1];
+  return (field !== undefined && isCredentialField(field)) || SECRET_ENV_SUFFIX.test(name);
 }
 
 const patterns: readonly RegExp[] = [

@@ -234,11 +234,49 @@ export interface DiscoverOptions {
  * its spec card (`mysql.table`); `modes` and `capabilities` must match what
  * the card declares, and the runner checks a step against them before it
  * calls the connector.
+ *
+ * A connector also declares what the rest of Osiris would otherwise have to
+ * know about it (ADR 0018): the URL schemes of its connections, whether a
+ * remote sandbox can run it, and which of its driver's errors are worth
+ * another attempt. The three are optional so that a connector written for an
+ * earlier version keeps working; every built-in connector declares them.
+ *
+ * @example
+ * const csvConnector: Connector = {
+ *   type: 'acme.csv', modes: ['read'], capabilities: [], urlSchemes: ['acme'],
+ *   sandbox: () => 'it reads files on this machine',
+ *   isTransient: (error) => (error as { code?: unknown }).code === 'ACME_BUSY',
+ *   read: readAcme,
+ * };
  */
 export interface Connector {
   readonly type: string;
   readonly modes: readonly ('read' | 'write')[];
   readonly capabilities: readonly string[];
+  /**
+   * The schemes (lower case, without `://`) of the connection URLs this
+   * connector takes, e.g. `['mysql', 'mariadb']`: `osiris discover @ref`
+   * finds the connector by the scheme of the connection's `url`. Absent or
+   * empty: found only by its type (`--component`).
+   */
+  readonly urlSchemes?: readonly string[];
+  /**
+   * Whether a remote sandbox (the e2b engine) can run this connector for
+   * this resolved connection: `undefined` when it can, otherwise the reason
+   * it cannot (e.g. `the connection is an embedded database (pglite://) on
+   * this machine, which a sandbox cannot reach`). The e2b engine asks for
+   * every step before it uploads anything and refuses the run with that
+   * reason (exit 5). Absent: a sandbox can run it.
+   */
+  sandbox?(connection: Readonly<Record<string, string>>): string | undefined;
+  /**
+   * Whether one error of this connector's driver is worth another attempt
+   * (too many connections, the server restarting, a connection it lost).
+   * The runner asks for the error it caught and for each of its causes, one
+   * at a time, besides its own verdict on what no driver owns (socket
+   * errors, aborts); see `isTransientError`. Absent: only the runner's verdict.
+   */
+  isTransient?(error: unknown): boolean;
   read?(ctx: StepContext, config: Readonly<Record<string, unknown>>): Promise<TabularStream>;
   write?(ctx: StepContext, config: Readonly<Record<string, unknown>>, input: TabularStream): Promise<WriteResult>;
   discover?(ctx: StepContext, options: DiscoverOptions): Promise<DiscoveredTable[]>;

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalJson, createRedactor, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { canonicalJson, createRedactor, isCredentialField, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { Connector, DiscoveredTable, DiscoverOptions, StepReporter } from './contracts';
 
 export interface DiscoverWithCacheOptions {
@@ -52,7 +52,6 @@ interface CacheEntry extends CacheKey {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const SECRET_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
 const URL_FIELD = /url|uri|dsn/i;
 
 /**
@@ -69,13 +68,13 @@ function targetOf(connection: Readonly<Record<string, string>>): Record<string, 
         const url = new URL(value);
         url.password = '';
         for (const name of [...url.searchParams.keys()]) {
-          if (SECRET_FIELD.test(name)) url.searchParams.delete(name);
+          if (isCredentialField(name)) url.searchParams.delete(name);
         }
         target[field] = url.toString();
       } catch {
         // A URL that does not parse cannot be connected to either; its reference alone keys the cache.
       }
-    } else if (!SECRET_FIELD.test(field)) {
+    } else if (!isCredentialField(field)) {
       target[field] = value;
     }
   }
@@ -138,7 +137,7 @@ export async function discoverWithCache(options: DiscoverWithCacheOptions): Prom
 
   const redactor = createRedactor({
     knownSecrets: Object.entries(options.connection)
-      .filter(([field]) => SECRET_FIELD.test(field))
+      .filter(([field]) => isCredentialField(field))
       .map(([, value]) => value),
   });
   const discovered = await connector.discover(

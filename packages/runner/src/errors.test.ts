@@ -17,18 +17,36 @@ describe('describeError', () => {
 });
 
 describe('isTransientError', () => {
+  // A connector that knows its driver's codes, as the MySQL and Postgres connectors do.
+  const driver = {
+    isTransient: (error: unknown) => ['53300', 'DRIVER_BUSY'].includes(String((error as { code?: unknown }).code)),
+  };
+  const busy = () => Object.assign(new Error('too many clients'), { code: '53300' });
   it.each([
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }), true],
-    [Object.assign(new Error('too many connections'), { code: '53300' }), true],
-    [Object.assign(new Error('Too many connections'), { errno: 1040 }), true],
     [
+      'a refused socket',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }),
+      undefined,
+      true,
+    ],
+    ['a cut pipe', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }), undefined, true],
+    ["a driver's code, with no connector to read it", busy(), undefined, false],
+    ["a driver's code, read by its connector", busy(), driver, true],
+    ["a driver's code in the cause, read by its connector", new Error('read failed', { cause: busy() }), driver, true],
+    ["a driver's code another connector does not know", busy(), { isTransient: () => false }, false],
+    ['a connector without a verdict', busy(), {}, false],
+    [
+      'an error marked retryable: false, whatever the connector says',
       new OsirisError(OsirisErrorCode.Run, 'commit failed', {
         cause: Object.assign(new Error('reset'), { code: 'ECONNRESET', retryable: false }),
       }),
+      driver,
       false,
     ],
-    [Object.assign(new Error('duplicate key'), { code: '23505' }), false],
-  ])('%s → %s', (error, expected) => {
-    expect(isTransientError(error)).toBe(expected);
+    ['an interruption', new OsirisError(OsirisErrorCode.Interrupted, 'stopped', { cause: busy() }), driver, false],
+    ['an abort', Object.assign(new Error('aborted'), { name: 'AbortError', cause: busy() }), driver, false],
+    ['an ordinary error', Object.assign(new Error('duplicate key'), { code: '23505' }), driver, false],
+  ])('%s → %s', (_name, error, connector, expected) => {
+    expect(isTransientError(error, connector)).toBe(expected);
   });
 });

@@ -2,29 +2,10 @@
 import { isOsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { Connector } from './contracts';
 
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST',
-  'ER_CON_COUNT_ERROR',
-  'ER_TOO_MANY_USER_CONNECTIONS',
-  // Postgres: too_many_connections, admin_shutdown (also pg_terminate_backend), crash_shutdown,
-  // cannot_connect_now, connection_failure
-  '53300',
-  '57P01',
-  '57P02',
-  '57P03',
-  '08006',
-  '08001',
-]);
-// MySQL: too many connections, too many of this user's; the server shutting down, MariaDB's "Connection was
-// killed" (both sent, when the socket has room, instead of simply closing the connection).
-const TRANSIENT_ERRNOS = new Set([1040, 1203, 1053, 1927]);
-const TRANSIENT_MESSAGE =
-  /too many (client )?connections|connection refused|connection reset|connection terminated unexpectedly|ECONNREFUSED|ECONNRESET/i;
+// Socket errors any driver surfaces as they are: the connection was refused, reset or cut, or the name of its host
+// did not resolve for now. What a driver's own codes mean (MySQL's 1040, Postgres's 53300) is its connector's to say.
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+const TRANSIENT_MESSAGE = /connection refused|connection reset|ECONNREFUSED|ECONNRESET/i;
 
 function* errorChain(error: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
@@ -41,20 +22,27 @@ function* errorChain(error: unknown): Generator<Record<string, unknown>> {
 }
 
 /**
- * True when an error (or one of its causes) is a connection problem worth
- * another attempt: refused, reset, lost or terminated, too many connections
- * (`ER_CON_COUNT_ERROR`, Postgres `53300`). A connector marks an error that happened at or after
- * COMMIT with `retryable: false`, and the runner then never retries it.
+ * True when an error (or one of its causes) is worth another attempt: a
+ * socket error any driver surfaces (`ECONNREFUSED`, `ECONNRESET`, `EPIPE`,
+ * `ETIMEDOUT`, `EAI_AGAIN`), or an error the failing step's connector calls
+ * transient (`connector.isTransient`, asked for each error of the chain: the
+ * MySQL connector for too many connections, the Postgres one for a server
+ * restarting, …). Never for an abort or an interruption, nor when any error
+ * of the chain says `retryable: false` (a connector marks so an error that
+ * happened at or after COMMIT).
+ *
+ * @example
+ * if (attempt < 3 && isTransientError(error, failedStep.connector)) await retry();
  */
-export function isTransientError(error: unknown, _connector?: Connector): boolean {
+export function isTransientError(error: unknown, connector?: Pick<Connector, 'isTransient'>): boolean {
   let transient = false;
   for (const link of errorChain(error)) {
     if (link.retryable === false) return false;
     if (isOsirisError(link) && link.code === OsirisErrorCode.Interrupted) return false;
     if (link.name === 'AbortError') return false;
     if (typeof link.code === 'string' && TRANSIENT_CODES.has(link.code)) transient = true;
-    if (typeof link.errno === 'number' && TRANSIENT_ERRNOS.has(link.errno)) transient = true;
     if (typeof link.message === 'string' && TRANSIENT_MESSAGE.test(link.message)) transient = true;
+    if (!transient && connector?.isTransient?.(link) === true) transient = true;
   }
   return transient;
 }

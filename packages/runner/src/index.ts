@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
-
 export type { AttemptOptions, AttemptOutcome, StepCounts } from './attempt';
 export { attemptPipe } from './attempt';
-export type { ConnectorErrorReason } from './connector-error';
-export { CONNECTOR_ERROR_REASONS, ConnectorError, isConnectorErrorNamed } from './connector-error';
 export type {
   ColumnDescriptor,
   ColumnKind,
@@ -36,6 +33,7 @@ export type {
   StepResult,
   StepStatus,
 } from './engine';
+export { idleTimeoutSetting, logLevelSetting, redactionSetting } from './env-settings';
 export { describeError, isTransientError } from './errors';
 export type {
   EventSink,

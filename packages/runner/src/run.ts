@@ -9,15 +9,17 @@ import {
   ExitCode,
   exitCodeOf,
   isOsirisError,
+  isSecretEnvName,
   OsirisError,
   OsirisErrorCode,
   type RedactionStrategy,
   type Redactor,
   type Registry,
+  resolveSetting,
 } from '@osiris/registry';
 import type { Connector } from './contracts';
-import { parseSeconds } from './duration';
 import type { Engine, EngineResult, RunStatus, StepConfigs, StepResult } from './engine';
+import { idleTimeoutSetting, logLevelSetting, redactionSetting } from './env-settings';
 import { describeError } from './errors';
 import { createEventStamper, type RunEventDraft, type RunEventListener } from './events';
 import { createRunLogger } from './internal/log';
@@ -133,39 +135,10 @@ export function chunkSizeOf(manifest: RunManifest): number {
   return value;
 }
 
-function pick<T extends string>(
-  name: string,
-  allowed: readonly T[],
-  flag: T | undefined,
-  envValue: string | undefined,
-): T | undefined {
-  if (flag !== undefined) return flag;
-  if (envValue === undefined || envValue === '') return undefined;
-  if ((allowed as readonly string[]).includes(envValue)) return envValue as T;
-  throw new OsirisError(OsirisErrorCode.Config, `${name} must be one of ${allowed.join(', ')}`, {
-    hint: `Unset ${name} or set it to ${allowed.join(' or ')}.`,
-  });
-}
-
-/** `OSIRIS_IDLE_TIMEOUT` (seconds, 0 waits forever) in milliseconds, or undefined when unset. */
-function idleTimeoutFromEnv(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const ms = parseSeconds(value);
-  if (ms === undefined) {
-    throw new OsirisError(OsirisErrorCode.Config, 'OSIRIS_IDLE_TIMEOUT must be a number of seconds', {
-      hint: 'Set OSIRIS_IDLE_TIMEOUT to e.g. 600 (ten minutes), 0 to wait forever, or unset it.',
-    });
-  }
-  return ms;
-}
-
-const ENV_SECRET =
-  /^(OSIRIS_CONN__.+__.*(PASS|PWD|SECRET|TOKEN|KEY|URL|URI|DSN|CERT|CREDENTIAL|AUTH).*|.*(API_KEY|_TOKEN|_SECRET|_PASSWORD))$/;
-
 /** Values of secret-looking variables in the environment: masked too, even when the run does not use them. */
 function environmentSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
   return Object.entries(env)
-    .filter(([key, value]) => value !== undefined && value !== '' && ENV_SECRET.test(key))
+    .filter(([key, value]) => value !== undefined && value !== '' && isSecretEnvName(key))
     .map(([, value]) => value as string);
 }
 
@@ -248,22 +221,18 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
 
   // Everything that can be wrong with the settings is found before anything is written.
   const flags = givenSettings(options);
-  const logLevel = pick('OSIRIS_LOG_LEVEL', ['info', 'debug'] as const, flags.logLevel, env.OSIRIS_LOG_LEVEL) ?? 'info';
+  const logLevel = resolveSetting(logLevelSetting, { flag: flags.logLevel, env }, 'info');
   const cards = manifest.steps.map((step) => registry.get(step.component));
-  const strategy =
-    pick(
-      'OSIRIS_REDACTION_STRATEGY',
-      ['fixed', 'hash'] as const,
-      flags.redactionStrategy,
-      env.OSIRIS_REDACTION_STRATEGY,
-    ) ??
-    cards.find((card) => card?.redaction?.strategy !== undefined)?.redaction?.strategy ??
-    'fixed';
+  const strategy = resolveSetting(
+    redactionSetting,
+    { flag: flags.redactionStrategy, env },
+    cards.find((card) => card?.redaction?.strategy !== undefined)?.redaction?.strategy ?? 'fixed',
+  );
   const mask = cards.find((card) => card?.redaction?.mask !== undefined)?.redaction?.mask;
   const settings = parseRunSettings({
     ...flags,
     chunkSize: flags.chunkSize ?? chunkSizeOf(manifest),
-    idleTimeoutMs: flags.idleTimeoutMs ?? idleTimeoutFromEnv(env.OSIRIS_IDLE_TIMEOUT),
+    idleTimeoutMs: flags.idleTimeoutMs ?? resolveSetting(idleTimeoutSetting, { env }, undefined),
     logLevel,
     redactionStrategy: strategy,
   });
@@ -366,7 +335,11 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
 
   const status = outcome.status;
   const exitCode =
-    status === 'succeeded' ? 0 : status === 'interrupted' ? 130 : exitCodeOf(outcome.error, ExitCode.Run);
+    status === 'succeeded'
+      ? ExitCode.Success
+      : status === 'interrupted'
+        ? ExitCode.Interrupted
+        : exitCodeOf(outcome.error, ExitCode.Run);
   const error: RunFailure | undefined =
     status === 'succeeded'
       ? undefined

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { StepConfig } from '@osiris/compiler';
 import {
   didYouMean,
+  isCredentialField,
   joinPointer,
   OsirisError,
   OsirisErrorCode,
@@ -45,7 +46,6 @@ export interface ConnectionResolution {
   readonly origins: ReadonlyMap<string, ConnectionOrigin>;
 }
 
-const SECRET_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
 const REF = /^@([A-Za-z0-9_-]+)$/;
 
 /** `@my-db` → `OSIRIS_CONN__MY_DB__` (the prefix of its environment variables). */
@@ -351,7 +351,7 @@ export async function resolveConnections(
     const secretPointers = new Set(types.flatMap((type) => options.registry?.get(type)?.secrets ?? []));
     for (const [field, value] of Object.entries(fields)) {
       const declared = secretPointers.has(`/connection/${field}`);
-      if (declared || SECRET_FIELD.test(field) || types.length === 0) secrets.add(value);
+      if (declared || isCredentialField(field) || types.length === 0) secrets.add(value);
     }
     connections.set(ref, fields);
   }

@@ -68,6 +68,8 @@ export interface FakeSourceOptions {
   readonly failAtBatch?: { readonly index: number; readonly error: unknown };
   readonly onBatch?: (index: number, ctx: StepContext) => void | Promise<void>;
   readonly tables?: readonly DiscoveredTable[];
+  /** The connector's verdict on its driver's errors (`Connector.isTransient`). */
+  readonly isTransient?: (error: unknown) => boolean;
 }
 
 export interface FakeSource extends Connector {
@@ -83,6 +85,7 @@ export function fakeSource(options: FakeSourceOptions = {}): FakeSource {
     type: options.type ?? 'mysql.table',
     modes: options.modes ?? ['read'],
     capabilities: options.capabilities ?? ['discovery'],
+    ...(options.isTransient === undefined ? {} : { isTransient: options.isTransient }),
     reads: 0,
     closed: 0,
     discovers: 0,
@@ -127,6 +130,8 @@ export interface FakeSinkOptions {
   readonly writeError?: (attempt: number, ctx: StepContext) => unknown;
   /** Thrown once this many rows are staged (a rejected row halfway through). */
   readonly failAfterRows?: { readonly rows: number; readonly error: (ctx: StepContext) => unknown };
+  /** The connector's verdict on its driver's errors (`Connector.isTransient`). */
+  readonly isTransient?: (error: unknown) => boolean;
 }
 
 export interface FakeSink extends Connector {
@@ -141,6 +146,7 @@ export function fakeSink(options: FakeSinkOptions = {}): FakeSink {
     type: options.type ?? 'supabase.table',
     modes: options.modes ?? ['read', 'write'],
     capabilities: options.capabilities ?? ['discovery'],
+    ...(options.isTransient === undefined ? {} : { isTransient: options.isTransient }),
     writes: 0,
     rolledBack: 0,
     committed: [],
@@ -170,6 +176,11 @@ export function fakeSink(options: FakeSinkOptions = {}): FakeSink {
 
 export function codeError(code: string, message = `connect ${code} 10.0.0.1:3306`): Error {
   return Object.assign(new Error(message), { code });
+}
+
+/** A connector's `isTransient` that calls errors with one of these driver codes transient. */
+export function transientCodes(...codes: string[]): (error: unknown) => boolean {
+  return (error) => codes.includes(String((error as { code?: unknown }).code));
 }
 
 /** An engine named `test` that runs the connectors it is given (or the context's) in process. */

@@ -9,7 +9,7 @@ import type { Engine } from '../src/engine';
 import type { RunLogLine, RunMetrics, RunStatusFile } from '../src/metrics';
 import { type RunManifestOptions, runManifest } from '../src/run';
 import { RUN_ID_PATTERN } from '../src/run-id';
-import { codeError, fakeSink, fakeSource, pipeline, testEngine } from './fakes';
+import { codeError, fakeSink, fakeSource, pipeline, testEngine, transientCodes } from './fakes';
 
 const registry = loadRegistry();
 const env = {
@@ -170,7 +170,7 @@ describe('runManifest', () => {
 
   it('throws a Config error for a bad OSIRIS_REDACTION_STRATEGY or chunk_size before it creates anything', async () => {
     const opts = options([fakeSource(), fakeSink()], { env: { ...env, OSIRIS_REDACTION_STRATEGY: 'none' } });
-    await expect(runManifest(opts)).rejects.toThrow('OSIRIS_REDACTION_STRATEGY must be one of fixed, hash');
+    await expect(runManifest(opts)).rejects.toThrow('OSIRIS_REDACTION_STRATEGY=none is not one of fixed, hash');
     const { manifest } = pipeline();
     const bad = { ...manifest, execution: { engine: 'local' as const, params: { chunk_size: 0 } } };
     await expect(runManifest({ ...opts, env, manifest: bad })).rejects.toThrow(/chunk_size must be a positive/);
@@ -199,7 +199,7 @@ describe('runManifest', () => {
       const opts = options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: bad } });
       await expect(runManifest(opts)).rejects.toMatchObject({
         code: OsirisErrorCode.Config,
-        message: 'OSIRIS_IDLE_TIMEOUT must be a number of seconds',
+        message: `OSIRIS_IDLE_TIMEOUT=${bad} is not a number of seconds`,
       });
       expect(existsSync(opts.runsDir)).toBe(false);
     }
@@ -236,6 +236,7 @@ describe('runManifest', () => {
   it('logs both attempts when a retry succeeds', async () => {
     const source = fakeSource({
       readError: (attempt) => (attempt === 1 ? codeError('ER_CON_COUNT_ERROR', 'Too many connections') : undefined),
+      isTransient: transientCodes('ER_CON_COUNT_ERROR'),
     });
     const result = await runManifest(options([source, fakeSink()]));
     expect(result.status).toBe('succeeded');

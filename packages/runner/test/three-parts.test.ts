@@ -3,10 +3,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRegistry, OsirisErrorCode } from '@osiris/registry';
+import { CONNECTOR_ERROR_REASONS, ConnectorError, loadRegistry, OsirisErrorCode } from '@osiris/registry';
 import { describe, expect, it } from 'vitest';
 import { attemptPipe } from '../src/attempt';
-import { CONNECTOR_ERROR_REASONS, ConnectorError } from '../src/connector-error';
+
 import type { RunEvent, RunEventDraft } from '../src/events';
 import { executeSteps } from '../src/execute';
 import { createInProcessEngine } from '../src/in-process';

@@ -11,9 +11,10 @@ import type {
   ChatTurnResult,
   DiscoverFunction,
 } from '@osiris/chat';
-import { isOsirisError, loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { isCredentialField, isOsirisError, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { osirisPaths } from '@osiris/runner';
 import type { Command } from 'commander';
+import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import { diagnosticsJson } from '../json';
 import type { Output } from '../output';
@@ -48,8 +49,6 @@ any OpenAI-compatible server works (OpenAI, Ollama, LM Studio, vLLM). Every draf
 repaired at most 3 times; nothing invalid is saved. Transcripts go to <OSIRIS_HOME or .osiris>/sessions/<id>/.
 Exit codes: 0 a valid pipeline, 2 no valid pipeline (nothing written), 5 no LLM configured.`;
 
-// Connection fields that carry secrets, as the runner's discovery cache treats them.
-const SECRET_FIELD = /pass|pwd|secret|token|key|url|uri|dsn|cert|credential|auth/i;
 const CONNECTION_VARIABLE = /^OSIRIS_CONN__([A-Za-z0-9_-]+?)__([A-Za-z0-9_]+)$/;
 
 /** Connection references configured in the environment, and the secret values among their fields. */
@@ -60,7 +59,7 @@ function environmentConnections(env: Readonly<Record<string, string | undefined>
     const match = CONNECTION_VARIABLE.exec(name);
     if (!match?.[1] || !match[2]) continue;
     names.add(`@${match[1].toLowerCase()}`);
-    if (value && SECRET_FIELD.test(match[2])) secrets.push(value);
+    if (value && isCredentialField(match[2])) secrets.push(value);
   }
   return { connections: [...names].sort(), secrets };
 }
@@ -145,7 +144,7 @@ function failureLine(result: ChatTurnResult, what: string): string {
   return `✗ no valid pipeline after ${count} round${count === 1 ? '' : 's'}; ${what}`;
 }
 
-export function registerChat(program: Command, action: Action, deps: ChatDeps = {}): void {
+export function registerChat(program: Command, action: Action, deps: ChatDeps, composition: Composition): void {
   program
     .command('chat')
     .description('Draft a pipeline from a plain-language request with an LLM; every draft is validated strictly.')
@@ -183,7 +182,7 @@ export function registerChat(program: Command, action: Action, deps: ChatDeps = 
           });
         }
 
-        const registry = loadRegistry();
+        const registry = composition.registry();
         const session = createChatSession({
           registry,
           llm,
@@ -198,7 +197,13 @@ export function registerChat(program: Command, action: Action, deps: ChatDeps = 
         const shownDir = relative(cwd, sessionDir) || sessionDir;
         try {
           if (oneShot) return await oneShotChat(output, session, options.message ?? '', options, target, shownDir);
-          return await interactiveChat(output, session, deps.input ?? process.stdin, options.out ?? 'pipeline.yaml');
+          return await interactiveChat(
+            output,
+            session,
+            deps.input ?? process.stdin,
+            options.out ?? 'pipeline.yaml',
+            composition,
+          );
         } finally {
           try {
             writeSession(output, sessionDir, session.transcript());
@@ -275,7 +280,13 @@ function lineReader(input: NodeJS.ReadableStream) {
   };
 }
 
-async function interactiveChat(output: Output, session: ChatSession, input: NodeJS.ReadableStream, defaultOut: string) {
+async function interactiveChat(
+  output: Output,
+  session: ChatSession,
+  input: NodeJS.ReadableStream,
+  defaultOut: string,
+  composition: Composition,
+) {
   const { cwd } = output.io;
   const reader = lineReader(input);
   const ask = async (question: string) => {
@@ -335,7 +346,7 @@ async function interactiveChat(output: Output, session: ChatSession, input: Node
       const withFile = run !== '' && existsSync(resolve(cwd, run));
       if (withFile || /^(y|yes)$/i.test(run)) {
         const secretsFile = withFile ? { secretsFile: run } : {};
-        const code = await runPipeline(output, path, { param: [], ...secretsFile });
+        const code = await runPipeline(output, path, { param: [], ...secretsFile }, composition);
         if (code !== ExitCode.Success) output.err(`The run ended with exit code ${code}; the pipeline stays saved.`);
       } else {
         output.out(`Next: osiris validate ${path} · osiris compile ${path} --out build/ · osiris run ${path}`);

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { compile, type EngineName, writeCompiled } from '@osiris/compiler';
-import { hasErrors, loadRegistry } from '@osiris/registry';
+import { compile, writeCompiled } from '@osiris/compiler';
+import { hasErrors } from '@osiris/registry';
 import { type Command, Option } from 'commander';
+import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import { diagnosticsJson } from '../json';
 import { countLabel, type Output } from '../output';
 import { readPipelineFile } from '../pipeline-file';
 import type { Action } from '../program';
-import { collect, parseParams, pick, validationMode } from '../settings';
+import { collect, compileEngine, parseParams, validationMode } from '../settings';
 
 interface PipelineOptions {
   mode?: string;
@@ -25,19 +26,20 @@ const modeOption = () =>
 const paramOption = () =>
   new Option('-p, --param <name=value>', 'override a declared param (repeatable)').argParser(collect).default([]);
 
-function compilePipeline(output: Output, path: string, options: PipelineOptions, engine?: EngineName) {
+function compilePipeline(output: Output, path: string, options: PipelineOptions, deps: Composition, engine?: string) {
   const { text, file } = readPipelineFile(path, output.io.cwd);
   const result = compile(text, {
-    registry: loadRegistry(),
+    registry: deps.registry(),
     file,
     mode: validationMode(options.mode, output.io.env),
     params: parseParams(options.param),
+    engines: deps.engineNames,
     ...(engine === undefined ? {} : { engine }),
   });
   return { result, file };
 }
 
-export function registerCompile(program: Command, action: Action): void {
+export function registerCompile(program: Command, action: Action, deps: Composition): void {
   program
     .command('validate')
     .description('Check a pipeline file against its components; explain every problem.')
@@ -47,7 +49,7 @@ export function registerCompile(program: Command, action: Action): void {
     .option('--json', 'print the diagnostics as JSON')
     .action(
       action((output: Output, path: string, options: PipelineOptions) => {
-        const { result, file } = compilePipeline(output, path, options);
+        const { result, file } = compilePipeline(output, path, options, deps);
         const failed = hasErrors(result.diagnostics);
         if (options.json) {
           output.json({ ok: !failed, file, diagnostics: diagnosticsJson(result.diagnostics) });
@@ -71,12 +73,16 @@ export function registerCompile(program: Command, action: Action): void {
     .requiredOption('-o, --out <dir>', 'folder for manifest.yaml and cfg/<step>.json')
     .addOption(modeOption())
     .addOption(paramOption())
-    .addOption(new Option('--engine <engine>', 'engine recorded in the manifest').choices(['local', 'e2b']))
+    .addOption(
+      new Option('--engine <engine>', 'engine recorded in the manifest (env OSIRIS_ENGINE, default local)').choices(
+        deps.engineNames,
+      ),
+    )
     .option('--json', 'print the result as JSON')
     .action(
       action((output: Output, path: string, options: PipelineOptions & { out: string; engine?: string }) => {
-        const engine = pick('engine', options.engine, 'OSIRIS_ENGINE', {}, ['local', 'e2b'], 'local');
-        const { result, file } = compilePipeline(output, path, options, engine);
+        const engine = compileEngine(options.engine, output.io.env, deps.engineNames);
+        const { result, file } = compilePipeline(output, path, options, deps, engine);
         if (!options.json) output.diagnostics(result.diagnostics);
         if (!result.manifest) {
           if (options.json) output.json({ ok: false, file, diagnostics: diagnosticsJson(result.diagnostics) });

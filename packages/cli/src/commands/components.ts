@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-import { lintComponentsDir, loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { lintComponentsDir, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import { diagnosticsJson } from '../json';
 import { countLabel, type Output, table } from '../output';
 import type { Action } from '../program';
 
-export function registerComponents(program: Command, action: Action): void {
+export function registerComponents(program: Command, action: Action, deps: Composition): void {
   const components = program.command('components').description('List built-in components and show their spec cards.');
 
   components
@@ -16,7 +17,7 @@ export function registerComponents(program: Command, action: Action): void {
     .option('--json', 'print JSON for scripts')
     .action(
       action((output: Output, options: { json?: boolean }) => {
-        const specs = loadRegistry().list();
+        const specs = deps.registry().list();
         if (options.json) {
           output.json(
             specs.map(({ name, version, title, modes, capabilities }) => ({
@@ -51,7 +52,7 @@ export function registerComponents(program: Command, action: Action): void {
             `--format ${options.format} is not valid; use json or yaml`,
           );
         }
-        const registry = loadRegistry();
+        const registry = deps.registry();
         const spec = registry.get(type);
         if (!spec) {
           const suggestion = registry.suggest(type);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { discoverWithCache, osirisPaths, resolveConnections } from '@osiris/runner';
 import type { Command } from 'commander';
+import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import { tablesJson } from '../json';
 import type { CliIo, Output } from '../output';
@@ -18,13 +19,6 @@ interface DiscoverOptions {
   json?: boolean;
 }
 
-const schemes: Record<string, string> = {
-  mysql: 'mysql.table',
-  mariadb: 'mysql.table',
-  postgres: 'supabase.table',
-  postgresql: 'supabase.table',
-};
-
 export interface DiscoverRequest {
   readonly component?: string;
   readonly schema?: string;
@@ -36,23 +30,22 @@ export interface DiscoverRequest {
 
 /**
  * Discovers the tables behind a connection reference through the runner's
- * cached discovery; the component comes from the request or the URL scheme.
+ * cached discovery; the component comes from the request, or from the
+ * connector that declares the scheme of the connection's URL (`urlSchemes`).
  * Used by `osiris discover` and by the chat agent's discover_schema tool.
  */
-export async function discoverConnection(io: CliIo, ref: string, request: DiscoverRequest) {
-  const { builtinConnectors } = await import('@osiris/engine-local');
-  const registry = loadRegistry();
+export async function discoverConnection(io: CliIo, ref: string, request: DiscoverRequest, deps: Composition) {
+  const set = await deps.connectors();
+  const registry = deps.registry();
   const secretsFile = request.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, request.secretsFile) };
   // Resolve once without schema checks to learn the URL scheme, then again against the component's card.
   const probe = await resolveConnections([ref], { env: io.env, ...secretsFile });
   const fields = probe.connections.get(ref) ?? {};
-  const scheme = /^([a-z0-9+.-]+):\/\//i.exec(fields.url ?? '')?.[1]?.toLowerCase();
-  const type = request.component ?? (scheme === undefined ? undefined : schemes[scheme]);
-  const spec = type === undefined ? undefined : registry.get(type);
-  const connector = builtinConnectors.find((candidate) => candidate.type === type);
+  const connector = request.component === undefined ? set.forUrl(fields.url ?? '') : set.get(request.component);
+  const spec = connector === undefined ? undefined : registry.get(connector.type);
   if (!spec || !connector) {
     throw new OsirisError(OsirisErrorCode.Config, `cannot tell which component discovers ${ref}`, {
-      hint: `Pass --component (one of: ${builtinConnectors.map((c) => c.type).join(', ')}).`,
+      hint: `Pass --component (one of: ${set.types().join(', ')}).`,
     });
   }
   const resolution = await resolveConnections([ref], {
@@ -80,7 +73,7 @@ export async function discoverConnection(io: CliIo, ref: string, request: Discov
   return { ...result, component: spec.name, secrets: resolution.secrets };
 }
 
-export function registerDiscover(program: Command, action: Action): void {
+export function registerDiscover(program: Command, action: Action, deps: Composition): void {
   program
     .command('discover')
     .description('List tables, columns, types, nullability, primary keys and approximate row counts of a connection.')
@@ -101,14 +94,19 @@ export function registerDiscover(program: Command, action: Action): void {
         if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
           throw new OsirisError(OsirisErrorCode.Validation, `--ttl ${options.ttl} is not a number of seconds`);
         }
-        const result = await discoverConnection(output.io, ref, {
-          ttlMs: ttlSeconds * 1000,
-          ...(options.component === undefined ? {} : { component: options.component }),
-          ...(options.schema === undefined ? {} : { schema: options.schema }),
-          ...(options.table === undefined ? {} : { table: options.table }),
-          ...(options.secretsFile === undefined ? {} : { secretsFile: options.secretsFile }),
-          ...(options.refresh ? { refresh: true } : {}),
-        });
+        const result = await discoverConnection(
+          output.io,
+          ref,
+          {
+            ttlMs: ttlSeconds * 1000,
+            ...(options.component === undefined ? {} : { component: options.component }),
+            ...(options.schema === undefined ? {} : { schema: options.schema }),
+            ...(options.table === undefined ? {} : { table: options.table }),
+            ...(options.secretsFile === undefined ? {} : { secretsFile: options.secretsFile }),
+            ...(options.refresh ? { refresh: true } : {}),
+          },
+          deps,
+        );
         output.useSecrets(result.secrets);
         if (options.json) {
           output.json({

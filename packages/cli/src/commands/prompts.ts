@@ -2,13 +2,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { buildContext, contextSize, renderContext } from '@osiris/context';
-import { loadRegistry, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { Command } from 'commander';
+import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import type { Action } from '../program';
 
-export function registerPrompts(program: Command, action: Action): void {
+export function registerPrompts(program: Command, action: Action, deps: Composition): void {
   const prompts = program.command('prompts').description('Build what the chat agent gives the model.');
   prompts
     .command('build-context')
@@ -18,7 +19,7 @@ export function registerPrompts(program: Command, action: Action): void {
     .option('--json', 'print a JSON summary')
     .action(
       action((output: Output, options: { out: string; force?: boolean; json?: boolean }) => {
-        const registry = loadRegistry();
+        const registry = deps.registry();
         const target = resolve(output.io.cwd, options.out);
         const fingerprint = registry.fingerprint();
         let text: string | undefined;

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { loadRegistry, OsirisError, OsirisErrorCode, type RedactionStrategy } from '@osiris/registry';
+import { ExitCode, type RedactionStrategy, resolveSetting } from '@osiris/registry';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
-  type Engine,
+  idleTimeoutSetting,
   osirisPaths,
-  parseSeconds,
   type RunResult,
   runManifest,
   stepMetrics,
 } from '@osiris/runner';
 import { type Command, Option } from 'commander';
+import type { Composition } from '../composition';
 import { runJson } from '../json';
 import { loadPlan } from '../load-plan';
 import { displayPath, type Output } from '../output';
@@ -18,7 +18,8 @@ import type { Action } from '../program';
 import { collect } from '../settings';
 
 export interface RunOptions {
-  engine?: 'local' | 'e2b';
+  /** One of the engine names of the composition (commander checks it). */
+  engine?: string;
   secretsFile?: string;
   param: string[];
   mode?: string;
@@ -33,7 +34,7 @@ export interface RunOptions {
 
 const number = (value: number) => value.toLocaleString('en-US');
 
-export function registerRun(program: Command, action: Action): void {
+export function registerRun(program: Command, action: Action, deps: Composition): void {
   program
     .command('run')
     .description(
@@ -41,7 +42,7 @@ export function registerRun(program: Command, action: Action): void {
     )
     .argument('<pipeline>', 'pipeline file (OML) or manifest.yaml written by osiris compile')
     .addOption(
-      new Option('--engine <engine>', "where to run (default: the manifest's, else local)").choices(['local', 'e2b']),
+      new Option('--engine <engine>', "where to run (default: the manifest's, else local)").choices(deps.engineNames),
     )
     .option(
       '--secrets-file <file>',
@@ -84,40 +85,39 @@ Examples:
   OSIRIS_CONN__MYSQL__URL=mysql://… OSIRIS_CONN__SUPABASE__URL=postgresql://… osiris run build/manifest.yaml
   osiris run pipeline.yaml --engine e2b --param chunk_size=20000`,
     )
-    .action(action((output: Output, path: string, options: RunOptions) => runPipeline(output, path, options)));
+    .action(action((output: Output, path: string, options: RunOptions) => runPipeline(output, path, options, deps)));
 }
 
 /**
  * What `osiris run` does, for other commands to reuse (chat runs a pipeline it just saved).
  * Returns the exit code; prints the one-line summary (or JSON) and failures.
  */
-export async function runPipeline(output: Output, path: string, options: RunOptions): Promise<number> {
+export async function runPipeline(
+  output: Output,
+  path: string,
+  options: RunOptions,
+  deps: Composition,
+): Promise<number> {
   const { io } = output;
-  const idleTimeoutMs = options.idleTimeout === undefined ? undefined : parseSeconds(options.idleTimeout);
-  if (options.idleTimeout !== undefined && idleTimeoutMs === undefined) {
-    throw new OsirisError(
-      OsirisErrorCode.Validation,
-      `--idle-timeout ${options.idleTimeout} is not a number of seconds`,
-      {
-        hint: 'For example: --idle-timeout 600 (ten minutes), or 0 to wait forever.',
-      },
-    );
-  }
-  const registry = loadRegistry();
+  const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
+  const registry = deps.registry();
   const plan = loadPlan(output, registry, path, {
     param: options.param,
+    engines: deps.engineNames,
     ...(options.mode === undefined ? {} : { mode: options.mode }),
     ...(options.engine === undefined ? {} : { engine: options.engine }),
   });
   const engineName = plan.manifest.execution.engine;
+  const factory = deps.engines[engineName];
+  if (factory === undefined) throw new Error(`no factory for the engine ${engineName}`); // loadPlan checked the name.
   // Each engine (with its connectors or its sandbox client) loads only when a pipeline runs on it.
-  const engine: Engine =
-    engineName === 'e2b'
-      ? (await import('@osiris/engine-e2b')).createE2bEngineFromEnv(io.env, {
-          // The sandbox's lines, prefixed `agent=runner engine=e2b`, go to stderr like everything but results.
-          output: { write: (text: string) => io.stderr.write(output.redact(text)) },
-        })
-      : (await import('@osiris/engine-local')).localEngine;
+  const engine = await factory({
+    env: io.env,
+    connectors: (await deps.connectors()).list,
+    // An engine's own lines (the e2b sandbox's, prefixed `agent=runner engine=e2b`) go to stderr like everything
+    // but results.
+    output: { write: (text: string) => io.stderr.write(output.redact(text)) },
+  });
   const paths = osirisPaths({
     env: io.env,
     cwd: io.cwd,
@@ -148,7 +148,7 @@ export async function runPipeline(output: Output, path: string, options: RunOpti
   }
   const seconds = (result.durationMs / 1000).toFixed(1);
   const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
-  if (result.exitCode === 0) {
+  if (result.exitCode === ExitCode.Success) {
     // A merge writes every row into a staging table and then changes only some of the target's: its
     // sink gets a line with the split, and "written" (the staged rows) leaves the headline.
     const sinks = result.steps.filter((step) => step.mode === 'write').map(stepMetrics);

@@ -2,15 +2,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { manifestSchema, omlSchema, stepConfigSchema } from '@osiris/compiler';
-import { canonicalJson, loadRegistry, loadSpecSchema, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { canonicalJson, loadSpecSchema, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { Command } from 'commander';
+import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import type { Action } from '../program';
 
 const kinds = ['oml', 'manifest', 'step-config', 'spec'] as const;
 
-export function registerSchema(program: Command, action: Action): void {
+export function registerSchema(program: Command, action: Action, deps: Composition): void {
   program
     .command('schema')
     .description(
@@ -31,7 +32,7 @@ Editors: point yaml-language-server at the OML schema to complete and check pipe
     )
     .action(
       action((output: Output, kind: string, options: { out?: string }) => {
-        const registry = loadRegistry();
+        const registry = deps.registry();
         const schemas: Record<(typeof kinds)[number], () => object> = {
           oml: () => omlSchema(registry),
           manifest: () => manifestSchema,

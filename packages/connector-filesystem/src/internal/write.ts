@@ -5,6 +5,7 @@ import { chmod, copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { ColumnDescriptor, Row, StepContext, TabularStream, WriteResult } from '@osiris/runner';
 import { stringify } from 'csv-stringify';
 import { FILESYSTEM_ERROR_REASONS, FilesystemConnectorError } from '../errors';
@@ -21,8 +22,11 @@ interface QuotedCell {
 type Cell = string | QuotedCell | null;
 
 /** The rows to write could not be read: the source's error is the cause. */
-class InputFailure extends Error {
+class InputFailure extends OsirisError {
   override readonly name = 'InputFailure';
+  constructor(message: string, options: { cause: unknown }) {
+    super(OsirisErrorCode.Run, message, options);
+  }
 }
 
 /** A character beyond U+00FF, which latin1 cannot encode. */

@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: MIT
-// The entry of the self-contained runner bundle (`dist/remote/osiris-runner.mjs`) that the e2b engine
-// uploads and runs with `node` inside the sandbox. It runs the manifest next to it with `runManifest`
-// and the runner's in-process engine — the same runner, engine, redactor and connectors as a local
-// run — with the settings of `settings.json`, and prints each line of its run log on stdout as it is
+// The remote runner: what the self-contained runner bundle (`dist/remote/osiris-runner.mjs`, built from
+// `builtin.ts`) runs with `node` inside the sandbox. It runs the manifest next to it with `runManifest` and the
+// runner's in-process engine — the same runner, engine and redactor as a local run, with the connectors its bundle
+// was built with — with the settings of `settings.json`, and prints each line of its run log on stdout as it is
 // written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunManifest, StepConfig } from '@osiris/compiler';
-import { mysqlTableConnector } from '@osiris/connector-mysql';
-import { supabaseTableConnector } from '@osiris/connector-supabase';
+import { readCompiled } from '@osiris/compiler';
+import { connectorSet } from '@osiris/connectors';
 import {
   createRedactor,
+  createRegistry,
   ExitCode,
   exitCodeOf,
   isOsirisError,
   loadRegistry,
+  loadSpecSchema,
   OsirisError,
   OsirisErrorCode,
-  parseYamlSource,
+  readSpecSources,
+  type SpecSource,
 } from '@osiris/registry';
 import {
   type Connector,
@@ -40,11 +42,22 @@ import {
 } from '../internal/protocol';
 import { createLogTail } from './tail';
 
-/**
- * The connectors that run in a sandbox: the database ones. `filesystem.csv`
- * stays local, since the files it reads are on the user's machine.
- */
-const connectors: readonly Connector[] = [mysqlTableConnector, supabaseTableConnector];
+/** What a runner bundle runs with: see {@link startRemoteRunner}. */
+export interface RemoteRunnerOptions {
+  /**
+   * The connectors of this bundle, e.g. `[...builtinConnectors, myConnector]`
+   * (`@osiris/connectors`): the e2b engine that uploads the bundle must be
+   * given the same list (`connectors`), since it asks them before the upload.
+   */
+  readonly connectors: readonly Connector[];
+  /**
+   * Spec cards besides the built-in ones, for the components of connectors
+   * the built-in cards do not describe: each card's text and a file name
+   * for messages (`my.table/spec.yaml`). They are inlined into the bundle by
+   * its build, as the built-in ones are.
+   */
+  readonly components?: readonly SpecSource[];
+}
 
 function usage(message: string): OsirisError {
   return new OsirisError(OsirisErrorCode.Config, message, {
@@ -63,31 +76,6 @@ function connectionEnv(): Record<string, string> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function parseManifest(text: string): RunManifest {
-  const parsed = parseYamlSource(text, 'manifest.yaml');
-  const value = parsed.value;
-  if (parsed.diagnostics.length > 0 || !isRecord(value) || !Array.isArray(value.steps) || !isRecord(value.execution)) {
-    throw new OsirisError(OsirisErrorCode.Run, 'manifest.yaml in the sandbox is not a run manifest', {
-      hint: 'The upload was damaged; run again.',
-    });
-  }
-  return value as unknown as RunManifest;
-}
-
-async function readConfigs(dir: string, manifest: RunManifest): Promise<Map<string, StepConfig>> {
-  const configs = new Map<string, StepConfig>();
-  for (const step of manifest.steps) {
-    let text: string;
-    try {
-      text = await readFile(join(dir, 'cfg', `${step.id}.json`), 'utf8');
-    } catch {
-      continue; // executeSteps reports a step without a config, as in a local run.
-    }
-    configs.set(step.id, JSON.parse(text) as StepConfig);
-  }
-  return configs;
 }
 
 /** The run's settings as the host engine resolved them. */
@@ -120,7 +108,19 @@ async function writeOut(dir: string, name: string, text: string): Promise<void> 
   await writeFile(join(dir, name), text);
 }
 
-async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
+/** The run's files as the host uploaded them; any problem with them is a damaged upload. */
+function readUpload(dir: string) {
+  try {
+    return readCompiled(dir, { label: '' });
+  } catch (error) {
+    throw new OsirisError(OsirisErrorCode.Run, `the run's files in the sandbox are damaged: ${describeError(error)}`, {
+      cause: error,
+      hint: 'The upload was damaged; run again.',
+    });
+  }
+}
+
+async function main(argv: readonly string[], signal: AbortSignal, options: RemoteRunnerOptions): Promise<number> {
   const run = runFromArgs(argv, usage);
   if (run.expectVersion !== version) {
     throw new OsirisError(
@@ -131,11 +131,12 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
   }
   const dir = process.cwd();
   const settings = await readSettings(dir);
-  const manifestText = await readFile(join(dir, 'manifest.yaml'), 'utf8');
-  const manifest = parseManifest(manifestText);
-  const configs = await readConfigs(dir, manifest);
+  const { manifest, configs, manifestText } = readUpload(dir);
   // The cards this bundle was built with (inlined by its build), not any the sandbox may hold.
-  const registry = loadRegistry();
+  const registry =
+    options.components === undefined
+      ? loadRegistry()
+      : createRegistry([...readSpecSources(), ...options.components], loadSpecSchema());
   const runsDir = join(dir, REMOTE_RUNS_DIR);
   const tail = createLogTail((line) => process.stdout.write(`${relabel(line, run.runId)}\n`));
   let result: Awaited<ReturnType<typeof runManifest>>;
@@ -143,7 +144,7 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     result = await runManifest({
       manifest,
       configs,
-      engine: createInProcessEngine(connectors, { name: 'e2b' }),
+      engine: createInProcessEngine(connectorSet(options.connectors).list, { name: 'e2b' }),
       registry,
       runsDir,
       env: connectionEnv(),
@@ -193,22 +194,37 @@ async function fail(error: unknown): Promise<number> {
   return exitCodeOf(error, ExitCode.Run);
 }
 
-const controller = new AbortController();
-let signals = 0;
-for (const name of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(name, () => {
-    signals += 1;
-    // A second signal does not wait for the writers to roll back.
-    if (signals > 1) process.exit(ExitCode.Interrupted);
-    controller.abort();
-  });
-}
+/**
+ * Runs the manifest uploaded next to this process (the entry of a runner
+ * bundle): reads the run's files, runs them with these connectors, prints the
+ * log lines, leaves `out/metrics.json`, `out/status.json` and `out/error.json`
+ * for the host, and sets `process.exitCode`. SIGINT and SIGTERM interrupt the
+ * run (a second one ends the process). Only for the entry of a bundle built
+ * with `remoteRunnerBundle` (ADR 0018); the bundle's version must be the
+ * engine's that uploads it.
+ *
+ * @example
+ * // my-runner.ts, bundled into osiris-runner.mjs and given to createE2bEngine({ runnerBundle, connectors })
+ * startRemoteRunner({ connectors: [...builtinConnectors, myConnector], components: [myCard] });
+ */
+export function startRemoteRunner(options: RemoteRunnerOptions): void {
+  const controller = new AbortController();
+  let signals = 0;
+  for (const name of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(name, () => {
+      signals += 1;
+      // A second signal does not wait for the writers to roll back.
+      if (signals > 1) process.exit(ExitCode.Interrupted);
+      controller.abort();
+    });
+  }
 
-main(process.argv.slice(2), controller.signal).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (error: unknown) => {
-    process.exitCode = await fail(error);
-  },
-);
+  main(process.argv.slice(2), controller.signal, options).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    async (error: unknown) => {
+      process.exitCode = await fail(error);
+    },
+  );
+}
