@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: MIT
 
 import type { ConnectorSet } from '@osiris/connectors';
-import { loadRegistry, type RedactionStrategy, type Registry } from '@osiris/registry';
+import { loadRegistry, type Registry } from '@osiris/registry';
 import type { Connector, Engine } from '@osiris/runner';
 import type { ChatDeps } from './commands/chat';
 
-/** What `osiris run` hands the factory of the engine a pipeline runs on. */
+/**
+ * What `osiris run` hands the factory of the engine a pipeline runs on. The run's own settings (log
+ * level, redaction, timeouts) reach the engine with each run, in `EngineContext.settings`.
+ */
 export interface EngineSetup {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The connectors of this command line: the built-in ones, or those given to `main`. */
   readonly connectors: readonly Connector[];
   /** Where an engine's own lines go (stderr, redacted), e.g. the e2b sandbox's. */
   readonly output: { write(text: string): unknown };
-  readonly logLevel?: 'info' | 'debug';
-  readonly redactionStrategy?: RedactionStrategy;
 }
 
 /** Makes one engine for one run. */
@@ -27,13 +28,8 @@ export type EngineFactory = (setup: EngineSetup) => Engine | Promise<Engine>;
  */
 export const builtinEngines: Readonly<Record<string, EngineFactory>> = {
   local: async ({ connectors }) => (await import('@osiris/engine-local')).createLocalEngine({ connectors }),
-  e2b: async ({ env, connectors, output, logLevel, redactionStrategy }) =>
-    (await import('@osiris/engine-e2b')).createE2bEngineFromEnv(env, {
-      output,
-      connectors,
-      ...(logLevel === undefined ? {} : { logLevel }),
-      ...(redactionStrategy === undefined ? {} : { redactionStrategy }),
-    }),
+  e2b: async ({ env, connectors, output }) =>
+    (await import('@osiris/engine-e2b')).createE2bEngineFromEnv(env, { output, connectors }),
 };
 
 /**

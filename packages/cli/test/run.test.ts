@@ -53,7 +53,7 @@ function logOf(runsDir: string) {
 }
 
 describe('notices from connectors', () => {
-  it('travel in the log as message (error stays for errors), and warnings reach stderr after the run', async () => {
+  it('travel in the log as notes (error stays for errors), and reach stderr after the run', async () => {
     writeFileSync(join(dir, 'first.yaml'), pipeline('events_first'));
     const runsDir = join(dir, 'runs-first');
     const run = await runCli(['run', 'first.yaml', '--secrets-file', 'secrets.yaml', '--runs-dir', runsDir], {
@@ -64,14 +64,25 @@ describe('notices from connectors', () => {
     expect(run.stderr).toContain(
       "warning src: mysql.table step 'src': 2 zero or partly zero date value(s) (such as 0000-00-00) in column 'day'",
     );
-    expect(run.stderr).not.toContain('created table');
+    // Info notes too, which used to reach only the log.
+    expect(run.stderr).toMatch(/^note dst: .*created table/m);
     const log = logOf(runsDir);
     expect(log.filter((line) => line.error !== null)).toEqual([]);
     expect(log).toContainEqual(
-      expect.objectContaining({ step: 'src', level: 'warn', message: expect.stringContaining('were read as NULL') }),
+      expect.objectContaining({
+        step: 'src',
+        event: 'note',
+        level: 'warn',
+        message: expect.stringContaining('were read as NULL'),
+      }),
     );
     expect(log).toContainEqual(
-      expect.objectContaining({ step: 'dst', level: 'info', message: expect.stringContaining('created table') }),
+      expect.objectContaining({
+        step: 'dst',
+        event: 'note',
+        level: 'info',
+        message: expect.stringContaining('created table'),
+      }),
     );
   });
 
@@ -92,7 +103,7 @@ describe('notices from connectors', () => {
 });
 
 describe('osiris run --quiet', () => {
-  it('leaves out the progress a terminal would show, not the warnings', async () => {
+  it('leaves out the progress a terminal would show and the notes, not the warnings', async () => {
     const run = (table: string, ...flags: string[]) => {
       writeFileSync(join(dir, `${table}.yaml`), pipeline(table));
       const args = ['run', `${table}.yaml`, '--secrets-file', 'secrets.yaml', '--runs-dir', join(dir, table), ...flags];
@@ -105,6 +116,7 @@ describe('osiris run --quiet', () => {
     const quiet = await run('events_quiet', '--quiet');
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stderr).not.toContain('src → dst');
+    expect(quiet.stderr).not.toContain('note dst:');
     expect(quiet.stderr).toContain('warning src:');
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from '@osiris/compiler';
 import { loadRegistry } from '@osiris/registry';
-import { executeSteps, resolveConnections } from '@osiris/runner';
+import { DEFAULT_RUN_SETTINGS, executeSteps, resolveConnections } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
 import { filesystemCsvConnector } from '../src/index';
 import { useTempDir } from './helpers';
@@ -83,9 +83,9 @@ describe('filesystem.csv in a pipeline', () => {
       connectors: [filesystemCsvConnector],
       connections,
       registry,
-      chunkSize: 2,
+      settings: { ...DEFAULT_RUN_SETTINGS, chunkSize: 2 },
       signal: new AbortController().signal,
-      events: (event) => events.push(`${event.step}:${event.event}`),
+      events: (event) => events.push(`${event.step}:${event.type}`),
     });
     expect(result.status).toBe('succeeded');
     expect(result.steps.map((s) => [s.id, s.rowsRead, s.rowsWritten])).toEqual([

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from '@osiris/compiler';
 import { exitCodeOf, loadRegistry } from '@osiris/registry';
-import { executeSteps, resolveConnections, type StepEvent } from '@osiris/runner';
+import { DEFAULT_RUN_SETTINGS, executeSteps, type RunEventDraft, resolveConnections } from '@osiris/runner';
 import { caught, makeStepContext } from '@osiris/test-utils';
 import { describe, expect, it } from 'vitest';
 import { filesystemCsvConnector as csv } from '../src/index';
@@ -186,12 +186,12 @@ sinks:
       const compiled = compile(pipeline(extra), { registry, mode: 'strict' });
       expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       if (compiled.manifest === undefined) throw new Error('no manifest');
-      const events: StepEvent[] = [];
+      const events: RunEventDraft[] = [];
       const result = await executeSteps(compiled.manifest, compiled.configs, {
         connectors: [csv],
         connections,
         registry,
-        chunkSize: 2,
+        settings: { ...DEFAULT_RUN_SETTINGS, chunkSize: 2 },
         signal: new AbortController().signal,
         events: (event) => events.push(event),
       });
@@ -207,9 +207,10 @@ sinks:
     expect(replaced.result.status).toBe('succeeded');
     expect(replaced.events).toContainEqual(
       expect.objectContaining({
+        type: 'note',
         level: 'warn',
         step: 'src',
-        message: expect.stringContaining('replaced 1 invalid UTF-8'),
+        payload: { message: expect.stringContaining('replaced 1 invalid UTF-8') },
       }),
     );
   });

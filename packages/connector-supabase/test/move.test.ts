@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 import { loadRegistry } from '@osiris/registry';
-import { type EngineResult, executeSteps, type StepEvent, type TabularStream } from '@osiris/runner';
+import {
+  DEFAULT_RUN_SETTINGS,
+  type EngineResult,
+  executeSteps,
+  type RunEventDraft,
+  type TabularStream,
+} from '@osiris/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supabaseTableConnector } from '../src/index';
 import {
@@ -473,7 +479,7 @@ describe('supabase.table → supabase.table as COPY binary', () => {
         options: { table: 'counted', write_mode: 'merge', merge_keys: ['id'] },
       },
     } as const;
-    const events: StepEvent[] = [];
+    const events: RunEventDraft[] = [];
     const result: EngineResult = await executeSteps(manifest, configs, {
       connectors: [supabaseTableConnector],
       connections: new Map([
@@ -482,19 +488,20 @@ describe('supabase.table → supabase.table as COPY binary', () => {
       ]),
       events: (event) => events.push(event),
       signal: new AbortController().signal,
-      chunkSize: 100,
+      settings: { ...DEFAULT_RUN_SETTINGS, chunkSize: 100, progressIntervalMs: 0 },
       registry: loadRegistry(),
-      progressIntervalMs: 0,
     });
     expect(result.status).toBe('succeeded');
     expect(result.steps.map((s) => [s.id, s.rowsRead, s.rowsWritten, s.inserted, s.updated])).toEqual([
       ['src', ITEM_COUNT, 0, undefined, undefined],
       ['dst', ITEM_COUNT, ITEM_COUNT, ITEM_COUNT, 0],
     ]);
-    expect(events.some((e) => e.message?.includes('as COPY binary from COPY binary'))).toBe(true);
+    expect(
+      events.some((e) => e.type === 'note' && e.payload.message?.includes('as COPY binary from COPY binary')),
+    ).toBe(true);
     const progress = events
-      .filter((e) => e.event === 'progress' && e.rowsRead !== undefined)
-      .map((e) => e.rowsRead as number);
+      .filter((e) => e.type === 'progress' && e.payload.rowsRead !== undefined)
+      .map((e) => e.payload.rowsRead as number);
     expect(progress.length).toBeGreaterThan(1);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(ITEM_COUNT);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRegistry } from '@osiris/registry';
-import { type Engine, executeSteps, type RunLogLine, type RunManifestOptions, runManifest } from '@osiris/runner';
+import { createInProcessEngine, type RunLogLine, type RunManifestOptions, runManifest } from '@osiris/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supabaseTableConnector } from '../src/index';
 import { createTestDatabase, makeCtx } from './helpers';
@@ -17,11 +17,7 @@ let dst: Db;
 const home = mkdtempSync(join(tmpdir(), 'osiris-progress-'));
 const ROWS = 20_000;
 const registry = loadRegistry();
-const engine: Engine = {
-  name: 'local',
-  run: (manifest, configs, context) =>
-    executeSteps(manifest, configs, { ...context, connectors: [supabaseTableConnector] }),
-};
+const engine = createInProcessEngine([supabaseTableConnector]);
 
 beforeAll(async () => {
   [src, dst] = await Promise.all([createTestDatabase(), createTestDatabase()]);
@@ -77,7 +73,7 @@ async function run(isTTY: boolean, intervalMs?: number) {
     runsDir: join(home, 'runs'),
     env: { OSIRIS_CONN__SRC__URL: src.url, OSIRIS_CONN__DST__URL: dst.url },
     progress: { stream, isTTY, ...(intervalMs === undefined ? {} : { intervalMs }) },
-    progressIntervalMs: 0,
+    settings: { progressIntervalMs: 0 },
   });
   expect(result.status, result.error?.message).toBe('succeeded');
   const log = readFileSync(join(result.runDir, 'run.log.jsonl'), 'utf8')
@@ -108,7 +104,7 @@ describe('progress of a merge', () => {
     expect(text).toMatch(/src → dst {2}20,000 rows {2}merging… {2}\d\d:\d\d/);
     expect(text).toMatch(/src → dst {2}20,000 rows {2}[\d,]+ rows\/s {2}\d\d:\d\d\n$/);
     expect(log).toContainEqual(
-      expect.objectContaining({ step: 'dst', event: 'progress', phase: 'merging', rows_read: ROWS }),
+      expect.objectContaining({ step: 'dst', event: 'phase', phase: 'merging', rows_read: ROWS }),
     );
   });
 

@@ -97,6 +97,7 @@ describe('osiris run (local engine, real MariaDB and PostgreSQL)', () => {
           'engine',
           'error',
           'event',
+          'event_id',
           'level',
           'message',
           'phase',

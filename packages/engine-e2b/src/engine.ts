@@ -9,7 +9,6 @@ import {
   isCredentialField,
   OsirisError,
   OsirisErrorCode,
-  type RedactionStrategy,
   type Redactor,
   type Registry,
   secretParts,
@@ -23,19 +22,20 @@ import {
   type EngineContext,
   type EngineResult,
   type ResolvedConnections,
+  type RunSettings,
   type StepConfigs,
 } from '@osiris/runner';
 import { defaultRunnerBundlePath, ENGINE_VERSION } from './bundle';
 import { createLineSplitter } from './internal/lines';
-import { OUT_ERROR, OUT_METRICS, OUT_STATUS, runnerFileName, settingsToArgs } from './internal/protocol';
+import { OUT_ERROR, OUT_METRICS, OUT_STATUS, runnerFileName, runToArgs, SETTINGS_FILE } from './internal/protocol';
 import {
   createStepTracker,
   parseMetrics,
   parseRemoteError,
   parseStatus,
   remoteError,
+  runEventOf,
   type StepTracker,
-  stepEventOf,
   stepsFromMetrics,
 } from './internal/remote-result';
 import { commandLine } from './internal/shell';
@@ -81,10 +81,6 @@ export interface E2bEngineOptions {
    * built-in ones (`builtinConnectors` of `@osiris/connectors`).
    */
   readonly connectors?: readonly Connector[];
-  /** Log level of the remote runner (`OSIRIS_LOG_LEVEL` of this run). Default `info`. */
-  readonly logLevel?: 'info' | 'debug';
-  /** Redaction strategy of the remote runner (`OSIRIS_REDACTION_STRATEGY` of this run). Default: the cards'. */
-  readonly redactionStrategy?: RedactionStrategy;
 }
 
 /** The remote engine. */
@@ -203,9 +199,15 @@ interface Upload {
   readonly text: string;
 }
 
-/** The run's own files: the manifest and one config per step, exactly as `osiris compile` writes them. */
-function runFiles(manifest: RunManifest, configs: ReadonlyMap<string, StepConfig>): Upload[] {
-  const files: Upload[] = [{ path: 'manifest.yaml', text: renderManifest(manifest) }];
+/**
+ * The run's own files: the manifest and one config per step, exactly as `osiris compile` writes them, and
+ * the run's settings, all of them, for the remote runner to read back with `parseRunSettings`.
+ */
+function runFiles(manifest: RunManifest, configs: ReadonlyMap<string, StepConfig>, settings: RunSettings): Upload[] {
+  const files: Upload[] = [
+    { path: 'manifest.yaml', text: renderManifest(manifest) },
+    { path: SETTINGS_FILE, text: `${JSON.stringify(settings, null, 2)}\n` },
+  ];
   for (const step of manifest.steps) {
     if (!STEP_ID.test(step.id)) {
       throw new OsirisError(OsirisErrorCode.Validation, `step id "${step.id}" cannot name a config file`, {
@@ -283,8 +285,9 @@ async function readOptional(sandbox: Sandbox, path: string): Promise<string | un
 
 /**
  * An engine that runs a manifest in a sandbox (e2b by default). It uploads
- * `manifest.yaml`, `cfg/<step>.json` and the self-contained runner bundle of
- * this package's version — nothing else — and runs the bundle with `node`.
+ * `manifest.yaml`, `cfg/<step>.json`, the run's settings (`settings.json`)
+ * and the self-contained runner bundle of this package's version — nothing
+ * else — and runs the bundle with `node`.
  * The connections the manifest references travel only as environment
  * variables of that command (`OSIRIS_CONN__<NAME>__<FIELD>`); no other
  * variable of this machine does. Each line the remote runner prints is shown
@@ -342,29 +345,15 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
     assertSandboxCanRun(manifest, configs, context.connections, connectors);
     const { envs, secrets } = travellingConnections(configs, context.connections, context.registry);
     const known = apiKey === undefined ? secrets : [...secrets, apiKey];
-    const redactor: Redactor = createRedactor({
-      knownSecrets: known,
-      ...(options.redactionStrategy === undefined ? {} : { strategy: options.redactionStrategy }),
-    });
-    const files = runFiles(manifest, configs);
+    const redactor: Redactor = createRedactor({ knownSecrets: known, strategy: context.settings.redactionStrategy });
+    const files = runFiles(manifest, configs, context.settings);
     assertNoSecrets(files, known);
     const runner = runnerFileName(ENGINE_VERSION);
     const uploads: Upload[] = [{ path: runner, text: await loadBundle() }, ...files];
     const command = commandLine([
       'node',
       runner,
-      ...settingsToArgs({
-        expectVersion: ENGINE_VERSION,
-        runId: context.runId,
-        correlationId: context.correlationId,
-        ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-        ...(options.redactionStrategy === undefined ? {} : { redactionStrategy: options.redactionStrategy }),
-        ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
-        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
-        ...(context.retry?.attempts === undefined ? {} : { retryAttempts: context.retry.attempts }),
-        ...(context.retry?.baseDelayMs === undefined ? {} : { retryBaseDelayMs: context.retry.baseDelayMs }),
-        ...(context.retry?.maxDelayMs === undefined ? {} : { retryMaxDelayMs: context.retry.maxDelayMs }),
-      }),
+      ...runToArgs({ expectVersion: ENGINE_VERSION, runId: context.runId, correlationId: context.correlationId }),
     ]);
 
     const tracker = createStepTracker(manifest);
@@ -406,7 +395,7 @@ export function createE2bEngine(options: E2bEngineOptions = {}): E2bEngine {
     const stderrTail: string[] = [];
     const stdout = createLineSplitter((line) => {
       show(line);
-      const event = stepEventOf(line);
+      const event = runEventOf(line);
       // Run-level events (start, end, the run's error) are the local runner's to write.
       if (event === undefined || event.step === null) return;
       tracker.onEvent(event);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { OsirisError, OsirisErrorCode, resolveSetting } from '@osiris/registry';
-import { logLevelSetting, redactionSetting } from '@osiris/runner';
+import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { createE2bEngine, type E2bEngine, type E2bEngineOptions, missingApiKeyError } from './engine';
 import { localProcessSandboxFactory } from './local-sandbox';
 
@@ -24,8 +23,9 @@ function positiveInteger(name: string, value: string | undefined): number | unde
  *   {@link LocalProcessSandbox} (offline development and tests); anything else is exit 5.
  * - `OSIRIS_E2B_API_KEY`: required for e2b; missing is `OsirisError(Config)` (exit 5) saying how to set it.
  * - `OSIRIS_E2B_TEMPLATE` (default `base`) and `OSIRIS_E2B_TIMEOUT_MS` (default one hour).
- * - `OSIRIS_LOG_LEVEL` and `OSIRIS_REDACTION_STRATEGY` (an unknown value is exit 5) are handed to the
- *   remote runner as settings (on its command line); no variable of this environment travels to the sandbox.
+ * - No variable of this environment travels to the sandbox. The run's settings (log level,
+ *   redaction strategy, retries, timeouts: `EngineContext.settings`, which `runManifest` takes from
+ *   `OSIRIS_LOG_LEVEL`, `OSIRIS_REDACTION_STRATEGY`, …) go up as `settings.json`.
  *
  * @example
  * const engine = createE2bEngineFromEnv(process.env, { output: process.stderr });
@@ -45,15 +45,11 @@ export function createE2bEngineFromEnv(
   if (!local && (apiKey === undefined || apiKey === '')) throw missingApiKeyError();
   const template = options.template ?? (env.OSIRIS_E2B_TEMPLATE || undefined);
   const timeoutMs = options.timeoutMs ?? positiveInteger('OSIRIS_E2B_TIMEOUT_MS', env.OSIRIS_E2B_TIMEOUT_MS);
-  const logLevel = resolveSetting(logLevelSetting, { flag: options.logLevel, env }, undefined);
-  const redactionStrategy = resolveSetting(redactionSetting, { flag: options.redactionStrategy, env }, undefined);
   return createE2bEngine({
     ...options,
     ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
     ...(template === undefined ? {} : { template }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    ...(logLevel === undefined ? {} : { logLevel }),
-    ...(redactionStrategy === undefined ? {} : { redactionStrategy }),
     ...(local ? { sandbox: localProcessSandboxFactory() } : {}),
   });
 }

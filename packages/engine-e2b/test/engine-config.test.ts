@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { builtinConnectors } from '@osiris/connectors';
 import { ExitCode, exitCodeOf, isOsirisError, OsirisErrorCode } from '@osiris/registry';
-import { type Connector, type EngineContext, runManifest } from '@osiris/runner';
+import { type Connector, DEFAULT_RUN_SETTINGS, type EngineContext, runManifest } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
 import { createE2bEngine, DEFAULT_E2B_TEMPLATE, DEFAULT_E2B_TIMEOUT_MS } from '../src/engine';
 import { createE2bEngineFromEnv } from '../src/env';
@@ -42,7 +42,7 @@ function context(overrides: Partial<EngineContext> = {}): EngineContext {
     ]),
     events: () => undefined,
     signal: new AbortController().signal,
-    chunkSize: 100,
+    settings: { ...DEFAULT_RUN_SETTINGS, chunkSize: 100 },
     registry,
     ...overrides,
   };
@@ -84,17 +84,38 @@ describe('createE2bEngineFromEnv settings', () => {
       'OSIRIS_E2B_TIMEOUT_MS',
     ],
     ['a zero timeout', { OSIRIS_E2B_SANDBOX: 'local', OSIRIS_E2B_TIMEOUT_MS: '0' }, 'OSIRIS_E2B_TIMEOUT_MS'],
-    // The same settings and words as runManifest (resolveSetting): no longer ignored here.
-    ['an unknown log level', { OSIRIS_E2B_SANDBOX: 'local', OSIRIS_LOG_LEVEL: 'trace' }, 'OSIRIS_LOG_LEVEL=trace'],
-    [
-      'an unknown redaction strategy',
-      { OSIRIS_E2B_SANDBOX: 'local', OSIRIS_REDACTION_STRATEGY: 'none' },
-      'OSIRIS_REDACTION_STRATEGY=none is not one of fixed, hash',
-    ],
   ])('refuses %s with exit 5', (_name, settings, named) => {
     const error = thrown(() => createE2bEngineFromEnv(settings));
     expect(exitCodeOf(error)).toBe(ExitCode.Config);
     expect((error as Error).message).toContain(named);
+  });
+
+  // The run's settings are runManifest's to read (RunSettings), with the same words as for a local run.
+  it.each([
+    ['an unknown log level', { OSIRIS_LOG_LEVEL: 'trace' }, 'OSIRIS_LOG_LEVEL=trace'],
+    [
+      'an unknown redaction strategy',
+      { OSIRIS_REDACTION_STRATEGY: 'none' },
+      'OSIRIS_REDACTION_STRATEGY=none is not one of fixed, hash',
+    ],
+  ])('a run refuses %s with exit 5 before any sandbox is made', async (_name, settings, named) => {
+    const { factory, recorded } = recordingFactory();
+    const { manifest, configs } = compiled();
+    const runsDir = join(tempDir(), 'runs');
+    const error = await runManifest({
+      manifest,
+      configs,
+      engine: createE2bEngine({ sandbox: factory }),
+      registry,
+      runsDir,
+      env: { ...env, ...settings },
+    }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(exitCodeOf(error)).toBe(ExitCode.Config);
+    expect((error as Error).message).toContain(named);
+    expect(recorded.creates).toHaveLength(0);
   });
 
   it('hands the template and timeout to the sandbox factory', async () => {

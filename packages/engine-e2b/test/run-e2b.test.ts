@@ -5,7 +5,16 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { ExitCode, exitCodeOf, isOsirisError, OsirisErrorCode } from '@osiris/registry';
-import { type RunManifestOptions, type RunMetrics, type RunStatusFile, runManifest } from '@osiris/runner';
+import {
+  DEFAULT_RUN_SETTINGS,
+  type Engine,
+  parseRunSettings,
+  type RunManifestOptions,
+  type RunMetrics,
+  type RunSettings,
+  type RunStatusFile,
+  runManifest,
+} from '@osiris/runner';
 import { startStallingProxy } from '@osiris/test-utils';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
@@ -148,6 +157,12 @@ describe('osiris run --engine e2b (OSIRIS_E2B_SANDBOX=local)', () => {
     expect(log.filter((line) => line.step !== null).map((line) => `${line.step}:${line.event}`)).toEqual(
       remoteStepEvents,
     );
+    // At the time they happened in the sandbox, with ids of the local run.
+    const stepLines = log.filter((line) => line.step !== null);
+    expect(stepLines.map((line) => line.ts)).toEqual(
+      streamed.filter((line) => line.step !== null).map((line) => line.ts),
+    );
+    expect(stepLines.every((line) => line.event_id.startsWith(`${result.runId}_`))).toBe(true);
 
     const metrics = readJson<RunMetrics>(join(result.runDir, 'metrics.json'));
     expect(metrics).toMatchObject({
@@ -232,6 +247,49 @@ describe('osiris run --engine e2b (OSIRIS_E2B_SANDBOX=local)', () => {
     expect(logLines(result.runDir).some((line) => line.step === 'dst' && line.event === 'error')).toBe(true);
   });
 
+  it('takes the run settings to the sandbox intact, and the remote run honours them', async () => {
+    const { factory, recorded } = recordingFactory();
+    const e2b = createE2bEngine({ sandbox: factory, output: captureOutput() });
+    const given: RunSettings[] = [];
+    const engine: Engine = {
+      name: e2b.name,
+      run: (manifest, configs, context) => {
+        given.push(context.settings);
+        return e2b.run(manifest, configs, context);
+      },
+    };
+    // Nothing listens on port 1: every attempt of the source is refused, a transient error.
+    const env = { OSIRIS_CONN__MYSQL__URL: 'mysql://root@127.0.0.1:1/shop', OSIRIS_CONN__SUPABASE__URL: pg.url };
+    const compiled = compilePipeline(copyPipeline({ mysqlDb: mysql.name, source: 'orders', target: 'never' }));
+    const settings = {
+      retryAttempts: 2,
+      retryBaseDelayMs: 7,
+      retryMaxDelayMs: 9,
+      progressIntervalMs: 0,
+      idleTimeoutMs: 4321,
+      redactionStrategy: 'hash',
+    } as const;
+    const result = await runManifest(runOptions(compiled, { engine, env, settings }));
+
+    // What went up is every setting the engine got, the defaults and the manifest's chunk_size included.
+    const uploaded: unknown = JSON.parse(recorded.uploads.get('/tmp/osiris/settings.json') ?? 'null');
+    expect(given).toHaveLength(1);
+    expect(uploaded).toEqual(given[0]);
+    expect(parseRunSettings(uploaded)).toEqual({ ...DEFAULT_RUN_SETTINGS, ...settings, chunkSize: 100 });
+    // And the sandbox used them: two attempts, 7 ms apart.
+    expect(result.exitCode).toBe(ExitCode.Run);
+    expect(result.error?.message).toMatch(/^step "src" \(mysql\.table\) failed after 2 attempts: .*ECONNREFUSED/);
+    expect(readJson<RunMetrics>(join(result.runDir, 'metrics.json')).steps[0]).toMatchObject({ attempts: 2 });
+    expect(logLines(result.runDir)).toContainEqual(
+      expect.objectContaining({
+        step: 'src',
+        event: 'error',
+        level: 'warn',
+        error: expect.stringMatching(/^attempt 1 of 2 failed with a transient error, retrying in 7 ms/),
+      }),
+    );
+  });
+
   it('exits 5 for a missing secret before any sandbox is made', async () => {
     const { factory, recorded } = recordingFactory();
     const runsDir = join(tempDir(), 'runs');
@@ -286,12 +344,13 @@ describe('osiris run --engine e2b (OSIRIS_E2B_SANDBOX=local)', () => {
     expect(result.exitCode).toBe(0);
     expect((await fingerprint(pg.admin, 'public.orders_canary')).count).toBe(ORDERS);
 
-    // Exactly three kinds of file went up: the runner bundle, the manifest and one config per step.
+    // Exactly four kinds of file went up: the runner bundle, the manifest, one config per step and the settings.
     expect([...recorded.uploads.keys()].sort()).toEqual([
       '/tmp/osiris/cfg/dst.json',
       '/tmp/osiris/cfg/src.json',
       '/tmp/osiris/manifest.yaml',
       expect.stringMatching(/^\/tmp\/osiris\/osiris-runner-\d+\.\d+\.\d+.*\.mjs$/),
+      '/tmp/osiris/settings.json',
     ]);
     for (const [path, text] of recorded.uploads) {
       for (const value of Object.values(canary)) expect(text.includes(value), `${path} holds ${value}`).toBe(false);

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 import { builtinConnectors, connectorSet } from '@osiris/connectors';
-import { type Connector, type Engine, executeSteps } from '@osiris/runner';
+import { type Connector, createInProcessEngine, type InProcessEngine } from '@osiris/runner';
 
 /** The in-process engine, with the connectors it runs. */
-export interface LocalEngine extends Engine {
+export interface LocalEngine extends InProcessEngine {
   readonly name: 'local';
-  /** One connector per component type, in type order. */
-  readonly connectors: readonly Connector[];
 }
 
 export interface LocalEngineOptions {
@@ -15,10 +13,10 @@ export interface LocalEngineOptions {
 }
 
 /**
- * An engine that runs every step in this process with `executeSteps`: rows
- * stream from the source connector into the sink connector, memory bounded
- * by the chunk size. Connectors given here, or in the run's context, replace
- * built-in ones of the same type.
+ * An engine that runs every step in this process: the runner's
+ * `createInProcessEngine` with the built-in connectors of `@osiris/connectors`.
+ * Connectors given here, or in the run's context, replace built-in ones of the
+ * same type.
  *
  * @example
  * const engine = createLocalEngine();
@@ -26,23 +24,7 @@ export interface LocalEngineOptions {
  */
 export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine {
   const set = connectorSet(builtinConnectors).with(options.connectors ?? []);
-  return {
-    name: 'local',
-    connectors: set.list,
-    run(manifest, configs, context) {
-      return executeSteps(manifest, configs, {
-        connectors: set.with(context.connectors ?? []).list,
-        connections: context.connections,
-        events: context.events,
-        signal: context.signal,
-        chunkSize: context.chunkSize,
-        ...(context.registry === undefined ? {} : { registry: context.registry }),
-        ...(context.retry === undefined ? {} : { retry: context.retry }),
-        ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
-        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
-      });
-    },
-  };
+  return { ...createInProcessEngine(set.list), name: 'local' };
 }
 
 /** The local engine with the built-in connectors of `@osiris/connectors`. */

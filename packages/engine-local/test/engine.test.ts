@@ -2,7 +2,7 @@
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { builtinConnectors } from '@osiris/connectors';
 import { loadRegistry } from '@osiris/registry';
-import type { Connector, Row, StepEvent } from '@osiris/runner';
+import { type Connector, DEFAULT_RUN_SETTINGS, type Row, type RunEventDraft } from '@osiris/runner';
 import { describe, expect, it } from 'vitest';
 import { createLocalEngine, localEngine } from '../src/engine';
 
@@ -93,7 +93,7 @@ describe('localEngine', () => {
       src: { id: 'src', component: 'mysql.table', mode: 'read', connection: '@m', options: { table: 't' } },
       dst: { id: 'dst', component: 'supabase.table', mode: 'write', connection: '@s', options: { table: 't' } },
     };
-    const events: StepEvent[] = [];
+    const events: RunEventDraft[] = [];
     const engine = createLocalEngine({ connectors: [source] });
     expect(engine.connectors).toContain(source);
     const result = await engine.run(manifest, configs, {
@@ -105,7 +105,7 @@ describe('localEngine', () => {
       ]),
       events: (event) => events.push(event),
       signal: new AbortController().signal,
-      chunkSize: 2,
+      settings: { ...DEFAULT_RUN_SETTINGS, chunkSize: 2 },
       registry,
       connectors: [sink],
     });

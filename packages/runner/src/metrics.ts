@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { OsirisErrorCode } from '@osiris/registry';
 import type { RunStatus, StepResult, StepStatus } from './engine';
+import type { RunEventType } from './events';
 
 /** One step in `metrics.json`. */
 export interface StepMetrics {
@@ -75,18 +76,20 @@ export interface RunStatusFile {
 
 /**
  * One line of `run.log.jsonl`. Every line has every key; those that do not apply are `null`
- * (ADR 0007, ADR 0015). `error` holds errors (and retries); `message` a connector's notes and
- * warnings; `phase` the phase a step entered (`merging`).
+ * (ADR 0007, ADR 0016, ADR 0018). `event_id` is the event's id (unique, sorts in the order of the
+ * run's events); `error` holds errors (and retries); `message` the text of a `note` (a connector's
+ * notes and warnings); `phase` the phase a step entered (`merging`) on a `phase` event.
  */
 export interface RunLogLine {
   readonly ts: string;
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly run_id: string;
   readonly correlation_id: string;
+  readonly event_id: string;
   readonly agent: string;
   readonly engine: string;
   readonly step: string | null;
-  readonly event: 'start' | 'progress' | 'metrics' | 'end' | 'error';
+  readonly event: RunEventType;
   readonly rows_read: number | null;
   readonly rows_written: number | null;
   readonly duration_ms: number | null;

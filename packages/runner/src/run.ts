@@ -18,15 +18,27 @@ import {
   resolveSetting,
 } from '@osiris/registry';
 import type { Connector } from './contracts';
-import type { Engine, EngineResult, RetryOptions, RunStatus, StepConfigs, StepEvent, StepResult } from './engine';
+import type { Engine, EngineResult, RunStatus, StepConfigs, StepResult } from './engine';
 import { idleTimeoutSetting, logLevelSetting, redactionSetting } from './env-settings';
 import { describeError } from './errors';
-import { configMap } from './execute';
+import { createEventStamper, type RunEventDraft, type RunEventListener } from './events';
 import { createRunLogger } from './internal/log';
 import { createProgressDisplay, type ProgressTarget } from './internal/progress';
 import { type RunMetrics, type RunStatusFile, stepMetrics } from './metrics';
+import { configMap } from './plan';
 import { newRunId } from './run-id';
 import { connectionRefsOf, resolveConnections } from './secrets';
+import { DEFAULT_RUN_SETTINGS, parseRunSettings, type RunSettings } from './settings';
+
+/** @deprecated Use the `retry*` fields of {@link RunManifestOptions.settings}. */
+export interface RetryOptions {
+  /** Attempts per step, including the first. Default 3. */
+  readonly attempts?: number;
+  /** Delay before the second attempt; doubles each time. Default 500 ms. */
+  readonly baseDelayMs?: number;
+  /** Upper bound of one delay. Default 5000 ms. */
+  readonly maxDelayMs?: number;
+}
 
 export interface RunManifestOptions {
   readonly manifest: RunManifest;
@@ -40,11 +52,23 @@ export interface RunManifestOptions {
   /** The folder that holds run folders (`--runs-dir`, or `<OSIRIS_HOME or .osiris>/runs`). */
   readonly runsDir: string;
   readonly secretsFile?: string;
-  /** The environment (pass `process.env`): `OSIRIS_CONN__*`, `OSIRIS_REDACTION_STRATEGY`, `OSIRIS_LOG_LEVEL`. */
+  /**
+   * The environment (pass `process.env`): `OSIRIS_CONN__*`, `OSIRIS_REDACTION_STRATEGY`, `OSIRIS_LOG_LEVEL`,
+   * `OSIRIS_IDLE_TIMEOUT`.
+   */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Beats `OSIRIS_REDACTION_STRATEGY`, which beats the cards, which beat `fixed`. */
+  /**
+   * Settings that beat everything else (command-line flags): the environment (`OSIRIS_LOG_LEVEL`,
+   * `OSIRIS_REDACTION_STRATEGY`, `OSIRIS_IDLE_TIMEOUT` in seconds), the cards' redaction strategy and
+   * the manifest's `chunk_size`. Whatever none of them sets has its default (`DEFAULT_RUN_SETTINGS`).
+   * The engine gets the result as `EngineContext.settings`.
+   */
+  readonly settings?: Partial<RunSettings>;
+  /** Every event of the run, stamped and redacted, after it is logged (a supervisor, a remote log streamer). */
+  readonly onEvent?: RunEventListener;
+  /** @deprecated Use `settings.redactionStrategy`. */
   readonly redactionStrategy?: RedactionStrategy;
-  /** Beats `OSIRIS_LOG_LEVEL`; default `info`. */
+  /** @deprecated Use `settings.logLevel`. */
   readonly logLevel?: 'info' | 'debug';
   /** Abort it on Ctrl-C: the run stops, writers roll back, the result is `interrupted` (exit 130). */
   readonly signal?: AbortSignal;
@@ -53,12 +77,11 @@ export interface RunManifestOptions {
   /** The manifest text as compiled; recorded as is (redacted). Default: the manifest as YAML. */
   readonly manifestText?: string;
   readonly correlationId?: string;
+  /** @deprecated Use `settings.retryAttempts`, `settings.retryBaseDelayMs` and `settings.retryMaxDelayMs`. */
   readonly retry?: RetryOptions;
+  /** @deprecated Use `settings.progressIntervalMs`. */
   readonly progressIntervalMs?: number;
-  /**
-   * How long a sink waits for its source's next batch before the step fails (0 waits forever).
-   * Beats `OSIRIS_IDLE_TIMEOUT` (seconds), which beats ten minutes.
-   */
+  /** @deprecated Use `settings.idleTimeoutMs`. */
   readonly idleTimeoutMs?: number;
   /** The clock (tests). */
   readonly now?: () => Date;
@@ -77,11 +100,16 @@ export interface RunWarning {
   readonly message: string;
 }
 
+/** A note a connector reported during the run (`info`: a created table; `warn`: a warning), already redacted. */
+export interface RunNote extends RunWarning {
+  readonly level: 'info' | 'warn';
+}
+
 export interface RunResult {
   readonly runId: string;
   readonly runDir: string;
   readonly status: RunStatus;
-  /** 0 success, 2 validation (a mode or capability violation), 4 run error, 130 interrupted. */
+  /** 0 success, 2 validation (a mode or capability violation), 4 run error, 5 configuration, 130 interrupted. */
   readonly exitCode: number;
   readonly steps: readonly StepResult[];
   readonly rowsRead: number;
@@ -89,15 +117,15 @@ export interface RunResult {
   readonly durationMs: number;
   /** Every distinct `warn` note of a connector, in the order they came. */
   readonly warnings: readonly RunWarning[];
+  /** Every distinct `info` and `warn` note of a connector, in the order they came (`warnings` are among them). */
+  readonly notes: readonly RunNote[];
   readonly error?: RunFailure;
 }
-
-const DEFAULT_CHUNK_SIZE = 10_000;
 
 /** `manifest.execution.params.chunk_size` (a positive integer), default 10,000. */
 export function chunkSizeOf(manifest: RunManifest): number {
   const raw = manifest.execution.params.chunk_size;
-  if (raw === undefined || raw === null) return DEFAULT_CHUNK_SIZE;
+  if (raw === undefined || raw === null) return DEFAULT_RUN_SETTINGS.chunkSize;
   const value = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new OsirisError(OsirisErrorCode.Config, 'execution.params.chunk_size must be a positive whole number', {
@@ -142,26 +170,48 @@ async function createRunFolder(runsDir: string, first: string, nextId: () => str
   }
 }
 
+/** The settings given as options: `settings` beats the deprecated options of the same meaning. */
+function givenSettings(options: RunManifestOptions): Partial<RunSettings> {
+  const { retry } = options;
+  const legacy: Partial<Record<keyof RunSettings, unknown>> = {
+    logLevel: options.logLevel,
+    redactionStrategy: options.redactionStrategy,
+    retryAttempts: retry?.attempts,
+    retryBaseDelayMs: retry?.baseDelayMs,
+    retryMaxDelayMs: retry?.maxDelayMs,
+    progressIntervalMs: options.progressIntervalMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+  };
+  const given = { ...legacy, ...options.settings };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+}
+
 function writeJson(file: string, value: unknown, redactor: Redactor): Promise<void> {
   return writeFile(file, `${canonicalJson(redactor.value(value), 2)}\n`);
 }
 
 /**
  * Runs a manifest and records it: resolves the connections the configs
- * reference, creates `<runsDir>/<run_id>/` with `manifest.yaml`, `cfg/*.json`,
- * `run.log.jsonl`, `metrics.json` and `status.json`, runs the engine, and
- * returns the outcome with its exit code. Everything written or returned
- * passes one redactor that knows every resolved secret.
+ * reference and the run's settings (`RunSettings`: `options.settings`, then
+ * the environment, the cards and the manifest, then the defaults), creates
+ * `<runsDir>/<run_id>/` with `manifest.yaml`, `cfg/*.json`, `run.log.jsonl`,
+ * `metrics.json` and `status.json`, runs the engine, and returns the outcome
+ * with its exit code. The engine's events are stamped here (ids, times) and go
+ * to the log, the progress display, the notes of the result and `onEvent`.
+ * Everything written or returned passes one redactor that knows every
+ * resolved secret.
  *
  * Missing or malformed connections (and bad settings such as
  * `OSIRIS_REDACTION_STRATEGY`) throw an `OsirisError(Config)` (exit 5) before
  * anything is created: a run that never started leaves no folder. Once the
  * folder exists, nothing throws for a failed run: it is returned with its
- * exit code (4 run error, 2 a mode or capability violation, 130 interrupted).
+ * exit code (4 run error, 5 a connector's configuration error, 2 a mode or
+ * capability violation, 130 interrupted).
  *
  * @example
  * const result = await runManifest({ manifest, configs, engine: localEngine, registry, runsDir: '.osiris/runs',
- *   env: process.env, signal: controller.signal, progress: { stream: process.stderr, isTTY: process.stderr.isTTY } });
+ *   env: process.env, settings: { idleTimeoutMs: 60_000 }, signal: controller.signal,
+ *   progress: { stream: process.stderr, isTTY: process.stderr.isTTY } });
  * process.exitCode = result.exitCode;
  */
 export async function runManifest(options: RunManifestOptions): Promise<RunResult> {
@@ -170,16 +220,22 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
   const configs = configMap(options.configs);
 
   // Everything that can be wrong with the settings is found before anything is written.
-  const logLevel = resolveSetting(logLevelSetting, { flag: options.logLevel, env }, 'info');
+  const flags = givenSettings(options);
+  const logLevel = resolveSetting(logLevelSetting, { flag: flags.logLevel, env }, 'info');
   const cards = manifest.steps.map((step) => registry.get(step.component));
   const strategy = resolveSetting(
     redactionSetting,
-    { flag: options.redactionStrategy, env },
+    { flag: flags.redactionStrategy, env },
     cards.find((card) => card?.redaction?.strategy !== undefined)?.redaction?.strategy ?? 'fixed',
   );
   const mask = cards.find((card) => card?.redaction?.mask !== undefined)?.redaction?.mask;
-  const chunkSize = chunkSizeOf(manifest);
-  const idleTimeoutMs = options.idleTimeoutMs ?? resolveSetting(idleTimeoutSetting, { env }, undefined);
+  const settings = parseRunSettings({
+    ...flags,
+    chunkSize: flags.chunkSize ?? chunkSizeOf(manifest),
+    idleTimeoutMs: flags.idleTimeoutMs ?? resolveSetting(idleTimeoutSetting, { env }, undefined),
+    logLevel,
+    redactionStrategy: strategy,
+  });
   const refs = connectionRefsOf(configs.values());
   const resolution = await resolveConnections(refs.keys(), {
     registry,
@@ -189,7 +245,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
   });
   const redactor = createRedactor({
     knownSecrets: [...resolution.secrets, ...environmentSecrets(env)],
-    strategy,
+    strategy: settings.redactionStrategy,
     ...(mask === undefined ? {} : { mask }),
   });
 
@@ -211,10 +267,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
 
   const logger = createRunLogger({
     file: join(runDir, 'run.log.jsonl'),
-    runId,
-    correlationId,
     engine: engine.name,
-    level: logLevel,
+    level: settings.logLevel,
     redactor,
   });
   const labels = new Map<string, string>();
@@ -225,19 +279,25 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     else if (!consumed.has(step.id)) labels.set(step.id, step.id);
   }
   const display = createProgressDisplay(options.progress, labels, redactor);
-  // Warnings are the user's to see (the CLI prints them after the run); a retried step may repeat one.
-  const warnings = new Map<string, RunWarning>();
-  const events = (event: StepEvent) => {
+  // Notes are the user's to see (the CLI prints them after the run); a retried step may repeat one.
+  const notes = new Map<string, RunNote>();
+  const stamp = createEventStamper({ runId, correlationId, now });
+  const { onEvent } = options;
+  // The one place a run's events become records: stamped, logged, shown, collected, passed on.
+  const events = (draft: RunEventDraft) => {
+    const event = stamp(draft);
     logger.event(event);
     display.onEvent(event);
-    if (event.level === 'warn' && event.message !== undefined) {
-      const warning = { step: event.step, message: redactor.text(event.message) };
-      warnings.set(JSON.stringify(warning), warning);
+    const { message } = event.payload;
+    if (event.type === 'note' && (event.level === 'warn' || event.level === 'info') && message !== undefined) {
+      const note = { step: event.step, level: event.level, message: redactor.text(message) };
+      notes.set(JSON.stringify(note), note);
     }
+    onEvent?.(redactor.value(event));
   };
   const signal = options.signal ?? new AbortController().signal;
 
-  events({ event: 'start', level: 'info', step: null });
+  events({ type: 'start', level: 'info', step: null, payload: {} });
   let outcome: EngineResult;
   try {
     outcome = await engine.run(manifest, configs, {
@@ -246,12 +306,9 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
       connections: resolution.connections,
       events,
       signal,
-      chunkSize,
+      settings,
       registry,
       ...(options.connectors === undefined ? {} : { connectors: options.connectors }),
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
-      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     });
   } catch (error) {
     const wrapped = isOsirisError(error)
@@ -302,9 +359,11 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
   const durationMs = Math.round(performance.now() - started);
   const endedAt = now();
 
-  if (error !== undefined)
-    events({ event: 'error', level: status === 'interrupted' ? 'warn' : 'error', step: null, error: error.message });
-  events({ event: 'end', level: 'info', step: null, rowsRead, rowsWritten, durationMs });
+  if (error !== undefined) {
+    const level = status === 'interrupted' ? 'warn' : 'error';
+    events({ type: 'error', level, step: null, payload: { error: error.message } });
+  }
+  events({ type: 'end', level: 'info', step: null, payload: { rowsRead, rowsWritten, durationMs } });
   display.finish();
   await logger.close();
 
@@ -343,7 +402,10 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     rowsRead,
     rowsWritten,
     durationMs,
-    warnings: [...warnings.values()],
+    warnings: [...notes.values()]
+      .filter((note) => note.level === 'warn')
+      .map(({ step, message }) => ({ step, message })),
+    notes: [...notes.values()],
     ...(error === undefined ? {} : { error }),
   };
 }

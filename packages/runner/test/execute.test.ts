@@ -2,27 +2,29 @@
 import { isOsirisError, loadRegistry, OsirisErrorCode } from '@osiris/registry';
 import { describe, expect, it } from 'vitest';
 import type { Connector, Row, TextBatch } from '../src/contracts';
-import type { StepEvent } from '../src/engine';
 import { isTransientError } from '../src/errors';
+import type { RunEventDraft } from '../src/events';
 import { type ExecuteOptions, executeSteps } from '../src/execute';
+import type { RunSettings } from '../src/settings';
 import { textBatchRows } from '../src/text-batch';
-import { codeError, connections, fakeSink, fakeSource, pipeline, transientCodes } from './fakes';
+import { codeError, connections, fakeSink, fakeSource, fastSettings, pipeline, transientCodes } from './fakes';
 
 const registry = loadRegistry();
 
-function options(overrides: Partial<ExecuteOptions> & Pick<ExecuteOptions, 'connectors'>) {
-  const events: StepEvent[] = [];
+type Overrides = Partial<Omit<ExecuteOptions, 'settings'>> &
+  Pick<ExecuteOptions, 'connectors'> & { settings?: Partial<RunSettings> };
+
+function options({ settings, ...overrides }: Overrides) {
+  const events: RunEventDraft[] = [];
   return {
     events,
     options: {
       connections,
-      events: (event: StepEvent) => events.push(event),
+      events: (event: RunEventDraft) => events.push(event),
       signal: new AbortController().signal,
-      chunkSize: 10,
       registry,
-      retry: { baseDelayMs: 1 },
-      progressIntervalMs: 0,
       ...overrides,
+      settings: { ...fastSettings, chunkSize: 10, ...settings },
     } satisfies ExecuteOptions,
   };
 }
@@ -42,11 +44,11 @@ describe('executeSteps', () => {
       expect.objectContaining({ id: 'src', status: 'succeeded', attempts: 1, rowsRead: 25, rowsWritten: 0 }),
       expect.objectContaining({ id: 'dst', status: 'succeeded', attempts: 1, rowsRead: 25, rowsWritten: 25 }),
     ]);
-    const names = events.map((event) => `${event.step}:${event.event}`);
+    const names = events.map((event) => `${event.step}:${event.type}`);
     expect(names.slice(0, 2)).toEqual(['src:start', 'dst:start']);
     expect(names).toContain('dst:progress');
     expect(names.slice(-4)).toEqual(['src:metrics', 'src:end', 'dst:metrics', 'dst:end']);
-    const progress = events.filter((event) => event.event === 'progress').map((event) => event.rowsRead);
+    const progress = events.filter((event) => event.type === 'progress').map((event) => event.payload.rowsRead);
     expect(progress).toEqual([10, 20, 25]);
   });
 
@@ -54,10 +56,10 @@ describe('executeSteps', () => {
     const { manifest, configs } = pipeline();
     const { events, options: opts } = options({
       connectors: [fakeSource({ rows: 1000, batchSize: 1 }), fakeSink()],
-      progressIntervalMs: 60_000,
+      settings: { progressIntervalMs: 60_000 },
     });
     await executeSteps(manifest, configs, opts);
-    expect(events.filter((event) => event.event === 'progress')).toHaveLength(0);
+    expect(events.filter((event) => event.type === 'progress')).toHaveLength(0);
   });
 
   it('fails fast when a step asks a connector for a mode it does not have', async () => {
@@ -142,10 +144,12 @@ describe('executeSteps', () => {
     expect(sink.committed).toHaveLength(25);
     expect(result.steps[0]).toMatchObject({ attempts: 2, rowsRead: 25 });
     const srcEvents = events.filter((event) => event.step === 'src');
-    expect(srcEvents.filter((event) => event.event === 'start').map((event) => event.attempt)).toEqual([1, 2]);
-    const retry = srcEvents.find((event) => event.event === 'error');
+    expect(srcEvents.filter((event) => event.type === 'start').map((event) => event.attempt)).toEqual([1, 2]);
+    const retry = srcEvents.find((event) => event.type === 'error');
     expect(retry).toMatchObject({ level: 'warn', attempt: 1 });
-    expect(retry?.error).toMatch(/^attempt 1 of 3 failed with a transient error, retrying in 1 ms: .*ECONNREFUSED/);
+    expect(retry?.payload.error).toMatch(
+      /^attempt 1 of 3 failed with a transient error, retrying in 1 ms: .*ECONNREFUSED/,
+    );
   });
 
   it('retries a transient error of the writer, with the whole pipe', async () => {
@@ -188,7 +192,7 @@ describe('executeSteps', () => {
     expect(result.error?.message).toBe('step "src" (mysql.table) failed after 3 attempts: read ECONNRESET');
     expect(result.steps[0]).toMatchObject({ status: 'failed', attempts: 3 });
     expect(result.steps[1]).toMatchObject({ status: 'skipped', attempts: 0 });
-    const errors = events.filter((event) => event.event === 'error');
+    const errors = events.filter((event) => event.type === 'error');
     expect(errors.map((event) => event.level)).toEqual(['warn', 'warn', 'error']);
   });
 
@@ -257,7 +261,7 @@ describe('executeSteps', () => {
     expect(sink.rolledBack).toBe(1);
     expect(source.closed).toBe(1);
     expect(result.steps.map((step) => step.status)).toEqual(['interrupted', 'interrupted']);
-    expect(events.filter((event) => event.event === 'error').every((event) => event.level === 'warn')).toBe(true);
+    expect(events.filter((event) => event.type === 'error').every((event) => event.level === 'warn')).toBe(true);
   });
 
   describe('idle timeout', () => {
@@ -281,7 +285,7 @@ describe('executeSteps', () => {
       const result = await executeSteps(
         manifest,
         configs,
-        options({ connectors: [source, sink], idleTimeoutMs: 50, retry: { attempts: 3, baseDelayMs: 1 } }).options,
+        options({ connectors: [source, sink], settings: { idleTimeoutMs: 50, retryAttempts: 3 } }).options,
       );
       expect(performance.now() - started).toBeLessThan(2000);
       expect(result.status).toBe('failed');
@@ -315,7 +319,7 @@ describe('executeSteps', () => {
       const result = await executeSteps(
         manifest,
         configs,
-        options({ connectors: [source, sink], idleTimeoutMs: 20 }).options,
+        options({ connectors: [source, sink], settings: { idleTimeoutMs: 20 } }).options,
       );
       expect(result.status).toBe('succeeded');
       expect(result.steps[1]?.rowsWritten).toBe(50);
@@ -330,7 +334,7 @@ describe('executeSteps', () => {
       const result = await executeSteps(
         manifest,
         configs,
-        options({ connectors: [source, fakeSink()], idleTimeoutMs: 0 }).options,
+        options({ connectors: [source, fakeSink()], settings: { idleTimeoutMs: 0 } }).options,
       );
       expect(result.status).toBe('succeeded');
     });
@@ -404,7 +408,7 @@ describe('executeSteps', () => {
       ['src', 5, 0],
       ['dst', 5, 5],
     ]);
-    expect(events.filter((event) => event.event === 'progress').map((event) => event.rowsRead)).toEqual([3, 5]);
+    expect(events.filter((event) => event.type === 'progress').map((event) => event.payload.rowsRead)).toEqual([3, 5]);
   });
 
   it('hands the sink a COPY binary stream of the source, counting its tuples across chunk boundaries', async () => {
@@ -486,7 +490,7 @@ describe('executeSteps', () => {
       ['dst', 5, 5],
     ]);
     // The tuples end at offsets 34, 48, 70, 84 and 98: in the third, fourth and fifth chunk.
-    expect(events.filter((event) => event.event === 'progress').map((event) => event.rowsRead)).toEqual([
+    expect(events.filter((event) => event.type === 'progress').map((event) => event.payload.rowsRead)).toEqual([
       0, 0, 1, 2, 5,
     ]);
   });
@@ -545,10 +549,10 @@ describe('executeSteps', () => {
     await executeSteps(manifest, configs, opts);
     expect(events).toContainEqual(
       expect.objectContaining({
-        event: 'progress',
+        type: 'note',
         level: 'warn',
         step: 'src',
-        message: 'zero dates became NULL (column=updated_at, rows=2)',
+        payload: { message: 'zero dates became NULL (column=updated_at, rows=2)' },
       }),
     );
   });

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import type { Connector, DiscoveredTable, Row, StepContext } from '../src/contracts';
-import type { Engine, RetryOptions } from '../src/engine';
-import { executeSteps } from '../src/execute';
+import type { Engine } from '../src/engine';
+import { createInProcessEngine } from '../src/in-process';
+import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../src/settings';
 
 export const fingerprint = `sha256-${'0'.repeat(64)}`;
 
@@ -182,21 +183,10 @@ export function transientCodes(...codes: string[]): (error: unknown) => boolean 
   return (error) => codes.includes(String((error as { code?: unknown }).code));
 }
 
-/** An engine that runs the connectors it is given (or the context's) in process. */
-export function testEngine(connectors: readonly Connector[] = [], retry: RetryOptions = { baseDelayMs: 1 }): Engine {
-  return {
-    name: 'test',
-    run(manifest, configs, context) {
-      return executeSteps(manifest, configs, {
-        connectors: context.connectors ?? connectors,
-        connections: context.connections,
-        events: context.events,
-        signal: context.signal,
-        chunkSize: context.chunkSize,
-        retry: context.retry ?? retry,
-        progressIntervalMs: context.progressIntervalMs ?? 0,
-        ...(context.registry === undefined ? {} : { registry: context.registry }),
-      });
-    },
-  };
+/** An engine named `test` that runs the connectors it is given (or the context's) in process. */
+export function testEngine(connectors: readonly Connector[] = []): Engine {
+  return createInProcessEngine(connectors, { name: 'test' });
 }
+
+/** Settings for fast tests: a retry after 1 ms, a progress event for every batch. */
+export const fastSettings: RunSettings = { ...DEFAULT_RUN_SETTINGS, retryBaseDelayMs: 1, progressIntervalMs: 0 };

@@ -30,6 +30,7 @@ function options(connectors: readonly Connector[], overrides: Partial<RunManifes
     registry,
     runsDir: join(tempDir(), 'runs'),
     env,
+    settings: { retryBaseDelayMs: 1, progressIntervalMs: 0 },
     ...overrides,
   };
 }
@@ -59,6 +60,7 @@ const LOG_KEYS = [
   'engine',
   'error',
   'event',
+  'event_id',
   'level',
   'message',
   'phase',
@@ -98,8 +100,12 @@ describe('runManifest', () => {
       expect(line).toMatchObject({ run_id: result.runId, correlation_id: 'corr-1', agent: 'runner', engine: 'test' });
       expect(line.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(['debug', 'info', 'warn', 'error']).toContain(line.level);
-      expect(['start', 'progress', 'metrics', 'end', 'error']).toContain(line.event);
+      expect(['start', 'progress', 'phase', 'note', 'metrics', 'end', 'error']).toContain(line.event);
     }
+    // Event ids: the run id and a counter, so that they sort in the order the events came.
+    expect(lines.map((line) => line.event_id)).toEqual(
+      lines.map((_, index) => `${result.runId}_${String(index + 1).padStart(8, '0')}`),
+    );
     expect(lines[0]).toMatchObject({ step: null, event: 'start' });
     expect(lines.at(-1)).toMatchObject({ step: null, event: 'end', rows_read: 25, rows_written: 25 });
     expect(lines).toContainEqual(
@@ -171,20 +177,24 @@ describe('runManifest', () => {
     expect(existsSync(opts.runsDir)).toBe(false);
   });
 
-  it('takes the idle timeout from the option, then OSIRIS_IDLE_TIMEOUT (seconds); a bad value exits 5 first', async () => {
+  it('takes the idle timeout from the settings, then OSIRIS_IDLE_TIMEOUT (seconds); a bad value exits 5 first', async () => {
     const seen: (number | undefined)[] = [];
     const engine = {
       name: 'test',
       run: async (...args: Parameters<Engine['run']>) => {
-        seen.push(args[2].idleTimeoutMs);
+        seen.push(args[2].settings.idleTimeoutMs);
         return { status: 'succeeded' as const, steps: [] };
       },
     };
     await runManifest(options([], { engine }));
     await runManifest(options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '2.5' } }));
     await runManifest(options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '0' } }));
-    await runManifest(options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '2.5' }, idleTimeoutMs: 100 }));
-    expect(seen).toEqual([undefined, 2500, 0, 100]);
+    await runManifest(
+      options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '2.5' }, settings: { idleTimeoutMs: 100 } }),
+    );
+    // The option it replaces still works.
+    await runManifest(options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: '2.5' }, idleTimeoutMs: 200 }));
+    expect(seen).toEqual([600_000, 2500, 0, 100, 200]);
     for (const bad of ['-1', 'ten', '1e3', '9999999999']) {
       const opts = options([], { engine, env: { ...env, OSIRIS_IDLE_TIMEOUT: bad } });
       await expect(runManifest(opts)).rejects.toMatchObject({
@@ -306,6 +316,32 @@ describe('runManifest', () => {
     expect(byOption.error?.message).toMatch(/cannot connect to \*\*\*$/);
   });
 
+  it('logs notes as note lines and phases as phase lines, and returns the info and warn notes', async () => {
+    const source = fakeSource({
+      onBatch: (index, ctx) => (index === 0 ? ctx.reporter.log('warn', 'zero dates became NULL') : undefined),
+    });
+    const merging = fakeSink();
+    const write = merging.write?.bind(merging);
+    merging.write = async (ctx, config, input) => {
+      ctx.reporter.log('info', 'created table public.orders');
+      const written = await write?.(ctx, config, input);
+      ctx.reporter.phase?.('merging');
+      return written ?? { rowsWritten: 0 };
+    };
+    const result = await runManifest(options([source, merging]));
+    const lines = logLines(result.runDir).filter((line) => line.event === 'note' || line.event === 'phase');
+    expect(lines).toEqual([
+      expect.objectContaining({ step: 'dst', event: 'note', level: 'info', message: 'created table public.orders' }),
+      expect.objectContaining({ step: 'src', event: 'note', level: 'warn', message: 'zero dates became NULL' }),
+      expect.objectContaining({ step: 'dst', event: 'phase', phase: 'merging', rows_read: 25, message: null }),
+    ]);
+    expect(result.notes).toEqual([
+      { step: 'dst', level: 'info', message: 'created table public.orders' },
+      { step: 'src', level: 'warn', message: 'zero dates became NULL' },
+    ]);
+    expect(result.warnings).toEqual([{ step: 'src', message: 'zero dates became NULL' }]);
+  });
+
   it('writes debug notes only at log level debug', async () => {
     const source = fakeSource({
       onBatch: (index, ctx) => (index === 0 ? ctx.reporter.log('debug', 'query plan: full scan') : undefined),
@@ -314,7 +350,7 @@ describe('runManifest', () => {
     expect(logLines(info.runDir).some((line) => line.level === 'debug')).toBe(false);
     const debug = await runManifest(options([source, fakeSink()], { env: { ...env, OSIRIS_LOG_LEVEL: 'debug' } }));
     expect(logLines(debug.runDir)).toContainEqual(
-      expect.objectContaining({ level: 'debug', step: 'src', event: 'progress', message: 'query plan: full scan' }),
+      expect.objectContaining({ level: 'debug', step: 'src', event: 'note', message: 'query plan: full scan' }),
     );
   });
 });

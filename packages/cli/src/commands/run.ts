@@ -71,13 +71,14 @@ export function registerRun(program: Command, action: Action, deps: Composition)
       `fail a step whose source sends nothing for this long; 0 waits forever (env OSIRIS_IDLE_TIMEOUT, default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`,
     )
     .option('--json', 'print the result as JSON')
-    .option('-q, --quiet', 'no progress on stderr (warnings and errors are still shown)')
+    .option('-q, --quiet', 'no progress or notes on stderr (warnings and errors are still shown)')
     .addHelpText(
       'after',
       `
 Progress goes to stderr: on a terminal a live line (rows, rows/s, and the approximate total and time left when
 the source's statistics tell its size; "merging…" while a merge's upsert runs); in a pipe or CI log one line at
-most every 10 s, nothing for a shorter run. Warnings (e.g. zero dates read as NULL) follow the summary.
+most every 10 s, nothing for a shorter run. Warnings (e.g. zero dates read as NULL) and notes (e.g. a created
+table) follow the summary.
 
 Examples:
   osiris run examples/mysql-to-supabase-merge/pipeline.yaml --secrets-file secrets.yaml
@@ -116,8 +117,6 @@ export async function runPipeline(
     // An engine's own lines (the e2b sandbox's, prefixed `agent=runner engine=e2b`) go to stderr like everything
     // but results.
     output: { write: (text: string) => io.stderr.write(output.redact(text)) },
-    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-    ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
   });
   const paths = osirisPaths({
     env: io.env,
@@ -133,9 +132,11 @@ export async function runPipeline(
     runsDir: paths.runsDir,
     env: io.env,
     ...(options.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, options.secretsFile) }),
-    ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
-    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    settings: {
+      ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    },
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     ...(options.quiet ? {} : { progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) } }),
   });
@@ -162,19 +163,25 @@ export async function runPipeline(
       );
     }
     output.out(`  run folder: ${runDir}/`);
-    warn(output, result.warnings);
+    notes(output, result.notes, options.quiet === true);
   } else {
     output.err(
       `${output.red('✗')} ${plan.manifest.pipeline} ${result.status}: ${result.error?.message ?? 'see the run log'}`,
     );
     if (result.error?.hint) output.err(`  ${result.error.hint}`);
     output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
-    warn(output, result.warnings);
+    notes(output, result.notes, options.quiet === true);
   }
   return result.exitCode;
 }
 
-/** What connectors warned about during the run (also in run.log.jsonl), on stderr once the run is over. */
-function warn(output: Output, warnings: RunResult['warnings']): void {
-  for (const { step, message } of warnings) output.err(`${output.yellow('warning')} ${step ?? 'run'}: ${message}`);
+/**
+ * What connectors noted during the run (also in run.log.jsonl), on stderr once the run is over, in the
+ * order they came: warnings (`warning src: …`) always, notes (`note dst: created table …`) unless quiet.
+ */
+function notes(output: Output, noted: RunResult['notes'], quiet: boolean): void {
+  for (const { step, level, message } of noted) {
+    if (level === 'warn') output.err(`${output.yellow('warning')} ${step ?? 'run'}: ${message}`);
+    else if (!quiet) output.err(`note ${step ?? 'run'}: ${message}`);
+  }
 }

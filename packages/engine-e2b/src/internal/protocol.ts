@@ -23,48 +23,31 @@ export interface RemoteError {
   readonly hint?: string;
 }
 
-/** Settings the host passes on the remote command line (never secrets: those travel as environment variables). */
-export interface RemoteSettings {
+/**
+ * The run settings (`RunSettings` of `@osiris/runner`, as JSON), uploaded beside the manifest and read
+ * back by the remote runner with `parseRunSettings`: a new setting travels without a change here.
+ */
+export const SETTINGS_FILE = 'settings.json';
+
+/** What identifies the run, on the remote command line (never secrets: those travel as environment variables). */
+export interface RemoteRun {
+  /** The engine's version: the bundle refuses to run for another. */
   readonly expectVersion: string;
+  /** The host's run id, which the remote runner's log lines carry. */
   readonly runId: string;
   readonly correlationId: string;
-  readonly logLevel?: 'info' | 'debug';
-  readonly redactionStrategy?: 'fixed' | 'hash';
-  readonly progressIntervalMs?: number;
-  readonly idleTimeoutMs?: number;
-  readonly retryAttempts?: number;
-  readonly retryBaseDelayMs?: number;
-  readonly retryMaxDelayMs?: number;
 }
 
-/** The command-line flags for {@link RemoteSettings}, in a fixed order. */
-export function settingsToArgs(settings: RemoteSettings): string[] {
-  const args = [
-    '--expect-version',
-    settings.expectVersion,
-    '--run-id',
-    settings.runId,
-    '--correlation-id',
-    settings.correlationId,
-  ];
-  const optional: [string, string | number | undefined][] = [
-    ['--log-level', settings.logLevel],
-    ['--redaction-strategy', settings.redactionStrategy],
-    ['--progress-interval-ms', settings.progressIntervalMs],
-    ['--idle-timeout-ms', settings.idleTimeoutMs],
-    ['--retry-attempts', settings.retryAttempts],
-    ['--retry-base-delay-ms', settings.retryBaseDelayMs],
-    ['--retry-max-delay-ms', settings.retryMaxDelayMs],
-  ];
-  for (const [flag, value] of optional) if (value !== undefined) args.push(flag, String(value));
-  return args;
+/** The command-line flags for {@link RemoteRun}, in a fixed order. */
+export function runToArgs(run: RemoteRun): string[] {
+  return ['--expect-version', run.expectVersion, '--run-id', run.runId, '--correlation-id', run.correlationId];
 }
 
 /**
- * Reads {@link RemoteSettings} back from the flags {@link settingsToArgs} wrote; a bad flag is an
+ * Reads {@link RemoteRun} back from the flags {@link runToArgs} wrote; a missing or unknown flag is an
  * OsirisError (Config) raised through `usage`.
  */
-export function settingsFromArgs(argv: readonly string[], usage: (message: string) => Error): RemoteSettings {
+export function runFromArgs(argv: readonly string[], usage: (message: string) => Error): RemoteRun {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
@@ -74,55 +57,19 @@ export function settingsFromArgs(argv: readonly string[], usage: (message: strin
         'expect-version': { type: 'string' },
         'run-id': { type: 'string' },
         'correlation-id': { type: 'string' },
-        'log-level': { type: 'string' },
-        'redaction-strategy': { type: 'string' },
-        'progress-interval-ms': { type: 'string' },
-        'idle-timeout-ms': { type: 'string' },
-        'retry-attempts': { type: 'string' },
-        'retry-base-delay-ms': { type: 'string' },
-        'retry-max-delay-ms': { type: 'string' },
       },
     }).values;
   } catch (error) {
     throw usage(error instanceof Error ? error.message : String(error));
   }
-  const text = (name: string): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' ? value : undefined;
-  };
   const required = (name: string): string => {
-    const value = text(name);
-    if (value === undefined || value === '') throw usage(`--${name} is required`);
+    const value = values[name];
+    if (typeof value !== 'string' || value === '') throw usage(`--${name} is required`);
     return value;
   };
-  const integer = (name: string): number | undefined => {
-    const value = text(name);
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) throw usage(`--${name} must be a whole number`);
-    return Number(value);
-  };
-  const logLevel = text('log-level');
-  if (logLevel !== undefined && logLevel !== 'info' && logLevel !== 'debug')
-    throw usage('--log-level is info or debug');
-  const strategy = text('redaction-strategy');
-  if (strategy !== undefined && strategy !== 'fixed' && strategy !== 'hash') {
-    throw usage('--redaction-strategy is fixed or hash');
-  }
-  const attempts = integer('retry-attempts');
-  const baseDelayMs = integer('retry-base-delay-ms');
-  const maxDelayMs = integer('retry-max-delay-ms');
-  const progressIntervalMs = integer('progress-interval-ms');
-  const idleTimeoutMs = integer('idle-timeout-ms');
   return {
     expectVersion: required('expect-version'),
     runId: required('run-id'),
     correlationId: required('correlation-id'),
-    ...(logLevel === undefined ? {} : { logLevel }),
-    ...(strategy === undefined ? {} : { redactionStrategy: strategy }),
-    ...(progressIntervalMs === undefined ? {} : { progressIntervalMs }),
-    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
-    ...(attempts === undefined ? {} : { retryAttempts: attempts }),
-    ...(baseDelayMs === undefined ? {} : { retryBaseDelayMs: baseDelayMs }),
-    ...(maxDelayMs === undefined ? {} : { retryMaxDelayMs: maxDelayMs }),
   };
 }

@@ -9,7 +9,7 @@ import {
   parseRemoteError,
   parseStatus,
   remoteError,
-  stepEventOf,
+  runEventOf,
   stepsFromMetrics,
 } from './remote-result';
 
@@ -51,33 +51,45 @@ const line = (fields: Record<string, unknown>) =>
     ...fields,
   });
 
-describe('stepEventOf', () => {
-  it('reads a log line as the event it records, without the nulls', () => {
-    expect(stepEventOf(line({ step: 'dst', event: 'metrics', rows_read: 5, rows_written: 4, duration_ms: 9 }))).toEqual(
-      { event: 'metrics', level: 'info', step: 'dst', rowsRead: 5, rowsWritten: 4, durationMs: 9 },
-    );
-    expect(stepEventOf(line({ level: 'warn', event: 'error', error: 'boom' }))).toEqual({
-      event: 'error',
+const TS = '2026-11-27T14:30:00.000Z';
+
+describe('runEventOf', () => {
+  it('reads a log line as a draft of the event it records, without the nulls, keeping its time', () => {
+    expect(runEventOf(line({ step: 'dst', event: 'metrics', rows_read: 5, rows_written: 4, duration_ms: 9 }))).toEqual({
+      type: 'metrics',
+      level: 'info',
+      step: 'dst',
+      ts: TS,
+      payload: { rowsRead: 5, rowsWritten: 4, durationMs: 9 },
+    });
+    expect(runEventOf(line({ level: 'warn', event: 'error', error: 'boom', event_id: 'r_x_00000003' }))).toEqual({
+      type: 'error',
       level: 'warn',
       step: null,
-      error: 'boom',
+      ts: TS,
+      payload: { error: 'boom' },
     });
   });
 
   it("keeps a connector's note and a step's phase, so that the CLI shows them as for a local run", () => {
-    expect(stepEventOf(line({ level: 'warn', step: 'src', event: 'progress', message: '2 zero dates' }))).toEqual({
-      event: 'progress',
+    expect(runEventOf(line({ level: 'warn', step: 'src', event: 'note', message: '2 zero dates' }))).toEqual({
+      type: 'note',
       level: 'warn',
       step: 'src',
-      message: '2 zero dates',
+      ts: TS,
+      payload: { message: '2 zero dates' },
     });
-    expect(stepEventOf(line({ step: 'dst', event: 'progress', phase: 'merging', rows_read: 7 }))).toEqual({
-      event: 'progress',
+    expect(runEventOf(line({ step: 'dst', event: 'phase', phase: 'merging', rows_read: 7 }))).toEqual({
+      type: 'phase',
       level: 'info',
       step: 'dst',
-      phase: 'merging',
-      rowsRead: 7,
+      ts: TS,
+      payload: { phase: 'merging', rowsRead: 7 },
     });
+  });
+
+  it('leaves out a time that is not one: the runner stamps its own', () => {
+    expect(runEventOf(line({ ts: 'yesterday' }))).toEqual({ type: 'start', level: 'info', step: null, payload: {} });
   });
 
   it.each([
@@ -88,23 +100,23 @@ describe('stepEventOf', () => {
     ['a numeric step', line({ step: 3 })],
     ['an array', '[1,2]'],
   ])('ignores %s', (_name, text) => {
-    expect(stepEventOf(text)).toBeUndefined();
+    expect(runEventOf(text)).toBeUndefined();
   });
 });
 
 describe('createStepTracker', () => {
   it('tells finished, interrupted and never started steps apart', () => {
     const tracker = createStepTracker(manifest);
-    tracker.onEvent({ event: 'start', level: 'info', step: 'src' });
-    tracker.onEvent({ event: 'start', level: 'info', step: 'dst' });
-    tracker.onEvent({ event: 'progress', level: 'info', step: 'dst', rowsRead: 3000, durationMs: 40 });
-    tracker.onEvent({ event: 'start', level: 'info', step: 'other' });
+    tracker.onEvent({ type: 'start', level: 'info', step: 'src', payload: {} });
+    tracker.onEvent({ type: 'start', level: 'info', step: 'dst', payload: {} });
+    tracker.onEvent({ type: 'progress', level: 'info', step: 'dst', payload: { rowsRead: 3000, durationMs: 40 } });
+    tracker.onEvent({ type: 'start', level: 'info', step: 'other', payload: {} });
     expect(tracker.results('interrupted')).toEqual([
       expect.objectContaining({ id: 'src', status: 'interrupted', attempts: 1, rowsRead: 3000, error: 'interrupted' }),
       expect.objectContaining({ id: 'dst', status: 'interrupted', attempts: 1, rowsRead: 3000, rowsWritten: 0 }),
     ]);
-    tracker.onEvent({ event: 'end', level: 'info', step: 'src', rowsRead: 3500, durationMs: 50 });
-    tracker.onEvent({ event: 'error', level: 'error', step: 'dst', error: 'lost' });
+    tracker.onEvent({ type: 'end', level: 'info', step: 'src', payload: { rowsRead: 3500, durationMs: 50 } });
+    tracker.onEvent({ type: 'error', level: 'error', step: 'dst', payload: { error: 'lost' } });
     expect(tracker.results('failed')).toEqual([
       expect.objectContaining({ id: 'src', status: 'succeeded', rowsRead: 3500, durationMs: 50 }),
       expect.objectContaining({ id: 'dst', status: 'failed', error: 'lost', rowsWritten: 0 }),

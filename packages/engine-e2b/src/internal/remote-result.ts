@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: MIT
 import type { RunManifest } from '@osiris/compiler';
 import { OsirisError, OsirisErrorCode } from '@osiris/registry';
-import type {
-  LogLevel,
-  RunEventName,
-  RunMetrics,
-  RunStatus,
-  RunStatusFile,
-  StepEvent,
-  StepResult,
-  StepStatus,
+import {
+  type LogLevel,
+  RUN_EVENT_TYPES,
+  type RunEventDraft,
+  type RunEventPayload,
+  type RunEventType,
+  type RunMetrics,
+  type RunStatus,
+  type RunStatusFile,
+  type StepResult,
+  type StepStatus,
 } from '@osiris/runner';
 import type { RemoteError } from './protocol';
 
-const EVENTS: readonly RunEventName[] = ['start', 'progress', 'metrics', 'end', 'error'];
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'interrupted'];
 const STEP_STATUSES: readonly StepStatus[] = ['succeeded', 'failed', 'interrupted', 'skipped'];
@@ -27,8 +28,13 @@ function count(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** A line of the remote `run.log.jsonl` as the event it records, or `undefined` for any other line. */
-export function stepEventOf(line: string): StepEvent | undefined {
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+/**
+ * A line of the remote `run.log.jsonl` as the event it records, a draft for the local runner to stamp
+ * (with the remote line's time), or `undefined` for any other line.
+ */
+export function runEventOf(line: string): RunEventDraft | undefined {
   if (!line.startsWith('{')) return undefined;
   let parsed: unknown;
   try {
@@ -37,22 +43,26 @@ export function stepEventOf(line: string): StepEvent | undefined {
     return undefined;
   }
   if (!isRecord(parsed)) return undefined;
-  const { event, level, step } = parsed;
-  if (!EVENTS.includes(event as RunEventName) || !LEVELS.includes(level as LogLevel)) return undefined;
+  const { event, level, step, ts } = parsed;
+  if (!RUN_EVENT_TYPES.includes(event as RunEventType) || !LEVELS.includes(level as LogLevel)) return undefined;
   if (step !== null && typeof step !== 'string') return undefined;
   const rowsRead = count(parsed.rows_read);
   const rowsWritten = count(parsed.rows_written);
   const durationMs = count(parsed.duration_ms);
-  return {
-    event: event as RunEventName,
-    level: level as LogLevel,
-    step,
+  const payload: RunEventPayload = {
     ...(rowsRead === undefined ? {} : { rowsRead }),
     ...(rowsWritten === undefined ? {} : { rowsWritten }),
     ...(durationMs === undefined ? {} : { durationMs }),
     ...(typeof parsed.error === 'string' ? { error: parsed.error } : {}),
     ...(typeof parsed.message === 'string' ? { message: parsed.message } : {}),
     ...(typeof parsed.phase === 'string' ? { phase: parsed.phase } : {}),
+  };
+  return {
+    type: event as RunEventType,
+    level: level as LogLevel,
+    step,
+    payload,
+    ...(typeof ts === 'string' && ISO_TIME.test(ts) ? { ts } : {}),
   };
 }
 
@@ -68,7 +78,7 @@ interface TrackedStep {
 
 /** What each step did, as far as the streamed events tell: the result when the sandbox is gone before the end. */
 export interface StepTracker {
-  onEvent(event: StepEvent): void;
+  onEvent(event: RunEventDraft): void;
   results(unfinished: 'interrupted' | 'failed'): StepResult[];
 }
 
@@ -86,23 +96,24 @@ export function createStepTracker(manifest: RunManifest): StepTracker {
     onEvent(event) {
       const state = event.step === null ? undefined : steps.get(event.step);
       if (state === undefined) return;
-      if (event.event === 'start') {
+      const { payload } = event;
+      if (event.type === 'start') {
         state.started = true;
         state.ended = false;
         state.attempts += 1;
         state.error = undefined;
       }
-      if (event.rowsRead !== undefined) {
-        state.rowsRead = event.rowsRead;
+      if (payload.rowsRead !== undefined) {
+        state.rowsRead = payload.rowsRead;
         // A sink reports the rows it has pulled from its source, which are the source's rows read so far.
         const source = sourceOf.get(event.step as string);
         const sourceState = source === undefined ? undefined : steps.get(source);
-        if (sourceState !== undefined && !sourceState.ended) sourceState.rowsRead = event.rowsRead;
+        if (sourceState !== undefined && !sourceState.ended) sourceState.rowsRead = payload.rowsRead;
       }
-      if (event.rowsWritten !== undefined) state.rowsWritten = event.rowsWritten;
-      if (event.durationMs !== undefined) state.durationMs = event.durationMs;
-      if (event.event === 'end') state.ended = true;
-      if (event.event === 'error' && event.error !== undefined) state.error = event.error;
+      if (payload.rowsWritten !== undefined) state.rowsWritten = payload.rowsWritten;
+      if (payload.durationMs !== undefined) state.durationMs = payload.durationMs;
+      if (event.type === 'end') state.ended = true;
+      if (event.type === 'error' && payload.error !== undefined) state.error = payload.error;
     },
     results(unfinished) {
       return manifest.steps.map((step): StepResult => {

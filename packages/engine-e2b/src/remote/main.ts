@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The remote runner: what the self-contained runner bundle (`dist/remote/osiris-runner.mjs`, built from
-// `builtin.ts`) runs with `node` inside the sandbox. It runs the manifest next to it with `runManifest` — the same
-// runner and redactor as a local run, with the connectors its bundle was built with — and prints each line of its
-// run log on stdout as it is written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+// `builtin.ts`) runs with `node` inside the sandbox. It runs the manifest next to it with `runManifest` and the
+// runner's in-process engine — the same runner, engine and redactor as a local run, with the connectors its bundle
+// was built with — with the settings of `settings.json`, and prints each line of its run log on stdout as it is
+// written. Connections come from OSIRIS_CONN__<NAME>__<FIELD> variables only.
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCompiled } from '@osiris/compiler';
 import { connectorSet } from '@osiris/connectors';
@@ -17,16 +18,15 @@ import {
   loadSpecSchema,
   OsirisError,
   OsirisErrorCode,
-  type Registry,
   readSpecSources,
   type SpecSource,
 } from '@osiris/registry';
 import {
   type Connector,
+  createInProcessEngine,
   describeError,
-  type Engine,
-  executeSteps,
-  type RetryOptions,
+  parseRunSettings,
+  type RunSettings,
   runManifest,
 } from '@osiris/runner';
 import { version } from '../../package.json';
@@ -37,9 +37,10 @@ import {
   OUT_STATUS,
   REMOTE_RUNS_DIR,
   type RemoteError,
-  settingsFromArgs,
+  runFromArgs,
+  SETTINGS_FILE,
 } from '../internal/protocol';
-import { createLogTail, type LogTail } from './tail';
+import { createLogTail } from './tail';
 
 /** What a runner bundle runs with: see {@link startRemoteRunner}. */
 export interface RemoteRunnerOptions {
@@ -77,28 +78,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Runs the steps in this process, like the local engine, and streams the log after every event. */
-function sandboxEngine(registry: Registry, runsDir: string, tail: LogTail, connectors: readonly Connector[]): Engine {
-  return {
-    name: 'e2b',
-    run(manifest, configs, context) {
-      tail.open(join(runsDir, context.runId, 'run.log.jsonl'));
-      return executeSteps(manifest, configs, {
-        connectors,
-        connections: context.connections,
-        events: (event) => {
-          context.events(event);
-          tail.flush();
-        },
-        signal: context.signal,
-        chunkSize: context.chunkSize,
-        registry,
-        ...(context.retry === undefined ? {} : { retry: context.retry }),
-        ...(context.progressIntervalMs === undefined ? {} : { progressIntervalMs: context.progressIntervalMs }),
-        ...(context.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: context.idleTimeoutMs }),
-      });
-    },
-  };
+/** The run's settings as the host engine resolved them. */
+async function readSettings(dir: string): Promise<RunSettings> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(join(dir, SETTINGS_FILE), 'utf8'));
+  } catch (error) {
+    throw new OsirisError(OsirisErrorCode.Run, `${SETTINGS_FILE} in the sandbox cannot be read`, {
+      cause: error,
+      hint: 'The upload was damaged; run again.',
+    });
+  }
+  return parseRunSettings(value);
 }
 
 /** The log line with the host's run id, so that what the user sees matches the local run folder. */
@@ -130,20 +121,16 @@ function readUpload(dir: string) {
 }
 
 async function main(argv: readonly string[], signal: AbortSignal, options: RemoteRunnerOptions): Promise<number> {
-  const settings = settingsFromArgs(argv, usage);
-  const retry: RetryOptions = {
-    ...(settings.retryAttempts === undefined ? {} : { attempts: settings.retryAttempts }),
-    ...(settings.retryBaseDelayMs === undefined ? {} : { baseDelayMs: settings.retryBaseDelayMs }),
-    ...(settings.retryMaxDelayMs === undefined ? {} : { maxDelayMs: settings.retryMaxDelayMs }),
-  };
-  if (settings.expectVersion !== version) {
+  const run = runFromArgs(argv, usage);
+  if (run.expectVersion !== version) {
     throw new OsirisError(
       OsirisErrorCode.Config,
-      `this runner bundle is version ${version}, the e2b engine that uploaded it ${settings.expectVersion}`,
+      `this runner bundle is version ${version}, the e2b engine that uploaded it ${run.expectVersion}`,
       { hint: 'Reinstall @osiris/engine-e2b so that the engine and its bundle come from the same build.' },
     );
   }
   const dir = process.cwd();
+  const settings = await readSettings(dir);
   const { manifest, configs, manifestText } = readUpload(dir);
   // The cards this bundle was built with (inlined by its build), not any the sandbox may hold.
   const registry =
@@ -151,24 +138,25 @@ async function main(argv: readonly string[], signal: AbortSignal, options: Remot
       ? loadRegistry()
       : createRegistry([...readSpecSources(), ...options.components], loadSpecSchema());
   const runsDir = join(dir, REMOTE_RUNS_DIR);
-  const tail = createLogTail((line) => process.stdout.write(`${relabel(line, settings.runId)}\n`));
+  const tail = createLogTail((line) => process.stdout.write(`${relabel(line, run.runId)}\n`));
   let result: Awaited<ReturnType<typeof runManifest>>;
   try {
     result = await runManifest({
       manifest,
       configs,
-      engine: sandboxEngine(registry, runsDir, tail, connectorSet(options.connectors).list),
+      engine: createInProcessEngine(connectorSet(options.connectors).list, { name: 'e2b' }),
       registry,
       runsDir,
       env: connectionEnv(),
       signal,
       manifestText,
-      correlationId: settings.correlationId,
-      ...(settings.logLevel === undefined ? {} : { logLevel: settings.logLevel }),
-      ...(settings.redactionStrategy === undefined ? {} : { redactionStrategy: settings.redactionStrategy }),
-      ...(Object.keys(retry).length === 0 ? {} : { retry }),
-      ...(settings.progressIntervalMs === undefined ? {} : { progressIntervalMs: settings.progressIntervalMs }),
-      ...(settings.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: settings.idleTimeoutMs }),
+      correlationId: run.correlationId,
+      settings,
+      // Each event is in the run log once it gets here: stream it to the host at once.
+      onEvent: (event) => {
+        tail.open(join(runsDir, event.runId, 'run.log.jsonl'));
+        tail.flush();
+      },
     });
   } finally {
     tail.close();

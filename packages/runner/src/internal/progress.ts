@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { Redactor } from '@osiris/registry';
-import type { StepEvent } from '../engine';
+import type { RunEvent } from '../events';
 
 /** Where live progress goes: usually `process.stderr` and whether it is a terminal. */
 export interface ProgressTarget {
@@ -74,7 +74,7 @@ export function createProgressDisplay(
   target: ProgressTarget | undefined,
   labels: ReadonlyMap<string, string>,
   redactor: Redactor,
-): { onEvent(event: StepEvent): void; finish(): void } {
+): { onEvent(event: RunEvent): void; finish(): void } {
   if (target === undefined) return { onEvent() {}, finish() {} };
   const { isTTY } = target;
   const intervalMs = isTTY ? TTY_REFRESH_MS : (target.intervalMs ?? CI_INTERVAL_MS);
@@ -104,34 +104,39 @@ export function createProgressDisplay(
   return {
     onEvent(event) {
       const label = event.step === null ? undefined : labels.get(event.step);
-      if (label !== undefined && event.event === 'start') {
+      const { payload } = event;
+      if (label !== undefined && event.type === 'start') {
         const now = performance.now();
-        pipe = { label, startedAt: now, rows: 0, rowsAtMs: 0, estimate: event.estimatedRows, phase: undefined };
+        pipe = { label, startedAt: now, rows: 0, rowsAtMs: 0, estimate: payload.estimatedRows, phase: undefined };
         lastLine = now;
         // Between events (a slow source, a long upsert) the clock still moves; it holds no process open.
         timer ??= setInterval(show, Math.max(1, Math.min(intervalMs, TTY_REFRESH_MS)));
         timer.unref?.();
-      } else if (label !== undefined && event.event === 'progress' && pipe?.label === label) {
-        if (event.rowsRead !== undefined) {
-          pipe.rows = event.rowsRead;
-          pipe.rowsAtMs = event.durationMs ?? performance.now() - pipe.startedAt;
+      } else if (
+        label !== undefined &&
+        (event.type === 'progress' || event.type === 'phase') &&
+        pipe?.label === label
+      ) {
+        if (payload.rowsRead !== undefined) {
+          pipe.rows = payload.rowsRead;
+          pipe.rowsAtMs = payload.durationMs ?? performance.now() - pipe.startedAt;
         }
-        if (event.estimatedRows !== undefined) pipe.estimate = event.estimatedRows;
-        if (event.phase !== undefined) pipe.phase = event.phase;
-        if (event.rowsRead !== undefined || event.phase !== undefined) show();
-      } else if (label !== undefined && event.event === 'end') {
+        if (payload.estimatedRows !== undefined) pipe.estimate = payload.estimatedRows;
+        if (payload.phase !== undefined) pipe.phase = payload.phase;
+        if (payload.rowsRead !== undefined || payload.phase !== undefined) show();
+      } else if (label !== undefined && event.type === 'end') {
         if (isTTY && pipe !== undefined) {
-          const durationMs = event.durationMs ?? 0;
-          const rows = event.rowsWritten ?? event.rowsRead ?? pipe.rows;
+          const durationMs = payload.durationMs ?? 0;
+          const rows = payload.rowsWritten ?? payload.rowsRead ?? pipe.rows;
           const done = { ...pipe, rows, rowsAtMs: durationMs, estimate: undefined, phase: undefined };
           write(`\r\x1b[2K${progressLine(done, durationMs)}\n`);
         }
         live = false;
         pipe = undefined;
         stop();
-      } else if (isTTY && event.event === 'error' && event.step !== null && event.error !== undefined) {
+      } else if (isTTY && event.type === 'error' && event.step !== null && payload.error !== undefined) {
         write(
-          `${live ? '\r\x1b[2K' : ''}${event.level === 'error' ? 'error' : 'warn'} ${event.step}: ${event.error}\n`,
+          `${live ? '\r\x1b[2K' : ''}${event.level === 'error' ? 'error' : 'warn'} ${event.step}: ${payload.error}\n`,
         );
         live = false;
       }
