@@ -87,7 +87,10 @@ for (let p = 0; p < pairs; p++) {
     rows_unchanged: rows - Math.round(rows / 10) - Math.round(rows / 5),
   });
   writeFileSync(join(runDir, 'cfg', `${src}.json`), JSON.stringify({ connection: '@shop', table: `t${p}` }));
-  writeFileSync(join(runDir, 'cfg', `${dst}.json`), JSON.stringify({ connection: '@warehouse', table: `t${p}`, write_mode: 'merge', merge_keys: ['id'] }));
+  writeFileSync(
+    join(runDir, 'cfg', `${dst}.json`),
+    JSON.stringify({ connection: '@warehouse', table: `t${p}`, write_mode: 'merge', merge_keys: ['id'] }),
+  );
 }
 line({ ts: iso(end), event: 'end' });
 writeFileSync(join(runDir, 'run.log.jsonl'), `${lines.join('\n')}\n`);
@@ -154,11 +157,25 @@ rmSync(work, { recursive: true, force: true });
 
 const reportP50 = percentile(reportTimes, 50);
 const baselineP50 = percentile(baselineTimes, 50);
-console.log(`A ${stepCount}-step run with ${lines.length.toLocaleString('en-US')} log lines (${events.toLocaleString('en-US')} progress events); report made in ${ms(makeMs)}`);
+console.log(
+  `A ${stepCount}-step run with ${lines.length.toLocaleString('en-US')} log lines (${events.toLocaleString('en-US')} progress events); report made in ${ms(makeMs)}`,
+);
 printTable([
   ['page', 'bytes', 'render p50', 'render p95', 'ratio'],
-  ['run report', `${(report.bytes / 1024).toFixed(1)} KB`, ms(reportP50), ms(percentile(reportTimes, 95)), `${(reportP50 / baselineP50).toFixed(2)}x`],
-  ['same bytes as text (baseline)', `${(report.bytes / 1024).toFixed(1)} KB`, ms(baselineP50), ms(percentile(baselineTimes, 95)), '1.00x'],
+  [
+    'run report',
+    `${(report.bytes / 1024).toFixed(1)} KB`,
+    ms(reportP50),
+    ms(percentile(reportTimes, 95)),
+    `${(reportP50 / baselineP50).toFixed(2)}x`,
+  ],
+  [
+    'same bytes as text (baseline)',
+    `${(report.bytes / 1024).toFixed(1)} KB`,
+    ms(baselineP50),
+    ms(percentile(baselineTimes, 95)),
+    '1.00x',
+  ],
 ]);
 console.log(
   `budget: page < 300 KB → ${report.bytes < 300 * 1024 ? 'ok' : 'OVER'}; render < 1 s → ${reportP50 < 1000 ? 'ok' : 'OVER'}`,

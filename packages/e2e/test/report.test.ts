@@ -52,7 +52,7 @@ beforeAll(async () => {
     'INSERT INTO orders SELECT seq, seq / 100 FROM seq_1_to_20000',
   );
   await mysql.connection.query('CREATE TABLE items (id INT PRIMARY KEY, qty INT NOT NULL)');
-  await mysql.connection.query("INSERT INTO items VALUES (1, 5), (2, 0), (3, 7)");
+  await mysql.connection.query('INSERT INTO items VALUES (1, 5), (2, 0), (3, 7)');
   await pg.client.query('CREATE TABLE orders (id INT PRIMARY KEY, amount NUMERIC(10,2) NOT NULL)');
   await pg.client.query('CREATE TABLE items (id INT PRIMARY KEY, qty INT NOT NULL CHECK (qty > 0))');
   ws.write('pipeline.yaml', pipeline);
@@ -106,7 +106,9 @@ describe('osiris run --report and osiris runs report', () => {
     // One bar per step, and the failed sink is drawn as failed.
     const bars = page.locator('#timeline-chart g.bar');
     expect(await bars.count()).toBe(metrics.steps.length);
-    expect(await page.locator('#timeline-chart g.bar[data-step="items_dst"]').getAttribute('data-status')).toBe('failed');
+    expect(await page.locator('#timeline-chart g.bar[data-step="items_dst"]').getAttribute('data-status')).toBe(
+      'failed',
+    );
     expect(await page.locator('#timeline-chart g.bar[data-step="orders_dst"] rect.segment').count()).toBeGreaterThan(0);
     // The merge's rows per second have points (the polyline's coordinates, one pair a point).
     const points = await page.locator('#rate-chart polyline.series[data-step="orders_dst"]').getAttribute('points');
@@ -120,15 +122,15 @@ describe('osiris run --report and osiris runs report', () => {
         expect(await cell.textContent(), `${step.id} ${field}`).toBe(expected);
       }
     }
-    expect(await page.locator('#counts-table tr[data-step="orders_dst"] td[data-field="rows_inserted"]').textContent()).toBe(
-      '20,000',
-    );
+    expect(
+      await page.locator('#counts-table tr[data-step="orders_dst"] td[data-field="rows_inserted"]').textContent(),
+    ).toBe('20,000');
     // The error says what broke; the manifest and the artifacts are there, and the links resolve.
     expect(await page.locator('#problems').textContent()).toMatch(/items_check|violates check constraint/);
     expect(await page.locator('#definitions summary').first().textContent()).toBe('manifest.yaml');
-    const links = await page.locator('#artifact-list a').evaluateAll((anchors) =>
-      anchors.map((a) => (a as HTMLAnchorElement).getAttribute('href') ?? ''),
-    );
+    const links = await page
+      .locator('#artifact-list a')
+      .evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).getAttribute('href') ?? ''));
     expect(links).toContain('metrics.json');
     for (const link of links) expect(existsSync(join(dirname(reportPath), decodeURIComponent(link))), link).toBe(true);
     await page.close();
@@ -144,9 +146,9 @@ describe('osiris run --report and osiris runs report', () => {
     await page.screenshot({ path: screenshotPath('run-index.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(await page.locator('#runs tr.run').count()).toBe(2);
-    expect(await page.locator('#pipelines tr[data-pipeline="report_check"] svg.sparkline').getAttribute('data-points')).toBe(
-      '2',
-    );
+    expect(
+      await page.locator('#pipelines tr[data-pipeline="report_check"] svg.sparkline').getAttribute('data-points'),
+    ).toBe('2');
     await page.locator('#runs tr.run a').first().click();
     expect(await page.locator('#run-status').textContent()).toBe('failed');
     await page.close();

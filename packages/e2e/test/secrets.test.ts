@@ -86,7 +86,16 @@ describe('a password with every URL-special character', () => {
       `connections:\n  shop:\n    url: ${quoted(shopUrl(fromFile.password))}\n  warehouse:\n    url: ${quoted(warehouseUrl())}\n`,
     );
     const ok = await osiris(
-      ['run', 'pipeline.yaml', '--secrets-file', 'secrets.yaml', '--param', `note=${fromFile.password}`, '--json', '--report'],
+      [
+        'run',
+        'pipeline.yaml',
+        '--secrets-file',
+        'secrets.yaml',
+        '--param',
+        `note=${fromFile.password}`,
+        '--json',
+        '--report',
+      ],
       { cwd: ws.dir, env },
     );
     expect(ok.code, ok.stderr).toBe(0);

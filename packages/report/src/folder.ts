@@ -89,7 +89,8 @@ async function listFiles(dir: string, root = dir): Promise<RunArtifactFile[]> {
   for (const entry of entries) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await listFiles(full, root)));
-    else if (entry.isFile()) out.push({ path: relative(root, full).split(sep).join('/'), bytes: (await stat(full)).size });
+    else if (entry.isFile())
+      out.push({ path: relative(root, full).split(sep).join('/'), bytes: (await stat(full)).size });
   }
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -103,7 +104,8 @@ async function eachJsonLine(file: string, onLine: (value: Record<string, unknown
       if (line.trim() === '') continue;
       try {
         const value: unknown = JSON.parse(line);
-        if (value !== null && typeof value === 'object' && !Array.isArray(value)) onLine(value as Record<string, unknown>);
+        if (value !== null && typeof value === 'object' && !Array.isArray(value))
+          onLine(value as Record<string, unknown>);
         else malformed++;
       } catch {
         malformed++;

@@ -154,7 +154,12 @@ export function runPicture(folder: RunFolder): RunPicture {
       phase = next;
     }
     segments.push({ phase, start: from, end });
-    const status = bar.table === undefined ? (metrics?.status ?? (bar.failed ? 'failed' : 'unknown')) : bar.failed ? 'failed' : 'succeeded';
+    const status =
+      bar.table === undefined
+        ? (metrics?.status ?? (bar.failed ? 'failed' : 'unknown'))
+        : bar.failed
+          ? 'failed'
+          : 'succeeded';
     out.push({
       step: bar.step,
       ...(bar.table === undefined ? {} : { table: bar.table }),
@@ -165,7 +170,8 @@ export function runPicture(folder: RunFolder): RunPicture {
   }
   // Steps that never logged (a run that failed before them) still get a row, empty.
   for (const step of steps.values()) {
-    if (!out.some((bar) => bar.step === step.id)) out.push({ step: step.id, mode: step.mode, status: step.status, segments: [] });
+    if (!out.some((bar) => bar.step === step.id))
+      out.push({ step: step.id, mode: step.mode, status: step.status, segments: [] });
   }
   const rateSeries: RateSeries[] = [];
   for (const bar of bars.values()) {

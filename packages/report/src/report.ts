@@ -3,17 +3,7 @@ import { join } from 'node:path';
 import { createRedactor, EXIT_CODES, type Redactor } from '@osiris/registry';
 import type { StepMetrics } from '@osiris/runner';
 import type { RunFolder } from './folder';
-import {
-  formatBytes,
-  formatCount,
-  formatDuration,
-  hrefOf,
-  PALETTE,
-  page,
-  shortNumber,
-  textOf,
-  ticks,
-} from './html';
+import { formatBytes, formatCount, formatDuration, hrefOf, PALETTE, page, shortNumber, textOf, ticks } from './html';
 import { type RunPicture, runPicture } from './model';
 
 export interface RenderOptions {
@@ -79,11 +69,19 @@ function overview(folder: RunFolder, t: (value: unknown) => string): string {
     ['started', m?.started_at ?? s.started_at],
     ['ended', m?.ended_at ?? s.ended_at],
     ['duration', m === undefined ? undefined : formatDuration(m.duration_ms)],
-    ['exit code', (m?.exit_code ?? s.exit_code) === undefined ? undefined : `${m?.exit_code ?? s.exit_code} — ${exitWords(m?.exit_code ?? s.exit_code)}`],
+    [
+      'exit code',
+      (m?.exit_code ?? s.exit_code) === undefined
+        ? undefined
+        : `${m?.exit_code ?? s.exit_code} — ${exitWords(m?.exit_code ?? s.exit_code)}`,
+    ],
     ['rows', m === undefined ? undefined : `${formatCount(m.rows_read)} read, ${formatCount(m.rows_written)} written`],
     ['OML fingerprint', m?.fingerprints?.oml],
     ['registry fingerprint', m?.fingerprints?.registry],
-    ...WHO_KEYS.map((key): [string, unknown] => [key.replaceAll('_', ' '), s[key] ?? (m as Record<string, unknown> | undefined)?.[key]]),
+    ...WHO_KEYS.map((key): [string, unknown] => [
+      key.replaceAll('_', ' '),
+      s[key] ?? (m as Record<string, unknown> | undefined)?.[key],
+    ]),
   ];
   const components = Object.entries(m?.components ?? {}).map(([type, version]) => `${type} ${version}`);
   if (components.length > 0) rows.push(['components', components.join(', ')]);
@@ -171,7 +169,9 @@ function counts(steps: readonly StepMetrics[], t: (value: unknown) => string): s
   if (steps.length === 0) return '<p class="muted">No metrics.json: the run ended before it counted its steps.</p>';
   const record = (step: StepMetrics) => step as unknown as Record<string, unknown>;
   const shown = COUNT_COLUMNS.filter(([key]) => steps.some((step) => record(step)[key] !== undefined));
-  const watermarks = steps.some((step) => record(step).watermark_before !== undefined || record(step).watermark_after !== undefined);
+  const watermarks = steps.some(
+    (step) => record(step).watermark_before !== undefined || record(step).watermark_after !== undefined,
+  );
   const head = [
     '<th>step</th><th>component</th><th>mode</th><th>status</th>',
     ...shown.map(([, title]) => `<th class="n">${t(title)}</th>`),
@@ -183,7 +183,9 @@ function counts(steps: readonly StepMetrics[], t: (value: unknown) => string): s
     const name = typeof r.table === 'string' ? `${step.id} · ${r.table}` : step.id;
     return `<tr data-step="${t(step.id)}"><td>${t(name)}</td><td>${t(step.component)}</td><td>${t(step.mode)}</td><td><span class="badge s-${t(step.status)}">${t(step.status)}</span></td>${shown
       .map(([key]) => `<td class="n" data-field="${key}">${formatCount(r[key])}</td>`)
-      .join('')}${watermarks ? `<td>${t(r.watermark_before ?? '–')}</td><td>${t(r.watermark_after ?? '–')}</td>` : ''}<td class="n">${formatCount(step.attempts)}</td><td class="n">${formatDuration(step.duration_ms)}</td></tr>`;
+      .join(
+        '',
+      )}${watermarks ? `<td>${t(r.watermark_before ?? '–')}</td><td>${t(r.watermark_after ?? '–')}</td>` : ''}<td class="n">${formatCount(step.attempts)}</td><td class="n">${formatDuration(step.duration_ms)}</td></tr>`;
   });
   return `<table id="counts-table"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -200,7 +202,8 @@ function problems(folder: RunFolder, t: (value: unknown) => string): string {
   for (const step of folder.metrics?.steps ?? []) {
     if (step.error !== undefined) error(step.id, step.error);
   }
-  const runError = folder.metrics?.error?.message ?? (typeof folder.status?.error === 'string' ? folder.status.error : undefined);
+  const runError =
+    folder.metrics?.error?.message ?? (typeof folder.status?.error === 'string' ? folder.status.error : undefined);
   if (runError !== undefined) error(folder.metrics?.error?.code ?? 'error', runError);
   for (const line of folder.log) {
     if (line.event !== 'error' || typeof line.error !== 'string') continue;
@@ -209,10 +212,14 @@ function problems(folder: RunFolder, t: (value: unknown) => string): string {
   }
   for (const line of folder.log) {
     if (line.event !== 'note' || typeof line.message !== 'string') continue;
-    out.push(`<div class="${line.level === 'warn' ? 'warn' : 'note'}"><span class="muted">${t(line.step ?? 'run')}</span> ${t(line.message)}</div>`);
+    out.push(
+      `<div class="${line.level === 'warn' ? 'warn' : 'note'}"><span class="muted">${t(line.step ?? 'run')}</span> ${t(line.message)}</div>`,
+    );
   }
   if (folder.malformedLogLines > 0) {
-    out.push(`<div class="warn">${folder.malformedLogLines} line(s) of run.log.jsonl are not JSON and were skipped.</div>`);
+    out.push(
+      `<div class="warn">${folder.malformedLogLines} line(s) of run.log.jsonl are not JSON and were skipped.</div>`,
+    );
   }
   return out.length === 0 ? '<p class="muted">No errors, warnings or notes.</p>' : out.join('');
 }
@@ -280,13 +287,17 @@ export function renderRunReport(folder: RunFolder, options: RenderOptions = {}):
   const reportDir = options.reportDir ?? folder.dir;
   const picture = runPicture(folder);
   const status = String(folder.metrics?.status ?? folder.status?.state ?? folder.status?.status ?? 'unknown');
-  const pipeline = folder.metrics?.pipeline ?? (typeof folder.status?.pipeline === 'string' ? folder.status.pipeline : undefined);
+  const pipeline =
+    folder.metrics?.pipeline ?? (typeof folder.status?.pipeline === 'string' ? folder.status.pipeline : undefined);
   const history = stateHistory(folder.status);
   const historyHtml =
     history.length === 0
       ? ''
       : `<h2>States</h2><table id="states"><thead><tr><th>state</th><th>at</th></tr></thead><tbody>${history
-          .map((entry) => `<tr><td><span class="badge s-${t(entry.state)}">${t(entry.state)}</span></td><td>${t(entry.at)}</td></tr>`)
+          .map(
+            (entry) =>
+              `<tr><td><span class="badge s-${t(entry.state)}">${t(entry.state)}</span></td><td>${t(entry.at)}</td></tr>`,
+          )
           .join('')}</tbody></table>`;
   const body = `<header>
 <h1>${t(pipeline ?? folder.runId)} <span class="badge s-${t(status)}" id="run-status">${t(status)}</span></h1>

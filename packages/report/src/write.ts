@@ -60,7 +60,9 @@ export interface IndexFilter {
 export function runStart(run: RunSummary): Date | undefined {
   if (run.startedAt !== undefined) return new Date(run.startedAt);
   const match = /^r_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(run.runId);
-  return match === null ? undefined : new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}Z`);
+  return match === null
+    ? undefined
+    : new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}Z`);
 }
 
 export function filterRuns(runs: readonly RunSummary[], filter: IndexFilter): RunSummary[] {

@@ -71,7 +71,17 @@ function runFolder(options: FolderOptions = {}): { home: string; runsDir: string
 }
 
 const steps = [
-  { id: 'src', component: 'mysql.table', component_version: '0.1.0', mode: 'read', status: 'succeeded', attempts: 1, rows_read: 5000, rows_written: 0, duration_ms: 4000 },
+  {
+    id: 'src',
+    component: 'mysql.table',
+    component_version: '0.1.0',
+    mode: 'read',
+    status: 'succeeded',
+    attempts: 1,
+    rows_read: 5000,
+    rows_written: 0,
+    duration_ms: 4000,
+  },
   {
     id: 'dst',
     component: 'supabase.table',
@@ -125,7 +135,9 @@ describe('runPicture', () => {
       { phase: 'write', start: 200, end: 4200 },
       { phase: 'merging', start: 4200, end: 5200 },
     ]);
-    expect(picture.bars.find((bar) => bar.step === 'src')?.segments).toEqual([{ phase: 'read', start: 100, end: 4100 }]);
+    expect(picture.bars.find((bar) => bar.step === 'src')?.segments).toEqual([
+      { phase: 'read', start: 100, end: 4100 },
+    ]);
     // 1,000 rows in the first second from the start, 2,000 in the next, 2,000 over the 2 s to the merge.
     expect(picture.rates.find((series) => series.step === 'dst')?.points).toEqual([
       [1.2, 1000],
@@ -136,7 +148,8 @@ describe('runPicture', () => {
 
   it('averages 10,000 progress events into at most the chart budget of points', async () => {
     const log = [line({ ts: at(0), step: 'dst', event: 'start' })];
-    for (let i = 1; i <= 10_000; i++) log.push(line({ ts: at(i * 10), step: 'dst', event: 'progress', rows_read: i * 100 }));
+    for (let i = 1; i <= 10_000; i++)
+      log.push(line({ ts: at(i * 10), step: 'dst', event: 'progress', rows_read: i * 100 }));
     const { runDir } = runFolder({ log });
     const series = runPicture(await readRunFolder(runDir)).rates[0];
     expect(series?.points.length).toBeLessThanOrEqual(MAX_CHART_POINTS);
@@ -163,11 +176,21 @@ describe('runPicture', () => {
 describe('renderRunReport', () => {
   it('shows the counts, phases, state history, rejects, DLQ items and artifacts of a run folder', async () => {
     const rejects = Array.from({ length: 150 }, (_, i) =>
-      JSON.stringify({ row: { id: i, qty: -i }, sqlstate: '23514', message: 'violates check constraint "qty_positive"' }),
+      JSON.stringify({
+        row: { id: i, qty: -i },
+        sqlstate: '23514',
+        message: 'violates check constraint "qty_positive"',
+      }),
     );
     const { home, runDir } = runFolder({
       log: mergeLog,
-      metrics: { ...metrics, steps: [steps[0], { ...steps[1], rows_rejected: 150, watermark_before: '2026-12-05', watermark_after: '2026-12-06' }] },
+      metrics: {
+        ...metrics,
+        steps: [
+          steps[0],
+          { ...steps[1], rows_rejected: 150, watermark_before: '2026-12-05', watermark_after: '2026-12-06' },
+        ],
+      },
       status: {
         run_id: RUN,
         status: 'succeeded',
@@ -188,8 +211,14 @@ describe('renderRunReport', () => {
       },
     });
     mkdirSync(join(home, 'dlq', 'run.events'), { recursive: true });
-    writeFileSync(join(home, 'dlq', 'run.events', 'e1.json'), JSON.stringify({ id: 'e1', payload: { run_id: RUN, kind: 'rejects' } }));
-    writeFileSync(join(home, 'dlq', 'run.events', 'e2.json'), JSON.stringify({ id: 'e2', payload: { run_id: 'r_other' } }));
+    writeFileSync(
+      join(home, 'dlq', 'run.events', 'e1.json'),
+      JSON.stringify({ id: 'e1', payload: { run_id: RUN, kind: 'rejects' } }),
+    );
+    writeFileSync(
+      join(home, 'dlq', 'run.events', 'e2.json'),
+      JSON.stringify({ id: 'e2', payload: { run_id: 'r_other' } }),
+    );
 
     const html = renderRunReport(await readRunFolder(runDir), { generatedAt: at(7000) });
     expect(html).toContain('<td class="n" data-field="rows_inserted">4,000</td>');
@@ -221,7 +250,11 @@ describe('renderRunReport', () => {
         }),
       ],
       files: {
-        'cfg/dst.json': JSON.stringify({ connection: '@warehouse', password: 'CanaryPw2', dsn: 'mysql://u:CanaryPw3@h/db' }),
+        'cfg/dst.json': JSON.stringify({
+          connection: '@warehouse',
+          password: 'CanaryPw2',
+          dsn: 'mysql://u:CanaryPw3@h/db',
+        }),
         'manifest.yaml': 'note: password=CanaryPw4\n',
         'rejects/dst.jsonl': JSON.stringify({ row: { dsn: 'postgres://x:CanaryPw5@h/y' }, message: 'm' }),
       },
@@ -271,7 +304,14 @@ describe('writing reports and the index', () => {
     mkdirSync(join(runsDir, failedId));
     writeFileSync(
       join(runsDir, failedId, 'metrics.json'),
-      JSON.stringify({ ...metrics, run_id: failedId, status: 'failed', exit_code: 4, started_at: '2026-12-07T02:00:00.000Z', duration_ms: 9000 }),
+      JSON.stringify({
+        ...metrics,
+        run_id: failedId,
+        status: 'failed',
+        exit_code: 4,
+        started_at: '2026-12-07T02:00:00.000Z',
+        duration_ms: 9000,
+      }),
     );
     const all = await writeRunIndex(runsDir);
     expect(all.reports.map((report) => report.runId)).toEqual([failedId, RUN]);
@@ -280,7 +320,10 @@ describe('writing reports and the index', () => {
     expect(index).toContain('class="sparkline" data-points="2"');
     const failed = await writeRunIndex(runsDir, { status: 'failed', out: join(runsDir, '..', 'failed') });
     expect(failed.reports.map((report) => report.runId)).toEqual([failedId]);
-    const recent = await writeRunIndex(runsDir, { since: new Date('2026-12-06T12:00:00Z'), out: join(runsDir, '..', 'recent') });
+    const recent = await writeRunIndex(runsDir, {
+      since: new Date('2026-12-06T12:00:00Z'),
+      out: join(runsDir, '..', 'recent'),
+    });
     expect(recent.reports.map((report) => report.runId)).toEqual([failedId]);
   });
 

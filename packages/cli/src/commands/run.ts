@@ -149,7 +149,10 @@ export async function runPipeline(
   // Written whatever the outcome: a failed run is the one people want to look at.
   const report = options.report ? await writeReport(output, result.runDir) : undefined;
   if (options.json) {
-    output.json({ ...runJson(result, plan.manifest.pipeline, engineName), ...(report === undefined ? {} : { report }) });
+    output.json({
+      ...runJson(result, plan.manifest.pipeline, engineName),
+      ...(report === undefined ? {} : { report }),
+    });
     return result.exitCode;
   }
   const reportLine = report === undefined ? [] : [`  report: ${displayPath(io.cwd, report)}`];

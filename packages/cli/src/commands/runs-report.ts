@@ -68,7 +68,10 @@ export function registerRunsReport(runs: Command, action: Action): void {
     .command('report')
     .description('Write one self-contained HTML page for a run (or, with --index, an index of runs with a page each).')
     .argument('[run_id]', 'a run id from osiris runs list, or "latest" (default)')
-    .option('--out <path>', 'the page to write (default <run folder>/report.html); with --index, the folder (default the runs folder)')
+    .option(
+      '--out <path>',
+      'the page to write (default <run folder>/report.html); with --index, the folder (default the runs folder)',
+    )
     .option('--open', 'open the page in the browser ($BROWSER, else the system opener)')
     .option('--index', 'write an index of all runs and a page for each')
     .option('--since <when>', 'with --index: runs started since a date or time (2026-12-01) or an age (7d, 12h)')
