@@ -128,9 +128,9 @@ describe('osiris run --report and osiris runs report', () => {
     // The error says what broke; the manifest and the artifacts are there, and the links resolve.
     expect(await page.locator('#problems').textContent()).toMatch(/items_check|violates check constraint/);
     expect(await page.locator('#definitions summary').first().textContent()).toBe('manifest.yaml');
-    const links = await page
-      .locator('#artifact-list a')
-      .evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).getAttribute('href') ?? ''));
+    const links = await Promise.all(
+      (await page.locator('#artifact-list a').all()).map(async (anchor) => (await anchor.getAttribute('href')) ?? ''),
+    );
     expect(links).toContain('metrics.json');
     for (const link of links) expect(existsSync(join(dirname(reportPath), decodeURIComponent(link))), link).toBe(true);
     await page.close();
