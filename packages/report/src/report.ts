@@ -228,7 +228,13 @@ function rejects(folder: RunFolder, reportDir: string, t: (value: unknown) => st
   if (folder.rejects.length === 0) return '<p class="muted">No rejected rows.</p>';
   return folder.rejects
     .map((step) => {
-      const rows = step.rows.map((row) => redactor.value(row));
+      // A rejects line keeps the row's values under `row` (or `values`) beside why it was rejected: one column each.
+      const rows = step.rows.map((entry) => {
+        const values = entry.row ?? entry.values;
+        if (values === null || typeof values !== 'object' || Array.isArray(values)) return redactor.value(entry);
+        const { row: _row, values: _values, ...why } = entry;
+        return redactor.value({ ...(values as Record<string, unknown>), ...why });
+      });
       const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
       const cell = (value: unknown) => t(typeof value === 'string' ? value : JSON.stringify(value));
       return `<h3>${t(step.step)} <span class="muted">${formatCount(step.total)} rejected${step.total > rows.length ? `, first ${rows.length} shown` : ''} — <a href="${hrefOf(reportDir, join(folder.dir, step.file))}">${t(step.file)}</a></span></h3><table class="rejects" data-step="${t(step.step)}"><thead><tr>${columns.map((c) => `<th>${t(c)}</th>`).join('')}</tr></thead><tbody>${rows

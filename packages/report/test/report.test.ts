@@ -228,6 +228,8 @@ describe('renderRunReport', () => {
     expect(html.match(/<tr><td><span class="badge s-[A-Z]+">/g)).toHaveLength(4);
     expect(html).toContain('build-7');
     expect(html).toContain('150 rejected, first 100 shown');
+    expect(html).toContain('<th>id</th><th>qty</th><th>sqlstate</th><th>message</th>');
+    expect(html).toContain('<td>-7</td><td>23514</td>');
     expect(html.match(/<table class="rejects"[\s\S]*?<\/table>/)?.[0].match(/<tr>/g)).toHaveLength(101);
     expect(html).toContain('run.events/e1');
     expect(html).not.toContain('run.events/e2');
