@@ -20,6 +20,7 @@ const LAYERS = [
   'registry',
   'pure', // context, compiler
   'runner', // runner, chat
+  'report', // run reports (HTML) made from run folders
   'connector', // one package per connector
   'connectors', // the built-in set (@osiris/connectors)
   'engine',

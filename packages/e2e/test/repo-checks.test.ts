@@ -83,7 +83,7 @@ describe('scripts/check-repo.mjs', () => {
     const result = await check({ 'connector-new': { dependencies: ['runner'] } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'packages/connector-new/package.json: @osiris/connector-new names no layer; add "osiris": { "layer": "<test-utils | registry | pure | runner | connector | connectors | engine | cli | tests>" }',
+      'packages/connector-new/package.json: @osiris/connector-new names no layer; add "osiris": { "layer": "<test-utils | registry | pure | runner | report | connector | connectors | engine | cli | tests>" }',
     );
   });
 

@@ -86,7 +86,16 @@ describe('a password with every URL-special character', () => {
       `connections:\n  shop:\n    url: ${quoted(shopUrl(fromFile.password))}\n  warehouse:\n    url: ${quoted(warehouseUrl())}\n`,
     );
     const ok = await osiris(
-      ['run', 'pipeline.yaml', '--secrets-file', 'secrets.yaml', '--param', `note=${fromFile.password}`, '--json'],
+      [
+        'run',
+        'pipeline.yaml',
+        '--secrets-file',
+        'secrets.yaml',
+        '--param',
+        `note=${fromFile.password}`,
+        '--json',
+        '--report',
+      ],
       { cwd: ws.dir, env },
     );
     expect(ok.code, ok.stderr).toBe(0);
@@ -109,7 +118,7 @@ describe('a password with every URL-special character', () => {
     outputs.push(['raw run stdout', raw.stdout], ['raw run stderr', raw.stderr]);
 
     // A wrong password from the environment: the driver refuses it, and --param carries it too.
-    const wrong = await osiris(['run', 'pipeline.yaml', '--param', `note=${fromEnv.password}`], {
+    const wrong = await osiris(['run', 'pipeline.yaml', '--param', `note=${fromEnv.password}`, '--report'], {
       cwd: ws.dir,
       env: { ...env, OSIRIS_CONN__SHOP__URL: shopUrl(fromEnv.password), OSIRIS_CONN__WAREHOUSE__URL: warehouseUrl() },
     });
@@ -117,9 +126,20 @@ describe('a password with every URL-special character', () => {
     expect(wrong.stderr).toMatch(/access denied/i);
     outputs.push(['env run stdout', wrong.stdout], ['env run stderr', wrong.stderr]);
 
+    // The HTML reports: each run's (written by --report) and the index with a page per run, made while the
+    // secrets are in the environment.
+    const index = await osiris(['runs', 'report', '--index'], {
+      cwd: ws.dir,
+      env: { ...env, OSIRIS_CONN__SHOP__URL: shopUrl(fromEnv.password), OSIRIS_CONN__WAREHOUSE__URL: warehouseUrl() },
+    });
+    expect(index.code, index.stderr).toBe(0);
+    outputs.push(['index stdout', index.stdout], ['index stderr', index.stderr]);
+
     const written = Object.entries(readTree(home));
     // Two run folders (the raw URL stops before one is made), each with its manifest, configs, log, metrics and status.
     expect(written.filter(([file]) => file.endsWith('manifest.yaml'))).toHaveLength(2);
+    expect(written.filter(([file]) => file.endsWith('report.html'))).toHaveLength(2);
+    expect(written.filter(([file]) => file.endsWith('index.html'))).toHaveLength(1);
     // The param reached the recorded configs, masked.
     const configs = written.filter(([file]) => file.endsWith('cfg/src.json'));
     expect(configs).toHaveLength(2);

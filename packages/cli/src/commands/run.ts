@@ -16,6 +16,7 @@ import { loadPlan } from '../load-plan';
 import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
 import { collect } from '../settings';
+import { reportRedactor } from './runs-report';
 
 export interface RunOptions {
   /** One of the engine names of the composition (commander checks it). */
@@ -30,6 +31,8 @@ export interface RunOptions {
   idleTimeout?: string;
   json?: boolean;
   quiet?: boolean;
+  /** Write the run's HTML report into its folder at the end. */
+  report?: boolean;
 }
 
 const number = (value: number) => value.toLocaleString('en-US');
@@ -72,6 +75,7 @@ export function registerRun(program: Command, action: Action, deps: Composition)
     )
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress or notes on stderr (warnings and errors are still shown)')
+    .option('--report', 'at the end, write the run report (HTML) into the run folder; the summary prints its path')
     .addHelpText(
       'after',
       `
@@ -142,10 +146,16 @@ export async function runPipeline(
   });
 
   const runDir = displayPath(io.cwd, result.runDir);
+  // Written whatever the outcome: a failed run is the one people want to look at.
+  const report = options.report ? await writeReport(output, result.runDir) : undefined;
   if (options.json) {
-    output.json(runJson(result, plan.manifest.pipeline, engineName));
+    output.json({
+      ...runJson(result, plan.manifest.pipeline, engineName),
+      ...(report === undefined ? {} : { report }),
+    });
     return result.exitCode;
   }
+  const reportLine = report === undefined ? [] : [`  report: ${displayPath(io.cwd, report)}`];
   const seconds = (result.durationMs / 1000).toFixed(1);
   const rows = `${number(result.rowsRead)} rows read, ${number(result.rowsWritten)} written in ${seconds} s`;
   if (result.exitCode === ExitCode.Success) {
@@ -163,6 +173,7 @@ export async function runPipeline(
       );
     }
     output.out(`  run folder: ${runDir}/`);
+    for (const line of reportLine) output.out(line);
     notes(output, result.notes, options.quiet === true);
   } else {
     output.err(
@@ -170,9 +181,21 @@ export async function runPipeline(
     );
     if (result.error?.hint) output.err(`  ${result.error.hint}`);
     output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
+    for (const line of reportLine) output.err(line);
     notes(output, result.notes, options.quiet === true);
   }
   return result.exitCode;
+}
+
+/** The run's report beside its files; a report that cannot be written is a note, never the run's failure. */
+async function writeReport(output: Output, runDir: string): Promise<string | undefined> {
+  try {
+    const { writeRunReport } = await import('@osiris/report');
+    return (await writeRunReport(runDir, { redactor: reportRedactor(output.io.env) })).path;
+  } catch (error) {
+    output.err(`note the run report was not written: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
 
 /**

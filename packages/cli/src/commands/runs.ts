@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes';
 import { runDetailsJson, runSummaryJson } from '../json';
 import { displayPath, type Output, table } from '../output';
 import type { Action } from '../program';
+import { registerRunsReport } from './runs-report';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 const count = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
@@ -97,4 +98,6 @@ export function registerRuns(program: Command, action: Action): void {
         return ExitCode.Success;
       }),
     );
+
+  registerRunsReport(runs, action);
 }
