@@ -75,16 +75,13 @@ function inlineCredentials(value: unknown, path: string): Diagnostic[] {
   return [];
 }
 
-/** A tool error: the CLI's error fields as structured content, and the same as text for clients that show text. */
+/**
+ * A tool error: `isError` with the CLI's error fields as JSON text, `{ "error": { code, exit_code, message, why,
+ * fix, example?, diagnostics } }`. Not as structured content: clients check that against the tool's output
+ * schema, which describes success.
+ */
 function toolError(error: unknown): CallToolResult {
-  const json = errorJson(error);
-  const lines = [`error: ${json.message as string}`, `why: ${json.why as string}`, `fix: ${json.fix as string}`];
-  if (json.example !== undefined) lines.push(`example: ${json.example as string}`);
-  for (const d of json.diagnostics as Record<string, unknown>[]) {
-    const where = [d.line, d.col].filter((part) => part !== undefined).join(':');
-    lines.push(`${d.severity as string} ${where ? `${where} ` : ''}${d.path as string}: ${d.message as string}`);
-  }
-  return { isError: true, content: [{ type: 'text', text: lines.join('\n') }], structuredContent: { error: json } };
+  return { isError: true, content: [{ type: 'text', text: canonicalJson({ error: errorJson(error) }, 2) }] };
 }
 
 const text = (uri: string, mimeType: string, body: string) => ({ contents: [{ uri, mimeType, text: body }] });
@@ -172,6 +169,14 @@ export function createMcpServer(options: McpServerOptions): Server {
           hint: `Use one of: ${tools.map((t) => t.name).join(', ')}`,
         });
       }
+      // A credential is refused first, whatever else is wrong: the same words as OML validation.
+      const credentials = inlineCredentials(input, '');
+      if (credentials.length > 0) {
+        throw new OsirisError(OsirisErrorCode.Validation, INLINE_CREDENTIAL.message, {
+          diagnostics: credentials,
+          hint: INLINE_CREDENTIAL.fix,
+        });
+      }
       let check = checks.get(tool.name);
       if (!check) {
         check = createSchemaValidator(tool.inputSchema, { subject: `${tool.name} input` });
@@ -181,13 +186,6 @@ export function createMcpServer(options: McpServerOptions): Server {
       if (invalid.length > 0) {
         throw new OsirisError(OsirisErrorCode.Validation, `${tool.name}: the input does not match its schema`, {
           diagnostics: invalid,
-        });
-      }
-      const credentials = inlineCredentials(input, '');
-      if (credentials.length > 0) {
-        throw new OsirisError(OsirisErrorCode.Validation, INLINE_CREDENTIAL.message, {
-          diagnostics: credentials,
-          hint: INLINE_CREDENTIAL.fix,
         });
       }
       const structured = await tool.call(input, context);
