@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
   callTool,
   createMysqlDatabase,
@@ -142,7 +143,9 @@ async function connectHttp(): Promise<{ client: Client; close: () => Promise<voi
 
 type Structured = Record<string, unknown> & { error?: Record<string, unknown> };
 async function call(client: Client, name: string, args: Record<string, unknown>, onprogress?: () => void) {
-  const result = record(await client.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress } : {}));
+  const result = record(
+    (await client.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress } : {})) as CallToolResult,
+  );
   // Success carries structured content; a tool error carries its fields as JSON text.
   const text = (result.content as { text?: string }[])[0]?.text ?? '{}';
   return { ...result, data: (result.structuredContent ?? JSON.parse(text)) as Structured };

@@ -5,7 +5,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { createMcpServer, type McpServerOptions } from './server';
 
@@ -49,6 +48,8 @@ export async function serveHttp(
   port: number,
   onListening: (url: string) => void,
 ): Promise<void> {
+  // Loaded only here: stdio, the default, starts without the HTTP transport and its web-standard adapters.
+  const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
   const http = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', `http://${LOOPBACK}`).pathname;
     if (path !== '/mcp') {

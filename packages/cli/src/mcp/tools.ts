@@ -191,7 +191,13 @@ export const mcpTools: readonly McpTool[] = [
     description:
       "One component's spec card: its config JSON Schema, modes, constraints, examples and secret fields. " +
       'compact: true returns only what a model needs to write a step (required fields, enums, defaults, rules).',
-    inputSchema: object({ type: str('component type, e.g. supabase.table'), compact: { type: 'boolean' } }, ['type']),
+    inputSchema: object(
+      {
+        type: str('component type, e.g. supabase.table'),
+        compact: { type: 'boolean', description: 'only what a model needs to write a step' },
+      },
+      ['type'],
+    ),
     outputSchema: output({ type: { type: 'string' }, compact: { type: 'boolean' }, spec: anyObject }, [
       'type',
       'compact',
