@@ -27,7 +27,11 @@ beforeAll(async () => {
     deps: composition({}),
     io: {
       stdout: { write: () => expect.fail('nothing may reach stdout') },
-      stderr: { write: (text: string) => (stderr += text) },
+      stderr: {
+        write: (text: string) => {
+          stderr += text;
+        },
+      },
       env: { OSIRIS_HOME: join(dir, 'home') },
       cwd: dir,
     },
