@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 import { basename, dirname, join, resolve } from 'node:path';
-import { type CompileResult, compile, type RunManifest, readCompiled, type StepConfig } from '@osiris/compiler';
+import {
+  type CompileResult,
+  compile,
+  type ParamValue,
+  type RunManifest,
+  readCompiled,
+  type StepConfig,
+} from '@osiris/compiler';
 import { type Diagnostic, OsirisError, OsirisErrorCode, parseYamlSource, type Registry } from '@osiris/registry';
 import type { Output } from './output';
 import { readPipelineFile } from './pipeline-file';
@@ -29,6 +36,26 @@ export function loadPlan(
   options: { mode?: string; param: string[]; engine?: string; engines: readonly string[] },
 ): Plan {
   const { text, file } = readPipelineFile(path, output.io.cwd);
+  return planFromText(output, registry, text, file, options);
+}
+
+/**
+ * {@link loadPlan} of text already read: `file` names it in messages, and a compiled manifest's `cfg/` is
+ * looked for beside it (`osiris mcp` passes OML text it was given, named `<input>`).
+ */
+export function planFromText(
+  output: Output,
+  registry: Registry,
+  text: string,
+  file: string,
+  options: {
+    mode?: string;
+    param: string[];
+    params?: Record<string, ParamValue>;
+    engine?: string;
+    engines: readonly string[];
+  },
+): Plan {
   const source = parseYamlSource(text, file);
   const kind = (source.value as { kind?: unknown } | undefined)?.kind;
   if (kind !== 'RunManifest') {
@@ -36,7 +63,7 @@ export function loadPlan(
       registry,
       file,
       mode: validationMode(options.mode, output.io.env),
-      params: parseParams(options.param),
+      params: { ...parseParams(options.param), ...options.params },
       engines: options.engines,
       ...(options.engine === undefined ? {} : { engine: options.engine }),
     });
@@ -45,7 +72,7 @@ export function loadPlan(
     return { manifest: result.manifest, configs: result.configs, file, fromManifest: false };
   }
 
-  if (options.param.length > 0) {
+  if (options.param.length > 0 || Object.keys(options.params ?? {}).length > 0) {
     throw new OsirisError(OsirisErrorCode.Validation, '--param applies to pipeline files, not to compiled manifests', {
       hint: 'Recompile the pipeline with the params (osiris compile … --param k=v), or run the pipeline file.',
     });

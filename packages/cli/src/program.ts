@@ -5,6 +5,7 @@ import { registerChat } from './commands/chat';
 import { registerCompile } from './commands/compile';
 import { registerComponents } from './commands/components';
 import { discoverConnection, registerDiscover } from './commands/discover';
+import { registerMcp } from './commands/mcp';
 import { registerPrompts } from './commands/prompts';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
@@ -80,6 +81,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: CliOve
   registerRuns(program, action);
   registerDiscover(program, action, deps);
   registerPrompts(program, action, deps);
+  registerMcp(program, action, deps);
   registerChat(
     program,
     action,

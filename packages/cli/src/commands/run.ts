@@ -5,6 +5,8 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   idleTimeoutSetting,
   osirisPaths,
+  type ProgressTarget,
+  type RunEventListener,
   type RunResult,
   runManifest,
   stepMetrics,
@@ -12,7 +14,7 @@ import {
 import { type Command, Option } from 'commander';
 import type { Composition } from '../composition';
 import { runJson } from '../json';
-import { loadPlan } from '../load-plan';
+import { loadPlan, type Plan } from '../load-plan';
 import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
 import { collect } from '../settings';
@@ -103,48 +105,16 @@ export async function runPipeline(
   deps: Composition,
 ): Promise<number> {
   const { io } = output;
-  const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
-  const registry = deps.registry();
-  const plan = loadPlan(output, registry, path, {
+  const plan = loadPlan(output, deps.registry(), path, {
     param: options.param,
     engines: deps.engineNames,
     ...(options.mode === undefined ? {} : { mode: options.mode }),
     ...(options.engine === undefined ? {} : { engine: options.engine }),
   });
-  const engineName = plan.manifest.execution.engine;
-  const factory = deps.engines[engineName];
-  if (factory === undefined) throw new Error(`no factory for the engine ${engineName}`); // loadPlan checked the name.
-  // Each engine (with its connectors or its sandbox client) loads only when a pipeline runs on it.
-  const engine = await factory({
-    env: io.env,
-    connectors: (await deps.connectors()).list,
-    // An engine's own lines (the e2b sandbox's, prefixed `agent=runner engine=e2b`) go to stderr like everything
-    // but results.
-    output: { write: (text: string) => io.stderr.write(output.redact(text)) },
-  });
-  const paths = osirisPaths({
-    env: io.env,
-    cwd: io.cwd,
-    ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
-  });
-
-  const result = await runManifest({
-    manifest: plan.manifest,
-    configs: plan.configs,
-    engine,
-    registry,
-    runsDir: paths.runsDir,
-    env: io.env,
-    ...(options.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, options.secretsFile) }),
-    settings: {
-      ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
-      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
-    },
-    ...(io.signal === undefined ? {} : { signal: io.signal }),
+  const result = await executePlan(output, plan, options, deps, {
     ...(options.quiet ? {} : { progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) } }),
   });
-
+  const engineName = plan.manifest.execution.engine;
   const runDir = displayPath(io.cwd, result.runDir);
   // Written whatever the outcome: a failed run is the one people want to look at.
   const report = options.report ? await writeReport(output, result.runDir) : undefined;
@@ -196,6 +166,56 @@ async function writeReport(output: Output, runDir: string): Promise<string | und
     output.err(`note the run report was not written: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
+}
+
+/**
+ * Runs a loaded plan on its engine and returns the runner's result, printing nothing: the part of
+ * `osiris run` that `osiris mcp`'s run tool shares. `hooks` say where progress goes.
+ */
+export async function executePlan(
+  output: Output,
+  plan: Plan,
+  options: Pick<RunOptions, 'secretsFile' | 'runsDir' | 'redaction' | 'logLevel' | 'idleTimeout'>,
+  deps: Composition,
+  hooks: { progress?: ProgressTarget; onEvent?: RunEventListener } = {},
+): Promise<RunResult> {
+  const { io } = output;
+  const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
+  const registry = deps.registry();
+  const engineName = plan.manifest.execution.engine;
+  const factory = deps.engines[engineName];
+  if (factory === undefined) throw new Error(`no factory for the engine ${engineName}`); // loadPlan checked the name.
+  // Each engine (with its connectors or its sandbox client) loads only when a pipeline runs on it.
+  const engine = await factory({
+    env: io.env,
+    connectors: (await deps.connectors()).list,
+    // An engine's own lines (the e2b sandbox's, prefixed `agent=runner engine=e2b`) go to stderr like everything
+    // but results.
+    output: { write: (text: string) => io.stderr.write(output.redact(text)) },
+  });
+  const paths = osirisPaths({
+    env: io.env,
+    cwd: io.cwd,
+    ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
+  });
+
+  return runManifest({
+    manifest: plan.manifest,
+    configs: plan.configs,
+    engine,
+    registry,
+    runsDir: paths.runsDir,
+    env: io.env,
+    ...(options.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, options.secretsFile) }),
+    settings: {
+      ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    },
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
+    ...(hooks.progress === undefined ? {} : { progress: hooks.progress }),
+    ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
+  });
 }
 
 /**
