@@ -6,16 +6,17 @@ import {
   idleTimeoutSetting,
   osirisPaths,
   type RunResult,
-  runManifest,
   stepMetrics,
+  superviseRun,
 } from '@osiris/runner';
 import { type Command, Option } from 'commander';
 import type { Composition } from '../composition';
 import { runJson } from '../json';
-import { loadPlan } from '../load-plan';
+import { loadPlan, type Plan } from '../load-plan';
 import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
 import { collect } from '../settings';
+import { deadLetterInvalid, supervisedJson } from '../supervise';
 
 export interface RunOptions {
   /** One of the engine names of the composition (commander checks it). */
@@ -101,12 +102,24 @@ export async function runPipeline(
   const { io } = output;
   const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
   const registry = deps.registry();
-  const plan = loadPlan(output, registry, path, {
-    param: options.param,
-    engines: deps.engineNames,
-    ...(options.mode === undefined ? {} : { mode: options.mode }),
-    ...(options.engine === undefined ? {} : { engine: options.engine }),
+  const paths = osirisPaths({
+    env: io.env,
+    cwd: io.cwd,
+    ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
   });
+  let plan: Plan;
+  try {
+    plan = loadPlan(output, registry, path, {
+      param: options.param,
+      engines: deps.engineNames,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
+    });
+  } catch (error) {
+    // A pipeline that fails validation goes to the dead-letter queue, to be replayed once fixed.
+    await deadLetterInvalid(output, error, { path, runsDir: paths.runsDir, param: options.param, mode: options.mode });
+    throw error;
+  }
   const engineName = plan.manifest.execution.engine;
   const factory = deps.engines[engineName];
   if (factory === undefined) throw new Error(`no factory for the engine ${engineName}`); // loadPlan checked the name.
@@ -118,13 +131,9 @@ export async function runPipeline(
     // but results.
     output: { write: (text: string) => io.stderr.write(output.redact(text)) },
   });
-  const paths = osirisPaths({
-    env: io.env,
-    cwd: io.cwd,
-    ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
-  });
 
-  const result = await runManifest({
+  const result = await superviseRun({
+    origin: plan.fromManifest ? 'manifest' : 'pipeline',
     manifest: plan.manifest,
     configs: plan.configs,
     engine,
@@ -143,7 +152,7 @@ export async function runPipeline(
 
   const runDir = displayPath(io.cwd, result.runDir);
   if (options.json) {
-    output.json(runJson(result, plan.manifest.pipeline, engineName));
+    output.json({ ...runJson(result, plan.manifest.pipeline, engineName), ...supervisedJson(result) });
     return result.exitCode;
   }
   const seconds = (result.durationMs / 1000).toFixed(1);
@@ -170,6 +179,7 @@ export async function runPipeline(
     );
     if (result.error?.hint) output.err(`  ${result.error.hint}`);
     output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
+    for (const item of result.deadLetters) output.err(`  dead letter: ${displayPath(io.cwd, item)} (osiris dlq list)`);
     notes(output, result.notes, options.quiet === true);
   }
   return result.exitCode;
