@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 
-// Five characters, at least one digit: `23514`, `42P01`, `HY000` would need a digit too (it has none, and MySQL's
-// generic state says nothing). Node's own codes (`EPIPE`) and Osiris's (`RUN`) never match.
+// Five characters with at least one digit (`23514`, `42P01`, `HY000`): Node's own codes (`EPIPE`) and Osiris's
+// (`RUN`) never match.
 const SQLSTATE = /^(?=.*\d)[0-9A-Z]{5}$/;
 
 /**

@@ -315,7 +315,9 @@ export async function superviseRun(options: SuperviseOptions): Promise<Supervise
       await bus.publish('run.events', redactor.value(envelope));
     };
     if (final === 'FAILED') {
-      const failed = result.steps.find((step) => step.status === 'failed') ?? null;
+      // The step that failed, not the ones of its pipe the runner stopped because of it.
+      const failedSteps = result.steps.filter((step) => step.status === 'failed');
+      const failed = failedSteps.find((step) => !step.error?.startsWith('stopped because')) ?? failedSteps[0] ?? null;
       const unit = replayUnit(options.manifest, failed?.id ?? null);
       const replay = subManifest(options.manifest, options.configs, unit);
       await letter('ERROR', 'runner', {
