@@ -3,7 +3,14 @@
 // failed validation, and the supervisor's part of `--json`.
 import { resolve } from 'node:path';
 import { createRedactor, isOsirisError, isSecretEnvName, OsirisErrorCode, type Redactor } from '@osiris/registry';
-import { deadLetterValidation, dlqDirOf, type SupervisedRunResult } from '@osiris/runner';
+import {
+  type Bus,
+  createBus,
+  deadLetterValidation,
+  dlqDirOf,
+  type SupervisedRunResult,
+  writeDeadLetter,
+} from '@osiris/runner';
 import { displayPath, type Output } from './output';
 
 /** A redactor for what the CLI persists outside a run: every secret-looking variable of the environment. */
@@ -18,7 +25,7 @@ export function environmentRedactor(env: Readonly<Record<string, string | undefi
 export async function deadLetterInvalid(
   output: Output,
   error: unknown,
-  options: { path: string; runsDir: string; param: readonly string[]; mode: string | undefined },
+  options: { path: string; runsDir: string; param: readonly string[]; mode: string | undefined; bus?: Bus },
 ): Promise<void> {
   if (!isOsirisError(error) || error.code !== OsirisErrorCode.Validation) return;
   const file = resolve(output.io.cwd, options.path);
@@ -29,6 +36,7 @@ export async function deadLetterInvalid(
       error,
       redactor: environmentRedactor(output.io.env),
       params: options.param,
+      ...(options.bus === undefined ? {} : { bus: options.bus }),
       ...(options.mode === undefined ? {} : { mode: options.mode }),
     });
     output.err(`dead letter: ${displayPath(output.io.cwd, item)} (fix the file, then osiris dlq replay)`);
@@ -48,4 +56,17 @@ export function supervisedJson(result: SupervisedRunResult) {
     transitions: result.transitions,
     dead_letters: result.deadLetters,
   };
+}
+
+/** A bus whose handlers' failures go to the dead-letter queue beside `runsDir` (`reason: handler`). */
+export function dlqBus(runsDir: string, env: Readonly<Record<string, string | undefined>>): Bus {
+  return createBus({
+    deadLetter: async (letter) => {
+      await writeDeadLetter(dlqDirOf(runsDir), letter.topic, letter.envelope, environmentRedactor(env), {
+        reason: 'handler',
+        attempts: letter.attempts,
+        error: letter.error,
+      });
+    },
+  });
 }

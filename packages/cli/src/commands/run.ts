@@ -117,7 +117,13 @@ export async function runPipeline(
     });
   } catch (error) {
     // A pipeline that fails validation goes to the dead-letter queue, to be replayed once fixed.
-    await deadLetterInvalid(output, error, { path, runsDir: paths.runsDir, param: options.param, mode: options.mode });
+    await deadLetterInvalid(output, error, {
+      path,
+      runsDir: paths.runsDir,
+      param: options.param,
+      mode: options.mode,
+      ...(deps.bus === undefined ? {} : { bus: deps.bus }),
+    });
     throw error;
   }
   const engineName = plan.manifest.execution.engine;
@@ -134,6 +140,7 @@ export async function runPipeline(
 
   const result = await superviseRun({
     origin: plan.fromManifest ? 'manifest' : 'pipeline',
+    ...(deps.bus === undefined ? {} : { bus: deps.bus }),
     manifest: plan.manifest,
     configs: plan.configs,
     engine,
