@@ -73,7 +73,12 @@ export function createBus(options: BusOptions = {}): Bus {
       } catch (error) {
         const decision = policy.next({ error, attempt, step: topic, connector });
         if (decision === undefined) {
-          await options.deadLetter?.({ topic, envelope, error: describeError(error), attempts: attempt });
+          try {
+            await options.deadLetter?.({ topic, envelope, error: describeError(error), attempts: attempt });
+          } catch {
+            // A dead-letter sink that fails too (a full disk) must not end the run that published: publish never
+            // rejects, so publishers may fire and forget.
+          }
           return;
         }
         await sleep(decision.delayMs);

@@ -274,7 +274,11 @@ export async function superviseRun(options: SuperviseOptions): Promise<Supervise
         enter('RUNNING');
         writeStatus(started.runDir, status(), redactor);
         heartbeat = setInterval(() => {
-          if (runDir !== undefined && state === 'RUNNING') writeStatus(runDir, status(), redactor);
+          try {
+            if (runDir !== undefined && state === 'RUNNING') writeStatus(runDir, status(), redactor);
+          } catch {
+            // A missed beat is not a failed run; the next one tries again (a reader may call it ABANDONED).
+          }
         }, heartbeatMs);
         heartbeat.unref();
         await options.onStart?.(started);
