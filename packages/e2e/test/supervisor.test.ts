@@ -95,6 +95,12 @@ describe('dead-letter queue', () => {
       ['context', 'correlation_id', 'id', 'payload', 'schema_ref', 'source', 'timestamp', 'type'].sort(),
     );
     expect(item.envelope.payload.diagnostics.length).toBeGreaterThan(0);
+    // The item's envelope is what `osiris schema envelope` describes.
+    const schema = JSON.parse((await cli(['schema', 'envelope'])).stdout);
+    expect([...schema.required].sort()).toEqual(Object.keys(item.envelope).sort());
+    expect(item.envelope.id).toMatch(new RegExp(schema.properties.id.pattern));
+    expect(schema.properties.type.enum).toContain(item.envelope.type);
+    expect(schema.properties.source.enum).toContain(item.envelope.source);
 
     // Not fixed yet: the replay fails validation again and the item stays pending.
     const early = await cli(['dlq', 'replay', id, '--secrets-file', 'secrets.yaml']);
