@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { RunManifest, StepConfig } from '@osiris/compiler';
-import { isOsirisError, OsirisError, OsirisErrorCode, type Redactor } from '@osiris/registry';
+import { isOsirisError, OsirisError, OsirisErrorCode, type Redactor, type Registry } from '@osiris/registry';
 import { type DeadLetterRecord, lockDeadLetter, type StoredDeadLetter, updateDeadLetter } from './dlq';
 import type { SupervisedRunResult } from './supervisor';
 
@@ -22,6 +22,13 @@ export interface ReplayContext {
   };
   /** Masks what the queue writes back. */
   readonly redactor: Redactor;
+  /** What a replayer that resolves connections itself needs (rejects): the cards, the environment, `--secrets-file`. */
+  readonly registry: Registry;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly secretsFile?: string;
+  readonly runsDir: string;
+  /** Aborted on Ctrl-C. */
+  readonly signal?: AbortSignal;
 }
 
 /** Replays one item of one payload kind; returns the run it started. */
@@ -80,7 +87,11 @@ const replayStep: Replayer = (item, context) =>
 
 /**
  * Rejected rows (`max_rejects`): re-sent through the sink's append or merge path by `replayRejects`
- * of the rejects feature. COORDINATOR: wire `replayRejects` here when merging feat/rejects.
+ * of the rejects feature (feat/rejects), which is not in this build. When it is merged, this body
+ * becomes a call to it with what the item holds — `payload.run_dir` + `payload.rejects_file` (the
+ * rows), `payload.step`, `payload.replay.manifest` / `payload.replay.configs` (the sink's step with
+ * `@references`) — and the context (`registry`, `env`, `secretsFile`, `runsDir`, `signal`) to resolve
+ * the connections; it returns the run it made (`SupervisedRunResult`).
  */
 const replayRejectsItem: Replayer = (item) => {
   throw new OsirisError(

@@ -231,6 +231,9 @@ describe('replay', () => {
     if (item === undefined) throw new Error('no item');
     const context: ReplayContext = {
       redactor: createRedactor(),
+      registry,
+      env,
+      runsDir,
       load: () => {
         throw new Error('not used');
       },
@@ -272,6 +275,9 @@ describe('replay', () => {
     const engine = testEngine([fakeSource({ rows: 1 }), fakeSink()]);
     const context: ReplayContext = {
       redactor: createRedactor(),
+      registry,
+      env,
+      runsDir,
       load: (request) => {
         loaded.push(request);
         return { manifest, configs: Object.fromEntries(configs), fromManifest: false };

@@ -228,6 +228,11 @@ function replayContext(
   });
   return {
     redactor: environmentRedactor(io.env),
+    registry,
+    env: io.env,
+    runsDir,
+    ...(options.secretsFile === undefined ? {} : { secretsFile: resolve(io.cwd, options.secretsFile) }),
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
     load: ({ file, params, mode }) =>
       loadPlan(output, registry, file, {
         param: [...params],
