@@ -293,12 +293,11 @@ export async function superviseRun(options: SuperviseOptions): Promise<Supervise
     });
   } catch (error) {
     stopHeartbeat();
-    // A run that never got its folder (missing secrets, exit 5) leaves nothing behind, as before.
-    if (runDir !== undefined && state === 'RUNNING') {
-      failure = redactor.text(error instanceof Error ? error.message : String(error));
-      enter('FAILED', { error: failure });
-      writeStatus(runDir, status(), redactor);
-    }
+    // A run that never got its folder (missing secrets, exit 5) leaves nothing behind, as before; only the bus
+    // hears that it failed.
+    failure = redactor.text(error instanceof Error ? error.message : String(error));
+    if (state !== undefined && !TERMINAL_STATES.includes(state)) enter('FAILED', { error: failure });
+    if (runDir !== undefined) writeStatus(runDir, status(), redactor);
     await bus.drain();
     throw error;
   }

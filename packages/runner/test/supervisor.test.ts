@@ -13,7 +13,7 @@ import { createEnvelope, ENVELOPE_ID_PATTERN, type Envelope, envelopeSchema, new
 import { shownState } from '../src/liveness';
 import { type ReplayContext, registerReplayer, replayDeadLetter } from '../src/replay';
 import { exponentialBackoff } from '../src/retry';
-import { readRun } from '../src/runs';
+import { listRuns, readRun } from '../src/runs';
 import { sqlstateOf } from '../src/sqlstate';
 import { deadLetterValidation, type SupervisedStatusFile, superviseRun } from '../src/supervisor';
 import { fakeSink, fakeSource, pipeline, testEngine } from './fakes';
@@ -192,6 +192,29 @@ describe('superviseRun', () => {
     expect(readFileSync(item?.path as string, 'utf8')).not.toContain('CanarySupervisor42');
     const run = await readRun(runsDir, result.runId);
     expect(run.artifacts.deadLetters).toEqual([item?.path]);
+  });
+
+  it('a run that cannot start (a missing connection) throws, leaves no folder, and the bus hears FAILED', async () => {
+    const { runsDir } = scratch();
+    const { manifest, configs } = pipeline();
+    const bus = createBus();
+    const states: unknown[] = [];
+    bus.subscribe('run.events', (e) => {
+      states.push(e.payload.state);
+    });
+    await expect(
+      superviseRun({
+        manifest,
+        configs,
+        registry,
+        runsDir,
+        env: {},
+        bus,
+        engine: testEngine([fakeSource({ rows: 1 }), fakeSink()]),
+      }),
+    ).rejects.toThrow(/@mysql/);
+    expect(states).toEqual(['NEW', 'VALIDATED', 'FAILED']);
+    expect(await listRuns(runsDir)).toEqual([]);
   });
 
   it('writes one rejects item for a step that reports rejected rows', async () => {
