@@ -36,6 +36,7 @@ sinks:
     options: { table: ${table}, ${sink} }
 `;
 
+// Each of the first two tests starts about ten `osiris` processes; a busy CI machine gets room (240 s per test).
 async function cli(args: string[], onSpawn?: Parameters<typeof osiris>[1]['onSpawn']) {
   const result = await osiris(args, { cwd: ws.dir, env: { OSIRIS_HOME: home }, ...(onSpawn ? { onSpawn } : {}) });
   outputs.push([`osiris ${args.join(' ')}`, `${result.stdout}\n${result.stderr}`]);
@@ -131,7 +132,7 @@ describe('dead-letter queue', () => {
       'SUCCEEDED',
     ]);
     expect(view).toMatchObject({ state: 'SUCCEEDED', status: 'succeeded' });
-  });
+  }, 240_000);
 
   it('a runtime failure leaves one item with the step, the SQLSTATE and the pipe to replay; replay once fixed', async () => {
     ws.write('checked.yaml', pipeline('checked', 'write_mode: append'));
@@ -198,7 +199,7 @@ describe('dead-letter queue', () => {
     const dropped = await cli(['dlq', 'drop', id]);
     expect(dropped.code).toBe(0);
     expect(itemsIn('run.events')).toHaveLength(0);
-  });
+  }, 240_000);
 });
 
 describe('state history of a stopped run', () => {
@@ -239,7 +240,7 @@ describe('state history of a stopped run', () => {
     // An interruption is the user's doing: nothing goes to the dead-letter queue.
     expect(JSON.parse(result.stdout).dead_letters).toEqual([]);
     expect(await count('numbers')).toBe(0);
-  });
+  }, 240_000);
 
   it('kill -9: the run stays RUNNING on disk and runs list/view show it ABANDONED', async () => {
     const { result, runDir } = await stopMidway('SIGKILL');
@@ -252,7 +253,7 @@ describe('state history of a stopped run', () => {
     const list = await cli(['runs', 'list']);
     expect(list.stdout).toMatch(new RegExp(`${runId}\\s+abandoned`));
     expect(await count('numbers')).toBe(0);
-  });
+  }, 240_000);
 });
 
 describe('secrets', () => {
