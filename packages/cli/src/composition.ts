@@ -2,7 +2,7 @@
 
 import type { ConnectorSet } from '@osiris/connectors';
 import { loadRegistry, type Registry } from '@osiris/registry';
-import type { Connector, Engine } from '@osiris/runner';
+import type { Bus, Connector, Engine } from '@osiris/runner';
 import type { ChatDeps } from './commands/chat';
 
 /**
@@ -46,6 +46,11 @@ export interface CliOverrides {
   readonly connectors?: readonly Connector[];
   /** The engines by name. Default: {@link builtinEngines}. */
   readonly engines?: Readonly<Record<string, EngineFactory>>;
+  /**
+   * The bus runs and chat publish their envelopes on (ADR 0019); subscribe to it to follow them, and give it a
+   * `deadLetter` sink. Default: a bus per command whose failing handlers' envelopes go to the dead-letter queue.
+   */
+  readonly bus?: Bus;
 }
 
 /** The registry, connectors and engines of one command line, each made when a command first needs it. */
@@ -55,6 +60,8 @@ export interface Composition {
   readonly engines: Readonly<Record<string, EngineFactory>>;
   /** The engine names, in the order `--help` shows them. */
   readonly engineNames: readonly string[];
+  /** The embedder's bus, if any. */
+  readonly bus: Bus | undefined;
 }
 
 export function composition(overrides: CliOverrides): Composition {
@@ -75,5 +82,6 @@ export function composition(overrides: CliOverrides): Composition {
     },
     engines,
     engineNames: Object.keys(engines),
+    bus: overrides.bus,
   };
 }

@@ -49,6 +49,7 @@ export function runSummaryJson(run: RunSummary) {
     run_dir: run.runDir,
     status: run.status,
     exit_code: run.exitCode,
+    ...(run.state === undefined ? {} : { state: run.state }),
     ...(run.pipeline === undefined ? {} : { pipeline: run.pipeline }),
     ...(run.engine === undefined ? {} : { engine: run.engine }),
     ...(run.startedAt === undefined ? {} : { started_at: run.startedAt }),
@@ -63,7 +64,9 @@ export function runSummaryJson(run: RunSummary) {
 export function runDetailsJson(run: RunDetails) {
   return {
     ...runSummaryJson(run),
-    artifacts: run.artifacts,
+    ...(run.transitions === undefined ? {} : { transitions: run.transitions }),
+    ...(run.owner === undefined ? {} : { owner: run.owner, heartbeat_at: run.heartbeatAt }),
+    artifacts: snakeKeys(run.artifacts),
     ...(run.metrics === undefined ? {} : { metrics: run.metrics }),
   };
 }

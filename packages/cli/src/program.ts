@@ -5,6 +5,7 @@ import { registerChat } from './commands/chat';
 import { registerCompile } from './commands/compile';
 import { registerComponents } from './commands/components';
 import { discoverConnection, registerDiscover } from './commands/discover';
+import { registerDlq } from './commands/dlq';
 import { registerMcp } from './commands/mcp';
 import { registerPrompts } from './commands/prompts';
 import { registerRun } from './commands/run';
@@ -79,6 +80,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: CliOve
   registerSchema(program, action, deps);
   registerRun(program, action, deps);
   registerRuns(program, action);
+  registerDlq(program, action, deps);
   registerDiscover(program, action, deps);
   registerPrompts(program, action, deps);
   registerMcp(program, action, deps);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 export type { AttemptOptions, AttemptOutcome, StepCounts } from './attempt';
 export { attemptPipe } from './attempt';
+export type { Bus, BusOptions, DeadLetter, EnvelopeHandler } from './bus';
+export { createBus } from './bus';
 export type {
   ColumnDescriptor,
   ColumnKind,
@@ -22,6 +24,8 @@ export type { CopyBinaryPart } from './copy-binary-framing';
 export { CopyBinaryFraming } from './copy-binary-framing';
 export type { DiscoverWithCacheOptions, DiscoveryResult } from './discovery';
 export { discoverWithCache } from './discovery';
+export type { DeadLetterItem, DeadLetterRecord, ReplayAttempt, StoredDeadLetter } from './dlq';
+export { dlqDirOf, dropDeadLetter, listDeadLetters, readDeadLetter, writeDeadLetter } from './dlq';
 export { parseSeconds } from './duration';
 export type {
   Engine,
@@ -34,6 +38,16 @@ export type {
   StepStatus,
 } from './engine';
 export { idleTimeoutSetting, logLevelSetting, redactionSetting } from './env-settings';
+export type { Envelope, EnvelopeInit, EnvelopePayload, EnvelopeSource, EnvelopeType, Topic } from './envelope';
+export {
+  createEnvelope,
+  ENVELOPE_ID_PATTERN,
+  ENVELOPE_SOURCES,
+  ENVELOPE_TYPES,
+  envelopeSchema,
+  newEnvelopeId,
+  TOPICS,
+} from './envelope';
 export { describeError, isTransientError } from './errors';
 export type {
   EventSink,
@@ -49,15 +63,18 @@ export { executeSteps } from './execute';
 export type { InProcessEngine, InProcessEngineOptions } from './in-process';
 export { createInProcessEngine } from './in-process';
 export type { ProgressTarget } from './internal/progress';
+export { shownState } from './liveness';
 export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';
 export { stepMetrics } from './metrics';
 export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { Pipe, PlannedStep, PlanOptions } from './plan';
 export { planRun } from './plan';
+export type { ReplayContext, Replayer, ReplayReport } from './replay';
+export { registerReplayer, replayableKinds, replayDeadLetter } from './replay';
 export type { BackoffOptions, RetryDecision, RetryFailure, RetryPolicy } from './retry';
 export { exponentialBackoff } from './retry';
-export type { RetryOptions, RunFailure, RunManifestOptions, RunNote, RunResult, RunWarning } from './run';
+export type { RetryOptions, RunFailure, RunManifestOptions, RunNote, RunResult, RunStarted, RunWarning } from './run';
 export { chunkSizeOf, runManifest } from './run';
 export { newRunId, RUN_ID_PATTERN } from './run-id';
 export type { RunArtifacts, RunDetails, RunSummary } from './runs';
@@ -66,6 +83,17 @@ export type { ConnectionOrigin, ConnectionResolution, ResolveConnectionsOptions 
 export { connectionEnvPrefix, connectionRefsOf, resolveConnections } from './secrets';
 export type { RunSettings } from './settings';
 export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RUN_SETTINGS, parseRunSettings, runSettingsSchema } from './settings';
+export { sqlstateOf } from './sqlstate';
+export type {
+  RunOwner,
+  RunState,
+  ShownRunState,
+  StateTransition,
+  SupervisedRunResult,
+  SupervisedStatusFile,
+  SuperviseOptions,
+} from './supervisor';
+export { DEFAULT_HEARTBEAT_MS, deadLetterValidation, superviseRun, TERMINAL_STATES } from './supervisor';
 export type { Filter, FilterOp, FilterScalar, TableReadOptions } from './table-options';
 export { FILTER_OPS, filtersWhere, parseTableReadOptions } from './table-options';
 export { textBatchRows } from './text-batch';

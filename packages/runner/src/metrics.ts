@@ -89,7 +89,8 @@ export interface RunLogLine {
   readonly agent: string;
   readonly engine: string;
   readonly step: string | null;
-  readonly event: RunEventType;
+  /** `state` on the supervisor's lines (`agent: supervisor`): `message` holds the state the run entered (ADR 0019). */
+  readonly event: RunEventType | 'state';
   readonly rows_read: number | null;
   readonly rows_written: number | null;
   readonly duration_ms: number | null;

@@ -29,6 +29,7 @@ import { configMap } from './plan';
 import { newRunId } from './run-id';
 import { connectionRefsOf, resolveConnections } from './secrets';
 import { DEFAULT_RUN_SETTINGS, parseRunSettings, type RunSettings } from './settings';
+import { sqlstateOf } from './sqlstate';
 
 /** @deprecated Use the `retry*` fields of {@link RunManifestOptions.settings}. */
 export interface RetryOptions {
@@ -85,6 +86,22 @@ export interface RunManifestOptions {
   readonly idleTimeoutMs?: number;
   /** The clock (tests). */
   readonly now?: () => Date;
+  /** The run id to use (a supervisor assigns it); default a new one. */
+  readonly runId?: string;
+  /**
+   * Called once the run folder exists (with `manifest.yaml`, `cfg/` and a first `status.json`), before
+   * the first event: a supervisor records its state there, with the run's one redactor.
+   */
+  readonly onStart?: (run: RunStarted) => void | Promise<void>;
+}
+
+/** What {@link RunManifestOptions.onStart} gets. */
+export interface RunStarted {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly correlationId: string;
+  /** Knows every resolved secret of the run: whatever a listener persists passes it. */
+  readonly redactor: Redactor;
 }
 
 /** Why a run did not succeed, already redacted: safe to print. */
@@ -92,6 +109,8 @@ export interface RunFailure {
   readonly code: OsirisErrorCode;
   readonly message: string;
   readonly hint?: string;
+  /** The SQLSTATE of the database error behind it, when there is one (`23514`). */
+  readonly sqlstate?: string;
 }
 
 /** A warning a connector reported during the run (e.g. zero dates read as NULL), already redacted. */
@@ -186,6 +205,11 @@ function givenSettings(options: RunManifestOptions): Partial<RunSettings> {
   return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }
 
+function sqlstateField(error: unknown): { sqlstate?: string } {
+  const sqlstate = sqlstateOf(error);
+  return sqlstate === undefined ? {} : { sqlstate };
+}
+
 function writeJson(file: string, value: unknown, redactor: Redactor): Promise<void> {
   return writeFile(file, `${canonicalJson(redactor.value(value), 2)}\n`);
 }
@@ -251,7 +275,9 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
 
   const startedAt = now();
   const started = performance.now();
-  const [runId, runDir] = await createRunFolder(options.runsDir, newRunId(startedAt), () => newRunId(startedAt));
+  const [runId, runDir] = await createRunFolder(options.runsDir, options.runId ?? newRunId(startedAt), () =>
+    newRunId(startedAt),
+  );
   const correlationId = options.correlationId ?? randomUUID();
 
   // The same bytes `osiris compile` writes, so a run folder can be diffed against a compiled one.
@@ -264,6 +290,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
   }
   const running: RunStatusFile = { run_id: runId, status: 'running', exit_code: null };
   await writeJson(join(runDir, 'status.json'), running, redactor);
+  await options.onStart?.({ runId, runDir, correlationId, redactor });
 
   const logger = createRunLogger({
     file: join(runDir, 'run.log.jsonl'),
@@ -349,6 +376,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
             outcome.error?.message ?? (status === 'interrupted' ? 'the run was interrupted' : 'the run failed'),
           ),
           ...(outcome.error?.hint === undefined ? {} : { hint: redactor.text(outcome.error.hint) }),
+          ...sqlstateField(outcome.error),
         };
   const steps = outcome.steps.map((step) => redactor.value(step));
   const byId = new Map(manifest.steps.map((step) => [step.id, step]));

@@ -86,6 +86,8 @@ describe('listRuns and readRun', () => {
       log: join(ok.runDir, 'run.log.jsonl'),
       metrics: join(ok.runDir, 'metrics.json'),
       status: join(ok.runDir, 'status.json'),
+      rejects: [],
+      deadLetters: [],
     });
   });
 

@@ -14,11 +14,13 @@ import type {
 import { isCredentialField, isOsirisError, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { osirisPaths } from '@osiris/runner';
 import type { Command } from 'commander';
+import { chatPublisher } from '../chat-envelopes';
 import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import { diagnosticsJson } from '../json';
 import type { Output } from '../output';
 import type { Action } from '../program';
+import { dlqBus } from '../supervise';
 import { runPipeline } from './run';
 
 /** What `osiris chat` takes from its caller rather than building itself. */
@@ -183,6 +185,12 @@ export function registerChat(program: Command, action: Action, deps: ChatDeps, c
         }
 
         const registry = composition.registry();
+        const shown = progress(output);
+        const envelopes = chatPublisher(
+          composition.bus ?? dlqBus(osirisPaths({ env, cwd }).runsDir, env),
+          () => session.id,
+          output,
+        );
         const session = createChatSession({
           registry,
           llm,
@@ -190,19 +198,26 @@ export function registerChat(program: Command, action: Action, deps: ChatDeps, c
           secrets,
           timeoutMs,
           file: options.out ?? 'pipeline.yaml',
-          onEvent: progress(output),
+          onEvent: (event) => {
+            shown(event);
+            envelopes.onEvent(event);
+          },
           ...(deps.discover === undefined ? {} : { discover: deps.discover }),
         });
         const sessionDir = join(osirisPaths({ env, cwd }).home, 'sessions', session.id);
         const shownDir = relative(cwd, sessionDir) || sessionDir;
         try {
-          if (oneShot) return await oneShotChat(output, session, options.message ?? '', options, target, shownDir);
+          if (oneShot) {
+            envelopes.intent(options.message ?? '');
+            return await oneShotChat(output, session, options.message ?? '', options, target, shownDir);
+          }
           return await interactiveChat(
             output,
             session,
             deps.input ?? process.stdin,
             options.out ?? 'pipeline.yaml',
             composition,
+            envelopes.intent,
           );
         } finally {
           try {
@@ -286,6 +301,7 @@ async function interactiveChat(
   input: NodeJS.ReadableStream,
   defaultOut: string,
   composition: Composition,
+  onIntent: (text: string) => void = () => {},
 ) {
   const { cwd } = output.io;
   const reader = lineReader(input);
@@ -301,6 +317,7 @@ async function interactiveChat(
       if (request === undefined || ['', 'exit', 'quit'].includes(request.trim())) break;
       let result: ChatTurnResult;
       try {
+        onIntent(request.trim());
         result = await session.ask(request.trim(), signalled(output, { insist: false }));
       } catch (error) {
         // A slow or overloaded model need not end the session; the user can simply try again.

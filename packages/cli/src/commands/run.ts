@@ -8,8 +8,9 @@ import {
   type ProgressTarget,
   type RunEventListener,
   type RunResult,
-  runManifest,
+  type SupervisedRunResult,
   stepMetrics,
+  superviseRun,
 } from '@osiris/runner';
 import { type Command, Option } from 'commander';
 import type { Composition } from '../composition';
@@ -18,6 +19,7 @@ import { loadPlan, type Plan } from '../load-plan';
 import { displayPath, type Output } from '../output';
 import type { Action } from '../program';
 import { collect } from '../settings';
+import { deadLetterInvalid, supervisedJson } from '../supervise';
 import { reportRedactor } from './runs-report';
 
 export interface RunOptions {
@@ -105,12 +107,30 @@ export async function runPipeline(
   deps: Composition,
 ): Promise<number> {
   const { io } = output;
-  const plan = loadPlan(output, deps.registry(), path, {
-    param: options.param,
-    engines: deps.engineNames,
-    ...(options.mode === undefined ? {} : { mode: options.mode }),
-    ...(options.engine === undefined ? {} : { engine: options.engine }),
+  const paths = osirisPaths({
+    env: io.env,
+    cwd: io.cwd,
+    ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
   });
+  let plan: Plan;
+  try {
+    plan = loadPlan(output, deps.registry(), path, {
+      param: options.param,
+      engines: deps.engineNames,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
+    });
+  } catch (error) {
+    // A pipeline that fails validation goes to the dead-letter queue, to be replayed once fixed.
+    await deadLetterInvalid(output, error, {
+      path,
+      runsDir: paths.runsDir,
+      param: options.param,
+      mode: options.mode,
+      ...(deps.bus === undefined ? {} : { bus: deps.bus }),
+    });
+    throw error;
+  }
   const result = await executePlan(output, plan, options, deps, {
     ...(options.quiet ? {} : { progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) } }),
   });
@@ -121,6 +141,7 @@ export async function runPipeline(
   if (options.json) {
     output.json({
       ...runJson(result, plan.manifest.pipeline, engineName),
+      ...supervisedJson(result),
       ...(report === undefined ? {} : { report }),
     });
     return result.exitCode;
@@ -151,6 +172,7 @@ export async function runPipeline(
     );
     if (result.error?.hint) output.err(`  ${result.error.hint}`);
     output.err(`  ${rows}; run folder: ${runDir}/ (osiris runs view ${result.runId})`);
+    for (const item of result.deadLetters) output.err(`  dead letter: ${displayPath(io.cwd, item)} (osiris dlq list)`);
     for (const line of reportLine) output.err(line);
     notes(output, result.notes, options.quiet === true);
   }
@@ -178,7 +200,7 @@ export async function executePlan(
   options: Pick<RunOptions, 'secretsFile' | 'runsDir' | 'redaction' | 'logLevel' | 'idleTimeout'>,
   deps: Composition,
   hooks: { progress?: ProgressTarget; onEvent?: RunEventListener } = {},
-): Promise<RunResult> {
+): Promise<SupervisedRunResult> {
   const { io } = output;
   const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
   const registry = deps.registry();
@@ -199,7 +221,9 @@ export async function executePlan(
     ...(options.runsDir === undefined ? {} : { runsDir: options.runsDir }),
   });
 
-  return runManifest({
+  return superviseRun({
+    origin: plan.fromManifest ? 'manifest' : 'pipeline',
+    ...(deps.bus === undefined ? {} : { bus: deps.bus }),
     manifest: plan.manifest,
     configs: plan.configs,
     engine,

@@ -47,7 +47,8 @@ export function registerRuns(program: Command, action: Action): void {
         for (const run of list) {
           rows.push([
             run.runId,
-            run.status,
+            // A supervised run shows its state; ABANDONED when its owner died without ending it.
+            run.state === undefined ? run.status : run.state.toLowerCase(),
             String(run.exitCode ?? '-'),
             run.pipeline ?? '-',
             count(run.rowsRead),
@@ -62,7 +63,9 @@ export function registerRuns(program: Command, action: Action): void {
 
   runs
     .command('view')
-    .description('Status, steps with rows and durations, and the paths of the artifacts of one run.')
+    .description(
+      'State history, steps with rows and durations, and the paths of every artifact of one run (rejects and dead letters included).',
+    )
     .argument('<run_id>', 'a run id from osiris runs list (or "latest")')
     .option(...runsDirOption)
     .option('--json', 'print JSON')
@@ -81,8 +84,16 @@ export function registerRuns(program: Command, action: Action): void {
         }
         const where = (path: string | undefined) => (path === undefined ? '-' : displayPath(output.io.cwd, path));
         output.out(
-          `${output.bold(run.runId)}  ${run.status}  exit ${run.exitCode ?? '-'}  ${run.pipeline ?? ''}  ${run.engine ?? ''}`,
+          `${output.bold(run.runId)}  ${run.state ?? run.status}  exit ${run.exitCode ?? '-'}  ${run.pipeline ?? ''}  ${run.engine ?? ''}`,
         );
+        if (run.state === 'ABANDONED' && run.owner !== undefined) {
+          output.out(
+            `  abandoned: its owner (pid ${run.owner.pid} on ${run.owner.host}) is gone; last heartbeat ${run.heartbeatAt ?? '-'}`,
+          );
+        }
+        if (run.transitions !== undefined) {
+          output.out(`  states:   ${run.transitions.map((t) => `${t.state} ${t.at}`).join(' → ')}`);
+        }
         if (run.error) output.out(`  error: ${run.error}`);
         output.out(`  started ${run.startedAt ?? '-'}, took ${seconds(run.durationMs)}`);
         for (const step of run.metrics?.steps ?? []) {
@@ -95,6 +106,8 @@ export function registerRuns(program: Command, action: Action): void {
         output.out(`  log:      ${where(run.artifacts.log)}`);
         output.out(`  metrics:  ${where(run.artifacts.metrics)}`);
         output.out(`  status:   ${where(run.artifacts.status)}`);
+        output.out(`  rejects:  ${run.artifacts.rejects.map(where).join(', ') || '-'}`);
+        output.out(`  dlq:      ${run.artifacts.deadLetters.map(where).join(', ') || '-'}`);
         return ExitCode.Success;
       }),
     );

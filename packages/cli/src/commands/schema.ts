@@ -3,19 +3,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { manifestSchema, omlSchema, stepConfigSchema } from '@osiris/compiler';
 import { canonicalJson, loadSpecSchema, OsirisError, OsirisErrorCode } from '@osiris/registry';
+import { envelopeSchema } from '@osiris/runner';
 import type { Command } from 'commander';
 import type { Composition } from '../composition';
 import { ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 import type { Action } from '../program';
 
-const kinds = ['oml', 'manifest', 'step-config', 'spec'] as const;
+const kinds = ['oml', 'manifest', 'step-config', 'spec', 'envelope'] as const;
 
 export function registerSchema(program: Command, action: Action, deps: Composition): void {
   program
     .command('schema')
     .description(
-      'Print a JSON Schema: oml (pipeline files, with every component inlined), manifest, step-config or spec.',
+      'Print a JSON Schema: oml (pipeline files, with every component inlined), manifest, step-config, spec or envelope.',
     )
     .argument('<kind>', kinds.join(' | '))
     .option('-o, --out <file>', 'write it to a file instead of stdout')
@@ -38,6 +39,7 @@ Editors: point yaml-language-server at the OML schema to complete and check pipe
           manifest: () => manifestSchema,
           'step-config': () => stepConfigSchema,
           spec: () => loadSpecSchema(),
+          envelope: () => envelopeSchema,
         };
         if (!(kinds as readonly string[]).includes(kind)) {
           throw new OsirisError(
