@@ -10,6 +10,7 @@ export type {
   DiscoveredTable,
   DiscoverOptions,
   LogLevel,
+  RejectedRow,
   Row,
   StepContext,
   StepReporter,
@@ -55,6 +56,8 @@ export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { Pipe, PlannedStep, PlanOptions } from './plan';
 export { planRun } from './plan';
+export type { ReplayRejectsOptions, ReplayRejectsResult } from './rejects';
+export { REJECTS_DIR, readRejects, rejectsFileOf, replayRejects } from './rejects';
 export type { BackoffOptions, RetryDecision, RetryFailure, RetryPolicy } from './retry';
 export { exponentialBackoff } from './retry';
 export type { RetryOptions, RunFailure, RunManifestOptions, RunNote, RunResult, RunWarning } from './run';
