@@ -19,8 +19,8 @@ export interface RejectBudget {
  * segment's input is all that is kept in memory. Each boundary costs one round trip; at 100,000
  * rows that is within noise of a single COPY.
  */
-export const SEGMENT_ROWS = 50_000;
-export const SEGMENT_BYTES = 32 * 1024 * 1024;
+const SEGMENT_ROWS = 50_000;
+const SEGMENT_BYTES = 32 * 1024 * 1024;
 
 const SAVEPOINT = 'osiris_rejects';
 

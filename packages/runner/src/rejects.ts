@@ -2,7 +2,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepConfig } from '@osiris/compiler';
-import { OsirisError, OsirisErrorCode, type Redactor } from '@osiris/registry';
+import {
+  createRedactor,
+  isSecretName,
+  OsirisError,
+  OsirisErrorCode,
+  type RedactionStrategy,
+  type Redactor,
+} from '@osiris/registry';
 import type {
   ColumnDescriptor,
   ColumnKind,
@@ -23,15 +30,37 @@ export function rejectsFileOf(stepId: string): string {
   return `${REJECTS_DIR}/${stepId}.jsonl`;
 }
 
+/** How the run masks: its strategy and mask, for the values of secret-named columns. */
+export interface RejectsMasking {
+  readonly strategy?: RedactionStrategy;
+  readonly mask?: string;
+}
+
+/** A row with the value of every column whose name says it holds a secret (`password`, `api_key`) masked. */
+function maskSecretColumns(row: RejectedRow, masking: RejectsMasking): RejectedRow {
+  const secret = Object.keys(row.values).filter((name) => isSecretName(name) && row.values[name] != null);
+  if (secret.length === 0) return row;
+  const values = { ...row.values };
+  for (const name of secret) {
+    const text = typeof values[name] === 'string' ? (values[name] as string) : JSON.stringify(values[name]);
+    const masked = createRedactor({ knownSecrets: [text], ...masking }).text(text);
+    // The redactor leaves values shorter than four characters to its patterns: mask those whole.
+    values[name] = masked === text ? (masking.mask ?? '***') : masked;
+  }
+  return { ...row, values };
+}
+
 /**
  * Writes each step's rejected rows to `rejects/<step>.jsonl` in the run folder, one JSON object a
- * line (`row`, `values`, `sqlstate`, `message`), every line through the run's redactor; returns the
- * steps with `rowsRejected` and `rejectsFile` and without the rows themselves.
+ * line (`row`, `values`, `sqlstate`, `message`), every line through the run's redactor, and the
+ * values of columns with secret-looking names (`isSecretName`) masked whatever they hold; returns
+ * the steps with `rowsRejected` and `rejectsFile` and without the rows themselves.
  */
 export async function writeRejects(
   runDir: string,
   steps: readonly StepResult[],
   redactor: Redactor,
+  masking: RejectsMasking = {},
 ): Promise<StepResult[]> {
   const out: StepResult[] = [];
   for (const step of steps) {
@@ -42,7 +71,7 @@ export async function writeRejects(
     }
     const file = rejectsFileOf(step.id);
     await mkdir(join(runDir, REJECTS_DIR), { recursive: true });
-    const lines = rejected.map((row) => `${JSON.stringify(redactor.value(row))}\n`);
+    const lines = rejected.map((row) => `${JSON.stringify(redactor.value(maskSecretColumns(row, masking)))}\n`);
     await writeFile(join(runDir, file), lines.join(''));
     out.push({ ...rest, rowsRejected: rejected.length, rejectsFile: file });
   }

@@ -352,7 +352,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
           ...(outcome.error?.hint === undefined ? {} : { hint: redactor.text(outcome.error.hint) }),
         };
   // Rows a sink set aside go to rejects/<step>.jsonl, redacted; the result keeps their count and file.
-  const steps = (await writeRejects(runDir, outcome.steps, redactor)).map((step) => redactor.value(step));
+  const masking = { strategy: settings.redactionStrategy, ...(mask === undefined ? {} : { mask }) };
+  const steps = (await writeRejects(runDir, outcome.steps, redactor, masking)).map((step) => redactor.value(step));
   const byId = new Map(manifest.steps.map((step) => [step.id, step]));
   const rowsRead = steps
     .filter((step) => byId.get(step.id)?.mode === 'read')
