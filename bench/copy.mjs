@@ -8,7 +8,10 @@
 // Each baseline and its osiris run alternate (A B, then B A, …) so that a change in the machine's load
 // between runs hits both alike; the table gives medians, and the CPU seconds (user + system) of the
 // measured processes (for a pipe, of all its processes; never the database servers').
-// Options: --rows N (default 1000000), --large-rows N (default 5000000, 0 to skip), --repeat N (default 3).
+//   rejects on clean data: max_rejects 0 (baseline) beside max_rejects 1000 (ADR 0020), both osiris runs; then
+//   one load with 3 rows a CHECK refuses (max_rejects 10: all others in; max_rejects 2: rolled back)
+// Options: --rows N (default 1000000), --large-rows N (default 5000000, 0 to skip), --repeat N (default 3),
+// --rejects-only 1 (only the rejects cases).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,10 +25,12 @@ const arg = (name, fallback) => {
 const rows = arg('rows', 1_000_000);
 const largeRows = arg('large-rows', 5_000_000);
 const repeat = arg('repeat', 3);
+const rejectsOnly = arg('rejects-only', 0) === 1;
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'packages/cli/bin/osiris.js');
-const db = 'osiris_bench';
+// A name of its own: other runs of this bench (or other checkouts) may be using the servers at the same time.
+const db = `osiris_bench_${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), 'osiris-bench-copy-'));
 const columns = 'id, qty, price, name, note, created_at';
 
@@ -95,8 +100,11 @@ COMMIT;
 );
 const mergeBaseline = `${pipe} | psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -f ${mergeScript}`;
 /** `osiris run` of a pipeline into `bench_rows`: from MySQL's `bench_rows`, or (`fromPostgres`) from Postgres's `bench_src`. */
-const pipeline = (mode, fromPostgres = false) => {
-  const file = join(work, `${mode}${fromPostgres ? '-pg' : ''}.yaml`);
+const pipeline = (mode, fromPostgres = false, maxRejects = undefined) => {
+  const file = join(
+    work,
+    `${mode}${fromPostgres ? '-pg' : ''}${maxRejects === undefined ? '' : `-r${maxRejects}`}.yaml`,
+  );
   const source = fromPostgres
     ? '{ id: src, type: supabase.table, connection: "@pgsrc", mode: read, options: { table: bench_src } }'
     : '{ id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows } }';
@@ -112,7 +120,7 @@ sinks:
     type: supabase.table
     connection: "@dst"
     mode: write
-    options: { table: bench_rows, write_mode: ${mode}${mode === 'merge' ? ', merge_keys: [id]' : ''} }
+    options: { table: bench_rows, write_mode: ${mode}${mode === 'merge' ? ', merge_keys: [id]' : ''}${maxRejects === undefined ? '' : `, max_rejects: ${maxRejects}`} }
 `,
   );
   return `node ${bin} run ${file} --runs-dir ${join(work, 'runs')}`;
@@ -134,9 +142,9 @@ const summary = (label, samples) => ({
 });
 
 /** A baseline and the osiris run it is compared with, alternating (A B, B A, …), each after `before()`. */
-function measurePair(labels, baseline, osiris, before) {
+function measurePair(labels, baseline, osiris, before, baselineEnv = {}) {
   const runs = [
-    { command: baseline, env: {}, samples: [] },
+    { command: baseline, env: baselineEnv, samples: [] },
     { command: osiris, env, samples: [] },
   ];
   for (let i = 0; i < repeat; i++) {
@@ -158,38 +166,66 @@ try {
     timed(appendBaseline);
     psql('CHECKPOINT');
   };
+  const rejectsPairs = [
+    ...measurePair(
+      ['append, clean data: osiris max_rejects 0 (baseline)', 'append, clean data: osiris max_rejects 1000'],
+      pipeline('append', false, 0),
+      pipeline('append', false, 1000),
+      resetTarget,
+      env,
+    ),
+    ...measurePair(
+      ['merge, clean data: osiris max_rejects 0 (baseline)', 'merge, clean data: osiris max_rejects 1000'],
+      pipeline('merge', false, 0),
+      pipeline('merge', false, 1000),
+      resetTarget,
+      env,
+    ),
+  ];
   const results = [
-    ...measurePair(
-      ['append: mariadb | psql \\copy (baseline)', 'append: osiris run'],
-      appendBaseline,
-      pipeline('append'),
-      resetTarget,
-    ),
-    ...measurePair(
-      ['merge into empty: psql staging + ON CONFLICT (baseline)', 'merge into empty: osiris run'],
-      mergeBaseline,
-      pipeline('merge'),
-      resetTarget,
-    ),
-    ...measurePair(
-      ['merge, all rows present: psql staging + ON CONFLICT (baseline)', 'merge, all rows present: osiris run'],
-      mergeBaseline,
-      pipeline('merge'),
-      fill,
-    ),
-    ...(() => {
-      // The Postgres source: the MySQL rows, loaded once (untimed) into bench_src.
-      fill();
-      psql(
-        'DROP TABLE IF EXISTS bench_src; CREATE TABLE bench_src AS TABLE bench_rows; ALTER TABLE bench_src ADD PRIMARY KEY (id)',
-      );
-      return measurePair(
-        ['postgres → postgres append: psql \\copy | psql \\copy (baseline)', 'postgres → postgres append: osiris run'],
-        pgBaseline,
-        pipeline('append', true),
-        resetTarget,
-      );
-    })(),
+    ...(rejectsOnly
+      ? []
+      : measurePair(
+          ['append: mariadb | psql \\copy (baseline)', 'append: osiris run'],
+          appendBaseline,
+          pipeline('append'),
+          resetTarget,
+        )),
+    ...rejectsPairs,
+    ...(rejectsOnly
+      ? []
+      : measurePair(
+          ['merge into empty: psql staging + ON CONFLICT (baseline)', 'merge into empty: osiris run'],
+          mergeBaseline,
+          pipeline('merge'),
+          resetTarget,
+        )),
+    ...(rejectsOnly
+      ? []
+      : measurePair(
+          ['merge, all rows present: psql staging + ON CONFLICT (baseline)', 'merge, all rows present: osiris run'],
+          mergeBaseline,
+          pipeline('merge'),
+          fill,
+        )),
+    ...(rejectsOnly
+      ? []
+      : (() => {
+          // The Postgres source: the MySQL rows, loaded once (untimed) into bench_src.
+          fill();
+          psql(
+            'DROP TABLE IF EXISTS bench_src; CREATE TABLE bench_src AS TABLE bench_rows; ALTER TABLE bench_src ADD PRIMARY KEY (id)',
+          );
+          return measurePair(
+            [
+              'postgres → postgres append: psql \\copy | psql \\copy (baseline)',
+              'postgres → postgres append: osiris run',
+            ],
+            pgBaseline,
+            pipeline('append', true),
+            resetTarget,
+          );
+        })()),
   ];
   const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'CPU s', 'peak RSS MB']];
   for (let i = 0; i < results.length; i++) {
@@ -208,8 +244,29 @@ try {
   console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
   printTable(table);
   console.log('targets: append and merge ≥ 0.90x of their baselines; osiris peak RSS < 200 MB');
+  console.log('target: max_rejects 1000 on clean data within noise (≈1.00x) of max_rejects 0');
 
-  if (largeRows > 0) {
+  // Three rows a CHECK refuses, once each way (ADR 0020): all other rows in, or all rolled back.
+  const bad = [3, Math.floor(rows / 2), rows - 1];
+  mysql(`UPDATE ${db}.bench_rows SET qty = -1 WHERE id IN (${bad.join(', ')})`);
+  resetTarget();
+  psql('ALTER TABLE bench_rows ADD CHECK (qty >= 0)');
+  const within = timed(`${pipeline('append', false, 10)} > /dev/null`, env);
+  const loaded = Number(psql('SELECT count(*) FROM bench_rows'));
+  resetTarget();
+  psql('ALTER TABLE bench_rows ADD CHECK (qty >= 0)');
+  const over = spawnSync('bash', ['-c', `${pipeline('append', false, 2)} > /dev/null 2>&1`], {
+    env: { ...process.env, ...env },
+  });
+  const after = Number(psql('SELECT count(*) FROM bench_rows'));
+  mysql(`UPDATE ${db}.bench_rows SET qty = id % 1000 WHERE id IN (${bad.join(', ')})`);
+  printTable([
+    ['3 rows refused by a CHECK', 'exit', 'rows in target', 'seconds'],
+    ['max_rejects 10', '0', loaded.toLocaleString('en-US'), within.seconds.toFixed(2)],
+    ['max_rejects 2', String(over.status), after.toLocaleString('en-US'), '-'],
+  ]);
+
+  if (largeRows > 0 && !rejectsOnly) {
     console.log(`\nPreparing ${largeRows.toLocaleString('en-US')} rows for the memory check …`);
     prepareSource(largeRows);
     // One run each, baseline first: throughput at this size, and osiris's peak RSS.

@@ -101,7 +101,14 @@ describe('compile', () => {
       component: 'supabase.table',
       mode: 'write',
       connection: '@supabase',
-      options: { create_table: false, merge_keys: ['id'], schema: 'public', table: 'orders_v2', write_mode: 'merge' },
+      options: {
+        create_table: false,
+        max_rejects: 0,
+        merge_keys: ['id'],
+        schema: 'public',
+        table: 'orders_v2',
+        write_mode: 'merge',
+      },
     });
   });
 

@@ -28,6 +28,8 @@ export interface WriteConfig {
   readonly writeMode: 'append' | 'merge';
   readonly mergeKeys: readonly string[];
   readonly createTable: boolean;
+  /** Rows the database may refuse on their own before the load fails (0: none; ADR 0020). */
+  readonly maxRejects: number;
 }
 
 /** Checks the step options of a `supabase.table` write. */
@@ -68,5 +70,9 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
   if (typeof createTable !== 'boolean') {
     throw invalid('options.create_table must be true or false.');
   }
-  return { schema, table, writeMode: mode, mergeKeys, createTable };
+  const maxRejects = config.max_rejects ?? 0;
+  if (typeof maxRejects !== 'number' || !Number.isSafeInteger(maxRejects) || maxRejects < 0) {
+    throw invalid('options.max_rejects must be a whole number, 0 or more (0: any refused row fails the load).');
+  }
+  return { schema, table, writeMode: mode, mergeKeys, createTable, maxRejects };
 }

@@ -11,6 +11,14 @@ import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from '
 import { CopyPassThrough } from './copy-pass';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
+import {
+  type CopyLoader,
+  copyRejecting,
+  isRowError,
+  type RejectBudget,
+  rejectNullKeys,
+  upsertRejecting,
+} from './rejects';
 import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';
 import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
@@ -93,7 +101,12 @@ export async function writeTable(
     const encoding: TargetEncoding = {
       encoders: input.columns.map((c, i) => fieldEncoder(c.kind, categoryOf(typnames[i] as string))),
       typnames,
-      passThrough: input.copyBinary !== undefined && session.binaryCopy && passesThrough(ctx, input, targetColumns),
+      // A load with rejects must be able to send rows again, as values: not a stream passed through.
+      passThrough:
+        config.maxRejects === 0 &&
+        input.copyBinary !== undefined &&
+        session.binaryCopy &&
+        passesThrough(ctx, input, targetColumns),
     };
     const result =
       config.writeMode === 'append'
@@ -342,6 +355,8 @@ async function copyInput(
   encoding: TargetEncoding,
   withSequence: boolean,
   copyState: CopyState,
+  /** Input rows before this load's first (a segment of a load with rejects): numbers rows and sequences. */
+  firstRow = 0,
 ): Promise<number> {
   copyState.active = true;
   const names = input.columns.map((c) => c.name);
@@ -399,7 +414,7 @@ async function copyInput(
     Symbol.asyncIterator
   ]();
   let iteratorDone = false;
-  let rows = 0;
+  let rows = firstRow;
   try {
     for (;;) {
       if (stopped()) break;
@@ -464,7 +479,7 @@ async function copyInput(
     pass?.finish();
     if (binary !== undefined) copy.write(binary.trailer());
     await copy.end();
-    return rows;
+    return rows - firstRow;
   } catch (err) {
     await copy.cancel(err instanceof Error ? err : new Error(String(err)));
     throw err;
@@ -486,6 +501,13 @@ async function append(
 ): Promise<WriteResult> {
   const names = input.columns.map((c) => c.name);
   const copyTarget = text(sql`${ident(config.schema, config.table)} (${list(names)})`);
+  if (config.maxRejects > 0) {
+    const budget: RejectBudget = { max: config.maxRejects, rejected: [] };
+    const load: CopyLoader = (part, firstRow) =>
+      copyInput(ctx, session, copyTarget, part, encoding, false, copyState, firstRow);
+    const rowsWritten = await copyRejecting(ctx, session, input, load, budget, quoteName(config.schema, config.table));
+    return { rowsWritten, rejected: budget.rejected };
+  }
   const rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, false, copyState);
   return { rowsWritten };
 }
@@ -530,9 +552,21 @@ async function merge(
     ].join('; '),
   );
   const copyTarget = text(sql`${ident(stage)} (${list([...names, seqName])})`);
+  const budget: RejectBudget | undefined = config.maxRejects > 0 ? { max: config.maxRejects, rejected: [] } : undefined;
+  const rejected = budget === undefined ? {} : { rejected: budget.rejected };
   let rowsWritten: number;
   try {
-    rowsWritten = await copyInput(ctx, session, copyTarget, input, encoding, true, copyState);
+    rowsWritten =
+      budget === undefined
+        ? await copyInput(ctx, session, copyTarget, input, encoding, true, copyState)
+        : await copyRejecting(
+            ctx,
+            session,
+            input,
+            (part, firstRow) => copyInput(ctx, session, copyTarget, part, encoding, true, copyState, firstRow),
+            budget,
+            tableName,
+          );
   } catch (err) {
     const e = err as { code?: unknown; table?: unknown; column?: unknown; detail?: unknown };
     if (e.code !== '23502' || e.table !== stage || typeof e.column !== 'string') throw err;
@@ -546,8 +580,13 @@ async function merge(
       err,
     );
   }
-  if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0 };
-  if (mayBeNull.length > 0) await refuseNullKeys(ctx, session, stage, seqName, mayBeNull, rowsWritten, tableName);
+  if (budget !== undefined && mayBeNull.length > 0 && rowsWritten > 0) {
+    const staged = { table: stage, seqColumn: seqName, columns: names };
+    rowsWritten -= await rejectNullKeys(ctx, session, budget, staged, mayBeNull, tableName);
+  }
+  if (rowsWritten === 0) return { rowsWritten, inserted: 0, updated: 0, ...rejected };
+  if (mayBeNull.length > 0 && budget === undefined)
+    await refuseNullKeys(ctx, session, stage, seqName, mayBeNull, rowsWritten, tableName);
   ctx.reporter.phase?.('merging');
   const lockMerge = () =>
     advisoryLock(ctx, session, [MERGE_LOCK, table.oid | 0], `another run is merging into ${tableName}`);
@@ -562,6 +601,23 @@ async function merge(
     return sql`(${side(left)}) IS DISTINCT FROM (${side(right)})`;
   };
   const deduplicated = sql`(SELECT DISTINCT ON (${list(keys)}) ${list(names)} FROM ${ident(stage)} ORDER BY ${list(keys)}, ${ident(seqName)} DESC)`;
+  // With max_rejects: the staged rows lo..hi (by input row), de-duplicated, for an upsert set apart by row.
+  const inRange = (lo: number, hi: number) =>
+    sql`(SELECT DISTINCT ON (${list(keys)}) ${list(names)} FROM ${ident(stage)} WHERE ${ident(seqName)} BETWEEN ${sql.raw(String(Math.trunc(lo)))} AND ${sql.raw(String(Math.trunc(hi)))} ORDER BY ${list(keys)}, ${ident(seqName)} DESC)`;
+  const isolated = (
+    budget: RejectBudget,
+    failed: unknown,
+    apply: (lo: number, hi: number) => Promise<[number, number]>,
+  ) =>
+    upsertRejecting(
+      ctx,
+      session,
+      budget,
+      { table: stage, seqColumn: seqName, columns: names },
+      apply,
+      failed,
+      tableName,
+    );
 
   const unique = (await uniqueKeys(session, table.oid)).some(
     (cols) => cols.length === keySet.size && cols.every((c) => keySet.has(c)),
@@ -600,10 +656,22 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
       counts = await run(ident(stage), before);
       await session.exec('RELEASE SAVEPOINT osiris_merge');
     } catch (err) {
-      if ((err as { code?: unknown }).code !== '21000') throw err;
+      const rowError = budget !== undefined && isRowError(err);
+      if (!rowError && (err as { code?: unknown }).code !== '21000') throw err;
       await session.exec('ROLLBACK TO SAVEPOINT osiris_merge');
-      // The rolled-back attempt still counts in the statistics: start from here.
-      counts = await run(deduplicated, before === undefined ? undefined : await insertedSoFar(session, table));
+      const byRange = (lo: number, hi: number) => run(inRange(lo, hi), undefined);
+      if (rowError) {
+        counts = await isolated(budget, err, byRange);
+      } else {
+        try {
+          // The rolled-back attempt still counts in the statistics: start from here.
+          counts = await run(deduplicated, before === undefined ? undefined : await insertedSoFar(session, table));
+        } catch (again) {
+          if (budget === undefined || !isRowError(again)) throw again;
+          await session.exec('ROLLBACK TO SAVEPOINT osiris_merge');
+          counts = await isolated(budget, again, byRange);
+        }
+      }
     }
   } else {
     // No unique index on exactly the merge keys: ON CONFLICT cannot be used.
@@ -624,7 +692,8 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
         ? sql`SELECT 1 WHERE false`
         : sql`UPDATE ${target} AS t SET ${sql.join(updates.map((c) => sql`${ident(c.name)} = s.${ident(c.name)}`))}
   FROM src AS s WHERE ${match('t', 's')} AND ${changed('t', 's')} RETURNING 1`;
-    const statement = text(sql`WITH src AS ${deduplicated},
+    const statement = (source: RawBuilder<unknown>) =>
+      text(sql`WITH src AS ${source},
 upd AS (${update}),
 ins AS (
   INSERT INTO ${target} (${list(names)})
@@ -633,10 +702,25 @@ ins AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`);
-    const [row] = await session.rows<[string, string]>(statement);
-    counts = [Number(row?.[0]), Number(row?.[1])];
+    const apply = async (source: RawBuilder<unknown>): Promise<[number, number]> => {
+      const [row] = await session.rows<[string, string]>(statement(source));
+      return [Number(row?.[0]), Number(row?.[1])];
+    };
+    if (budget === undefined) {
+      counts = await apply(deduplicated);
+    } else {
+      await session.exec('SAVEPOINT osiris_merge');
+      try {
+        counts = await apply(deduplicated);
+        await session.exec('RELEASE SAVEPOINT osiris_merge');
+      } catch (err) {
+        if (!isRowError(err)) throw err;
+        await session.exec('ROLLBACK TO SAVEPOINT osiris_merge');
+        counts = await isolated(budget, err, (lo, hi) => apply(inRange(lo, hi)));
+      }
+    }
   }
-  return { rowsWritten, inserted: counts[0], updated: counts[1] };
+  return { rowsWritten, inserted: counts[0], updated: counts[1], ...rejected };
 }
 
 /**

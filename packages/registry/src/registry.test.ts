@@ -57,7 +57,13 @@ describe('validateStep accepts valid steps', () => {
 
   it('fills in defaults from the card', () => {
     const result = registry.validateStep({ type: 'supabase.table', mode: 'write', options: { table: 't' } });
-    expect(result.options).toEqual({ table: 't', schema: 'public', write_mode: 'append', create_table: false });
+    expect(result.options).toEqual({
+      table: 't',
+      schema: 'public',
+      write_mode: 'append',
+      create_table: false,
+      max_rejects: 0,
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { OsirisError, OsirisErrorCode } from '@osiris/registry';
-import type { LogLevel, Row, StepContext, StepReporter, TabularStream, TextBatch } from './contracts';
+import type { LogLevel, RejectedRow, Row, StepContext, StepReporter, TabularStream, TextBatch } from './contracts';
 import { CopyBinaryFraming } from './copy-binary-framing';
 import type { EventSink } from './events';
 import type { Pipe, PlannedStep } from './plan';
@@ -14,6 +14,8 @@ export interface StepCounts {
   /** Merges: what the database reports it inserted and updated. */
   readonly inserted?: number;
   readonly updated?: number;
+  /** Rows the sink set aside (`max_rejects`, ADR 0020), not yet redacted. */
+  readonly rejected?: readonly RejectedRow[];
 }
 
 /** How one attempt of a pipe ended. `sink` is there once the sink started. */
@@ -254,6 +256,7 @@ export async function attemptPipe(pipe: Pipe, attempt: number, options: AttemptO
         ...counts,
         ...(result.inserted === undefined ? {} : { inserted: result.inserted }),
         ...(result.updated === undefined ? {} : { updated: result.updated }),
+        ...(result.rejected === undefined ? {} : { rejected: result.rejected }),
       },
     };
   } catch (error) {

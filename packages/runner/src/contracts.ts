@@ -207,6 +207,30 @@ export interface WriteResult {
   /** For merge: rows inserted and rows updated, when the database tells. */
   readonly inserted?: number;
   readonly updated?: number;
+  /**
+   * Rows the sink set aside because the database refused them on their own (a sink option
+   * `max_rejects` > 0, ADR 0020), in input order; the other rows were written. The runner writes
+   * them, redacted, to `rejects/<step>.jsonl` in the run folder. Absent or empty: none.
+   */
+  readonly rejected?: readonly RejectedRow[];
+}
+
+/**
+ * One row a sink refused on its own (a CHECK constraint, a value its column cannot take, a
+ * duplicate key): one line of `rejects/<step>.jsonl`.
+ */
+export interface RejectedRow {
+  /** The row's number in the step's input, from 1. */
+  readonly row: number;
+  /**
+   * The row's values by column name, as JSON: numbers, strings (bigints, decimals, dates and times
+   * as written), booleans, `null`; bytes as `{ "$hex": "0a1b…" }`.
+   */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The database's error code (`23514` for a CHECK constraint), when it gave one. */
+  readonly sqlstate?: string;
+  /** The database's message for this row. */
+  readonly message: string;
 }
 
 export interface DiscoveredColumn {

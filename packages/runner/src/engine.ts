@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import type { OsirisError, Registry, StepMode } from '@osiris/registry';
-import type { Connector } from './contracts';
+import type { Connector, RejectedRow } from './contracts';
 import type { EventSink } from './events';
 import type { RunSettings } from './settings';
 
@@ -28,6 +28,15 @@ export interface StepResult {
   /** Merges: rows the database inserted and updated (unchanged rows are neither), when it reports them. */
   readonly inserted?: number;
   readonly updated?: number;
+  /** Rows the sink set aside (`max_rejects`, ADR 0020); absent when it sets none aside. */
+  readonly rowsRejected?: number;
+  /**
+   * Where they are, relative to the run folder (`rejects/<step>.jsonl`): set by `runManifest`, which
+   * writes the file from `rejected`.
+   */
+  readonly rejectsFile?: string;
+  /** The rows themselves, from the engine to `runManifest`; not in the result it returns. */
+  readonly rejected?: readonly RejectedRow[];
   readonly durationMs: number;
   /** Unredacted text; the runner redacts it before it writes or returns it. */
   readonly error?: string;

@@ -2,7 +2,7 @@
 import type { RunManifest } from '@osiris/compiler';
 import { isOsirisError, OsirisError, OsirisErrorCode } from '@osiris/registry';
 import { type AttemptOutcome, attemptPipe, interruptedError, type StepCounts } from './attempt';
-import type { LogLevel } from './contracts';
+import type { LogLevel, RejectedRow } from './contracts';
 import type { EngineResult, RunStatus, StepConfigs, StepResult, StepStatus } from './engine';
 import { describeError, isTransientError } from './errors';
 import type { EventSink } from './events';
@@ -28,6 +28,7 @@ interface StepState {
   rowsWritten: number;
   inserted: number | undefined;
   updated: number | undefined;
+  rejected: readonly RejectedRow[] | undefined;
   durationMs: number;
   error: string | undefined;
 }
@@ -102,6 +103,7 @@ export async function executeSteps(
         rowsWritten: 0,
         inserted: undefined,
         updated: undefined,
+        rejected: undefined,
         durationMs: 0,
         error: undefined,
       },
@@ -122,6 +124,8 @@ export async function executeSteps(
     state.rowsWritten += counts.rowsWritten;
     if (counts.inserted !== undefined) state.inserted = (state.inserted ?? 0) + counts.inserted;
     if (counts.updated !== undefined) state.updated = (state.updated ?? 0) + counts.updated;
+    // Only the attempt that committed set rows aside: a failed one's rows are in no table.
+    if (status === 'succeeded') state.rejected = counts.rejected;
     state.status = status;
     state.error = error;
   };
@@ -223,6 +227,7 @@ export async function executeSteps(
       durationMs: state.durationMs,
       ...(state.inserted === undefined ? {} : { inserted: state.inserted }),
       ...(state.updated === undefined ? {} : { updated: state.updated }),
+      ...(state.rejected === undefined ? {} : { rowsRejected: state.rejected.length, rejected: state.rejected }),
       ...(state.error === undefined ? {} : { error: state.error }),
     };
   });

@@ -12,6 +12,7 @@ export type {
   DiscoveredTable,
   DiscoverOptions,
   LogLevel,
+  RejectedRow,
   Row,
   StepContext,
   StepReporter,
@@ -70,6 +71,8 @@ export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { Pipe, PlannedStep, PlanOptions } from './plan';
 export { planRun } from './plan';
+export type { ReplayRejectsOptions, ReplayRejectsResult } from './rejects';
+export { REJECTS_DIR, readRejects, rejectsFileOf, replayRejects } from './rejects';
 export type { ReplayContext, Replayer, ReplayReport } from './replay';
 export { registerReplayer, replayableKinds, replayDeadLetter } from './replay';
 export type { BackoffOptions, RetryDecision, RetryFailure, RetryPolicy } from './retry';

@@ -21,6 +21,9 @@ export interface StepMetrics {
    * updated): rows equal to the target's, and earlier duplicates of a key in the input.
    */
   readonly rows_unchanged?: number;
+  /** Rows the sink set aside (`max_rejects`, ADR 0020), and their file relative to the run folder. */
+  readonly rows_rejected?: number;
+  readonly rejects_file?: string;
   readonly duration_ms: number;
   readonly error?: string;
 }
@@ -40,6 +43,8 @@ export function stepMetrics(step: StepResult): StepMetrics {
     ...(step.inserted === undefined ? {} : { rows_inserted: step.inserted }),
     ...(step.updated === undefined ? {} : { rows_updated: step.updated }),
     ...(merged ? { rows_unchanged: step.rowsWritten - (step.inserted ?? 0) - (step.updated ?? 0) } : {}),
+    ...(step.rowsRejected === undefined ? {} : { rows_rejected: step.rowsRejected }),
+    ...(step.rejectsFile === undefined ? {} : { rejects_file: step.rejectsFile }),
     duration_ms: step.durationMs,
     ...(step.error === undefined ? {} : { error: step.error }),
   };

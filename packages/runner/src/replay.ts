@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
+
+import { join } from 'node:path';
 import type { RunManifest, StepConfig } from '@osiris/compiler';
 import { isOsirisError, OsirisError, OsirisErrorCode, type Redactor, type Registry } from '@osiris/registry';
+import type { Connector } from './contracts';
 import { type DeadLetterRecord, lockDeadLetter, type StoredDeadLetter, updateDeadLetter } from './dlq';
+import type { Engine } from './engine';
+import { replayRejects } from './rejects';
 import type { SupervisedRunResult } from './supervisor';
 
 /** What a replay can do; the command line composes it (engines, registry, secrets). */
@@ -13,7 +18,11 @@ export interface ReplayContext {
     readonly correlationId: string;
     readonly replayOf: string;
     readonly origin: 'pipeline' | 'manifest';
+    /** Runs on this engine instead of the manifest's (the replay of rejected rows). */
+    readonly engine?: Engine;
   }): Promise<SupervisedRunResult>;
+  /** The connectors of this build, for a replayer that writes through one itself. */
+  connectors(): Promise<readonly Connector[]>;
   /** Compiles (or reads) and validates a pipeline or manifest file again; throws an `OsirisError(Validation)` when it still fails. */
   load(request: { readonly file: string; readonly params: readonly string[]; readonly mode?: string }): {
     readonly manifest: RunManifest;
@@ -86,20 +95,103 @@ const replayStep: Replayer = (item, context) =>
   });
 
 /**
- * Rejected rows (`max_rejects`): re-sent through the sink's append or merge path by `replayRejects`
- * of the rejects feature (feat/rejects), which is not in this build. When it is merged, this body
- * becomes a call to it with what the item holds — `payload.run_dir` + `payload.rejects_file` (the
- * rows), `payload.step`, `payload.replay.manifest` / `payload.replay.configs` (the sink's step with
- * `@references`) — and the context (`registry`, `env`, `secretsFile`, `runsDir`, `signal`) to resolve
- * the connections; it returns the run it made (`SupervisedRunResult`).
+ * Rejected rows (`max_rejects`): a run whose engine re-sends the rows of the item's rejects file through
+ * the sink's own append or merge path (`replayRejects`, with `max_rejects: 0`: a cause that is not fixed
+ * fails and changes nothing). A merge makes the replay idempotent. The run is supervised like any other,
+ * so it has a run folder, states and a run id that the item records.
  */
-const replayRejectsItem: Replayer = (item) => {
-  throw new OsirisError(
-    OsirisErrorCode.Config,
-    `dead-letter item ${item.id} holds rejected rows, and replaying them is not available in this build`,
-    { hint: 'Load the rows of the rejects file named by `osiris dlq show` yourself, or use a build with row rejects.' },
-  );
+const replayRejectsItem: Replayer = async (item, context) => {
+  const payload = payloadOf(item);
+  const step = String(payload.step);
+  const file = join(String(payload.run_dir), String(payload.rejects_file));
+  const connectors = await context.connectors();
+  return context.run({
+    manifest: replayPart<RunManifest>(item, 'manifest'),
+    configs: replayPart<Record<string, StepConfig>>(item, 'configs'),
+    correlationId: item.envelope.correlation_id,
+    replayOf: item.id,
+    origin: 'manifest',
+    engine: rejectsEngine(file, step, connectors),
+  });
 };
+
+/** An engine that runs one thing: the replay of a rejects file into its sink step. */
+function rejectsEngine(file: string, stepId: string, connectors: readonly Connector[]): Engine {
+  return {
+    name: 'replay',
+    async run(manifest, configs, context) {
+      const step = manifest.steps.find((candidate) => candidate.id === stepId);
+      const config = configs instanceof Map ? configs.get(stepId) : (configs as Record<string, StepConfig>)[stepId];
+      const connector = connectors.find((candidate) => candidate.type === config?.component);
+      const connection = config?.connection === undefined ? undefined : context.connections.get(config.connection);
+      if (step === undefined || config === undefined || connector === undefined || connection === undefined) {
+        const error = new OsirisError(
+          OsirisErrorCode.Config,
+          `the rejects of step "${stepId}" cannot be replayed here`,
+          {
+            hint: 'The item names a step, component or connection this build does not have; load the rejects file yourself.',
+          },
+        );
+        return { status: 'failed', steps: [], error };
+      }
+      const started = performance.now();
+      const base = {
+        id: stepId,
+        component: step.component,
+        componentVersion: step.component_version,
+        mode: step.mode,
+        attempts: 1,
+      } as const;
+      context.events({ type: 'start', level: 'info', step: stepId, payload: {} });
+      try {
+        const result = await replayRejects({ file, config, connector, connection, signal: context.signal });
+        const durationMs = Math.round(performance.now() - started);
+        context.events({
+          type: 'end',
+          level: 'info',
+          step: stepId,
+          payload: { rowsRead: result.rowsReplayed, rowsWritten: result.rowsWritten, durationMs },
+        });
+        return {
+          status: 'succeeded',
+          steps: [
+            {
+              ...base,
+              status: 'succeeded',
+              rowsRead: result.rowsReplayed,
+              rowsWritten: result.rowsWritten,
+              ...(result.inserted === undefined ? {} : { inserted: result.inserted }),
+              ...(result.updated === undefined ? {} : { updated: result.updated }),
+              durationMs,
+            },
+          ],
+        };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        context.events({ type: 'error', level: 'error', step: stepId, payload: { error: message } });
+        return {
+          status: 'failed',
+          steps: [
+            {
+              ...base,
+              status: 'failed',
+              rowsRead: 0,
+              rowsWritten: 0,
+              durationMs: Math.round(performance.now() - started),
+              error: message,
+            },
+          ],
+          error: isOsirisError(error)
+            ? error
+            : new OsirisError(OsirisErrorCode.Run, `replaying the rejects of step "${stepId}" failed: ${message}`, {
+                cause: error,
+                hint: 'Fix the cause (a constraint, a type), then replay the item again; nothing was written.',
+              }),
+        };
+      }
+    },
+  };
+}
 
 // The one dispatch table: payload kind → how to replay it.
 const replayers = new Map<string, Replayer>([

@@ -26,6 +26,7 @@ import { createRunLogger } from './internal/log';
 import { createProgressDisplay, type ProgressTarget } from './internal/progress';
 import { type RunMetrics, type RunStatusFile, stepMetrics } from './metrics';
 import { configMap } from './plan';
+import { writeRejects } from './rejects';
 import { newRunId } from './run-id';
 import { connectionRefsOf, resolveConnections } from './secrets';
 import { DEFAULT_RUN_SETTINGS, parseRunSettings, type RunSettings } from './settings';
@@ -378,7 +379,9 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
           ...(outcome.error?.hint === undefined ? {} : { hint: redactor.text(outcome.error.hint) }),
           ...sqlstateField(outcome.error),
         };
-  const steps = outcome.steps.map((step) => redactor.value(step));
+  // Rows a sink set aside go to rejects/<step>.jsonl, redacted; the result keeps their count and file.
+  const masking = { strategy: settings.redactionStrategy, ...(mask === undefined ? {} : { mask }) };
+  const steps = (await writeRejects(runDir, outcome.steps, redactor, masking)).map((step) => redactor.value(step));
   const byId = new Map(manifest.steps.map((step) => [step.id, step]));
   const rowsRead = steps
     .filter((step) => byId.get(step.id)?.mode === 'read')

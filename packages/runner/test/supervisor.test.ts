@@ -253,6 +253,7 @@ describe('replay', () => {
     const [item] = await listDeadLetters(dlqDir);
     if (item === undefined) throw new Error('no item');
     const context: ReplayContext = {
+      connectors: async () => [],
       redactor: createRedactor(),
       registry,
       env,
@@ -297,6 +298,7 @@ describe('replay', () => {
     const loaded: unknown[] = [];
     const engine = testEngine([fakeSource({ rows: 1 }), fakeSink()]);
     const context: ReplayContext = {
+      connectors: async () => [],
       redactor: createRedactor(),
       registry,
       env,

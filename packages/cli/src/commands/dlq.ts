@@ -239,18 +239,21 @@ function replayContext(
         engines: deps.engineNames,
         ...(mode === undefined ? {} : { mode }),
       }),
-    run: async ({ manifest, configs, correlationId, replayOf, origin }) => {
+    connectors: async () => (await deps.connectors()).list,
+    run: async ({ manifest, configs, correlationId, replayOf, origin, engine: replayEngine }) => {
       const factory = deps.engines[manifest.execution.engine];
-      if (factory === undefined) {
+      if (replayEngine === undefined && factory === undefined) {
         throw new OsirisError(OsirisErrorCode.Config, `no engine ${manifest.execution.engine} in this build`, {
           hint: `Engines: ${deps.engineNames.join(', ')}.`,
         });
       }
-      const engine = await factory({
-        env: io.env,
-        connectors: (await deps.connectors()).list,
-        output: { write: (line: string) => io.stderr.write(output.redact(line)) },
-      });
+      const engine =
+        replayEngine ??
+        (await (factory as NonNullable<typeof factory>)({
+          env: io.env,
+          connectors: (await deps.connectors()).list,
+          output: { write: (line: string) => io.stderr.write(output.redact(line)) },
+        }));
       return superviseRun({
         manifest,
         configs,

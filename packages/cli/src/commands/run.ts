@@ -163,6 +163,11 @@ export async function runPipeline(
           : `  ${step.id}: ${number(step.rows_written)} staged: ${number(step.rows_inserted ?? 0)} inserted, ${number(step.rows_updated ?? 0)} updated, ${number(step.rows_unchanged)} unchanged`,
       );
     }
+    for (const step of sinks) {
+      // Rows a sink set aside (max_rejects): how many, and where they are.
+      if (step.rows_rejected !== undefined && step.rows_rejected > 0)
+        output.out(`  ${step.id}: ${number(step.rows_rejected)} rows rejected: ${runDir}/${step.rejects_file}`);
+    }
     output.out(`  run folder: ${runDir}/`);
     for (const line of reportLine) output.out(line);
     notes(output, result.notes, options.quiet === true);
