@@ -29,6 +29,8 @@ export interface StepResult {
   readonly inserted?: number;
   readonly updated?: number;
   readonly durationMs: number;
+  /** The table of a step that reads or writes many tables (its id is `<step>.<table>`, ADR 0021). */
+  readonly table?: string;
   /** Unredacted text; the runner redacts it before it writes or returns it. */
   readonly error?: string;
 }

@@ -9,6 +9,8 @@ export type {
   DiscoveredColumn,
   DiscoveredTable,
   DiscoverOptions,
+  ListedTable,
+  ListTablesOptions,
   LogLevel,
   Row,
   StepContext,

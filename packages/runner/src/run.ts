@@ -24,7 +24,7 @@ import { describeError } from './errors';
 import { createEventStamper, type RunEventDraft, type RunEventListener } from './events';
 import { createRunLogger } from './internal/log';
 import { createProgressDisplay, type ProgressTarget } from './internal/progress';
-import { type RunMetrics, type RunStatusFile, stepMetrics } from './metrics';
+import { type RunMetrics, type RunStatusFile, resolvedTables, stepMetrics } from './metrics';
 import { configMap } from './plan';
 import { newRunId } from './run-id';
 import { connectionRefsOf, resolveConnections } from './secrets';
@@ -351,9 +351,9 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
           ...(outcome.error?.hint === undefined ? {} : { hint: redactor.text(outcome.error.hint) }),
         };
   const steps = outcome.steps.map((step) => redactor.value(step));
-  const byId = new Map(manifest.steps.map((step) => [step.id, step]));
+  // A step's own mode: the per-table steps of a many-table step are not in the manifest (ADR 0021).
   const rowsRead = steps
-    .filter((step) => byId.get(step.id)?.mode === 'read')
+    .filter((step) => step.mode === 'read')
     .reduce((sum, step) => sum + step.rowsRead, 0);
   const rowsWritten = steps.reduce((sum, step) => sum + step.rowsWritten, 0);
   const durationMs = Math.round(performance.now() - started);
@@ -382,6 +382,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     steps: steps.map(stepMetrics),
     components: Object.fromEntries(manifest.steps.map((step) => [step.component, step.component_version])),
     fingerprints: manifest.fingerprints,
+    ...resolvedTables(steps),
     ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
   };
   await writeJson(join(runDir, 'metrics.json'), metrics, redactor);
