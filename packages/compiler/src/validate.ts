@@ -14,6 +14,7 @@ import {
   type YamlSource,
 } from '@osiris/registry';
 import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
+import { checkTableSets } from './table-sets';
 import { mergeParams, type ParamValue, paramReferences, substituteParams, unusedParams } from './params';
 
 export type ValidationMode = 'warn' | 'strict' | 'off';
@@ -254,6 +255,7 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
 
   result.sources.push(...resolve('sources'));
   result.sinks.push(...resolve('sinks'));
+  checkTableSets(result);
 
   const sourceIds = result.sources.map((source) => source.step.id);
   const readBy = new Map<string, string>();
