@@ -52,7 +52,7 @@ export type { InProcessEngine, InProcessEngineOptions } from './in-process';
 export { createInProcessEngine } from './in-process';
 export type { ProgressTarget } from './internal/progress';
 export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';
-export { stepMetrics } from './metrics';
+export { resolvedTables, stepMetrics } from './metrics';
 export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { Pipe, PlannedStep, PlanOptions } from './plan';
