@@ -14,8 +14,8 @@ import {
   type YamlSource,
 } from '@osiris/registry';
 import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
-import { checkTableSets } from './table-sets';
 import { mergeParams, type ParamValue, paramReferences, substituteParams, unusedParams } from './params';
+import { checkTableSets } from './table-sets';
 
 export type ValidationMode = 'warn' | 'strict' | 'off';
 

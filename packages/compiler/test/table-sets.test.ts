@@ -29,7 +29,10 @@ function problems(text: string) {
 
 describe('many tables from one step (ADR 0021)', () => {
   it('takes tables with a sink that leaves out table and merge_keys, and compiles the patterns, not a list', () => {
-    const text = pipeline('{ schema: shop, tables: ["*"], exclude: [audit_*] }', '{ write_mode: merge, create_table: true }');
+    const text = pipeline(
+      '{ schema: shop, tables: ["*"], exclude: [audit_*] }',
+      '{ write_mode: merge, create_table: true }',
+    );
     expect(problems(text)).toEqual([]);
     const compiled = compile(text, { registry });
     expect(compiled.diagnostics).toEqual([]);

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
 import type { ListedTable, ListTablesOptions, StepContext } from '@osiris/runner';
 import { sql } from 'kysely';
-import { closeConnection, inlineParameters, openConnection, prepareSession, resolveConnection, runQuery } from './connection';
+import {
+  closeConnection,
+  inlineParameters,
+  openConnection,
+  prepareSession,
+  resolveConnection,
+  runQuery,
+} from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
 import { compileOnly } from './sql';
 

@@ -352,9 +352,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
         };
   const steps = outcome.steps.map((step) => redactor.value(step));
   // A step's own mode: the per-table steps of a many-table step are not in the manifest (ADR 0021).
-  const rowsRead = steps
-    .filter((step) => step.mode === 'read')
-    .reduce((sum, step) => sum + step.rowsRead, 0);
+  const rowsRead = steps.filter((step) => step.mode === 'read').reduce((sum, step) => sum + step.rowsRead, 0);
   const rowsWritten = steps.reduce((sum, step) => sum + step.rowsWritten, 0);
   const durationMs = Math.round(performance.now() - started);
   const endedAt = now();

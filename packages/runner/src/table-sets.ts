@@ -229,7 +229,8 @@ export async function expandTableSets(
     }
     // The target's foreign keys among the tables, by source table name (the target may not exist yet).
     const hard = new Map<string, Set<string>>();
-    const targets = sink === undefined ? undefined : await listTables(sink.connector, sink, options, sinkOptions.schema);
+    const targets =
+      sink === undefined ? undefined : await listTables(sink.connector, sink, options, sinkOptions.schema);
     if (targets !== undefined) {
       const sourceOf = new Map(chosen.map((table) => [targetTable(sinkOptions.table, table.name), table.name]));
       for (const target of targets) {
@@ -281,7 +282,9 @@ export async function expandTableSets(
       type: 'note',
       level: 'info',
       step: source.step.id,
-      payload: { message: `${order.length} ${order.length === 1 ? 'table' : 'tables'}, in load order: ${order.join(', ')}` },
+      payload: {
+        message: `${order.length} ${order.length === 1 ? 'table' : 'tables'}, in load order: ${order.join(', ')}`,
+      },
     });
   }
   if (narrowTo.length > 0 && unknownNarrowed.size > 0) {
