@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMysqlDatabase, createPgDatabase, type MysqlDatabase, type PgDatabase } from '@osiris/test-utils';
+import {
+  createMysqlDatabase,
+  createPgDatabase,
+  type MysqlDatabase,
+  type PgDatabase,
+  readTree,
+} from '@osiris/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { osiris, workspace } from './helpers';
 
@@ -340,6 +346,42 @@ describe('many tables from one step (real MariaDB and PostgreSQL)', () => {
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.json.tables).toEqual({ shop: ['orders', 'payments'] });
     expect((await bothSides('payments', 'fk')).pg).toEqual((await bothSides('payments')).mysql);
+  }, 120_000);
+
+  it('keeps connection secrets out of every byte a many-table run writes, also when listing fails', async () => {
+    const canaries = ['Tc01q', 'Tc02q', 'Tc03q'];
+    const password = `${canaries[0]}@:/?#${canaries[1]}%'"${canaries[2]}`;
+    const home = join(ws.dir, 'canary-home');
+    // Postgres trusts local connections, so its password is only carried; MariaDB refuses a wrong one.
+    const warehouse = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:5432/${pg.name}`;
+    const wrongShop = `mysql://root:${encodeURIComponent(password)}@127.0.0.1:3306/${mysql.name}`;
+    await pg.client.query('CREATE SCHEMA canary');
+    ws.write('canary.yaml', pipeline({ schema: 'canary', writeMode: 'append' }));
+    const ok = await osiris(['run', 'canary.yaml', '--tables', 'customers,orders'], {
+      cwd: ws.dir,
+      env: { OSIRIS_HOME: home, OSIRIS_CONN__SHOP__URL: mysql.url, OSIRIS_CONN__WAREHOUSE__URL: warehouse },
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('copy.orders: 200 written');
+    const refused = await osiris(['run', 'canary.yaml', '--json'], {
+      cwd: ws.dir,
+      env: { OSIRIS_HOME: home, OSIRIS_CONN__SHOP__URL: wrongShop, OSIRIS_CONN__WAREHOUSE__URL: warehouse },
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toMatch(/access denied/i);
+    const written = Object.entries(readTree(home));
+    expect(written.filter(([file]) => file.endsWith('metrics.json'))).toHaveLength(2);
+    for (const canary of canaries) {
+      for (const [what, text] of [
+        ['ok stdout', ok.stdout],
+        ['ok stderr', ok.stderr],
+        ['refused stdout', refused.stdout],
+        ['refused stderr', refused.stderr],
+        ...written,
+      ]) {
+        expect(text, what).not.toContain(canary);
+      }
+    }
   }, 120_000);
 
   it('runs on the e2b engine with the local sandbox, one result per table', async () => {

@@ -112,7 +112,7 @@ export function resolvedTables(steps: readonly StepResult[]): { tables?: Record<
   for (const step of steps) {
     if (step.table === undefined || step.mode !== 'read') continue;
     const owner = step.id.slice(0, step.id.length - step.table.length - 1);
-    (tables[owner] ??= []).push(step.table);
+    tables[owner] = [...(tables[owner] ?? []), step.table];
   }
   return Object.keys(tables).length === 0 ? {} : { tables };
 }
