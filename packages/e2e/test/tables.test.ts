@@ -348,6 +348,37 @@ describe('many tables from one step (real MariaDB and PostgreSQL)', () => {
     expect((await bothSides('payments', 'fk')).pg).toEqual((await bothSides('payments')).mysql);
   }, 120_000);
 
+  it('reads many tables from Postgres too: globs skip views, and each table lands whole', async () => {
+    await pg.client.query('CREATE VIEW public.order_view AS SELECT id FROM public.orders; CREATE SCHEMA pgcopy');
+    ws.write(
+      'pg.yaml',
+      `version: 0.0.1
+name: pg_copy
+sources:
+  - id: src
+    type: supabase.table
+    connection: "@warehouse"
+    mode: read
+    options: { schema: public, tables: ["order*"] }
+sinks:
+  - id: dst
+    type: supabase.table
+    connection: "@warehouse"
+    mode: write
+    options: { schema: pgcopy, table: "copy_{table}", write_mode: merge, create_table: true }
+`,
+    );
+    const result = await run('pg.yaml');
+    expect(result.code, result.stderr).toBe(0);
+    // The created copies have no foreign keys, so the order is by name.
+    expect(result.json.tables).toEqual({ src: ['order_items', 'orders'] });
+    const counts = await pg.client.query(
+      `SELECT (SELECT count(*) FROM pgcopy.copy_orders)::int AS o, (SELECT count(*) FROM pgcopy.copy_order_items)::int AS i,
+        (SELECT count(*) FROM information_schema.tables WHERE table_schema = 'pgcopy')::int AS n`,
+    );
+    expect(counts.rows[0]).toEqual({ o: 200, i: 401, n: 2 });
+  }, 120_000);
+
   it('keeps connection secrets out of every byte a many-table run writes, also when listing fails', async () => {
     const canaries = ['Tc01q', 'Tc02q', 'Tc03q'];
     const password = `${canaries[0]}@:/?#${canaries[1]}%'"${canaries[2]}`;
