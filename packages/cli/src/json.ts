@@ -3,7 +3,7 @@
 // The packages' TypeScript types stay camelCase; these functions are the one place that maps them.
 import { type Diagnostic, ExitCode } from '@osiris/registry';
 import type { DiscoveredTable, RunDetails, RunResult, RunSummary } from '@osiris/runner';
-import { stepMetrics } from '@osiris/runner';
+import { resolvedTables, stepMetrics } from '@osiris/runner';
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
@@ -37,6 +37,7 @@ export function runJson(result: RunResult, pipeline: string, engine: string) {
     rows_written: result.rowsWritten,
     duration_ms: result.durationMs,
     steps: result.steps.map(stepMetrics),
+    ...resolvedTables(result.steps),
     warnings: result.warnings,
     ...(result.error === undefined ? {} : { error: result.error }),
   };

@@ -135,7 +135,8 @@ describe('osiris components', () => {
     expect(yaml.stdout).toContain('name: supabase.table');
     expect(yaml.stdout).toContain('merge_keys is required when write_mode is merge');
     const json = await runCli(['components', 'spec', 'mysql.table', '--format', 'json']);
-    expect(JSON.parse(json.stdout).configSchema.required).toEqual(['table']);
+    // A read names its rows once: table or tables (ADR 0021), a card rule rather than `required`.
+    expect(JSON.parse(json.stdout).constraints[0].exactlyOne).toEqual(['options.table', 'options.tables']);
   });
 
   it('spec of an unknown type exits 2 and suggests the nearest name', async () => {

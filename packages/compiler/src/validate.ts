@@ -15,6 +15,7 @@ import {
 } from '@osiris/registry';
 import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
 import { mergeParams, type ParamValue, paramReferences, substituteParams, unusedParams } from './params';
+import { checkTableSets } from './table-sets';
 
 export type ValidationMode = 'warn' | 'strict' | 'off';
 
@@ -254,6 +255,7 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
 
   result.sources.push(...resolve('sources'));
   result.sinks.push(...resolve('sinks'));
+  checkTableSets(result);
 
   const sourceIds = result.sources.map((source) => source.step.id);
   const readBy = new Map<string, string>();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { Connector } from '@osiris/runner';
 import { discoverMysql } from './discover';
+import { listMysqlTables } from './list-tables';
 import { readTable } from './read';
 import { isTransientMysqlError } from './transient';
 
@@ -23,4 +24,5 @@ export const mysqlTableConnector: Connector = {
   isTransient: isTransientMysqlError,
   read: readTable,
   discover: discoverMysql,
+  listTables: listMysqlTables,
 };

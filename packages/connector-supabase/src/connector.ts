@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { Connector } from '@osiris/runner';
 import { discoverSupabase } from './discover';
+import { listSupabaseTables } from './list-tables';
 import { readTable } from './read';
 import { isTransientPostgresError } from './transient';
 import { writeTable } from './write';
@@ -32,4 +33,5 @@ export const supabaseTableConnector: Connector = {
   read: readTable,
   write: writeTable,
   discover: discoverSupabase,
+  listTables: listSupabaseTables,
 };

@@ -45,6 +45,21 @@ describe('LLM context', () => {
             },
             "type": "mysql.table",
           },
+          {
+            "connection": "@mysql",
+            "id": "shop",
+            "mode": "read",
+            "options": {
+              "exclude": [
+                "audit_*",
+              ],
+              "schema": "shop",
+              "tables": [
+                "*",
+              ],
+            },
+            "type": "mysql.table",
+          },
         ],
         "modes": [
           "read",
@@ -52,6 +67,13 @@ describe('LLM context', () => {
         "name": "mysql.table",
         "options": {
           "columns": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
+          "exclude": {
             "items": {
               "type": "string",
             },
@@ -109,9 +131,25 @@ describe('LLM context', () => {
           "table": {
             "type": "string",
           },
+          "tables": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
         },
-        "required": [
-          "table",
+        "required": [],
+        "rules": [
+          {
+            "exactlyOne": [
+              "options.table",
+              "options.tables",
+            ],
+            "when": {
+              "mode": "read",
+            },
+          },
         ],
         "version": "0.1.0",
       }
@@ -176,6 +214,13 @@ describe('LLM context', () => {
             "default": false,
             "type": "boolean",
           },
+          "exclude": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
           "filters": {
             "items": {
               "fields": {
@@ -235,6 +280,13 @@ describe('LLM context', () => {
           "table": {
             "type": "string",
           },
+          "tables": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
           "write_mode": {
             "default": "append",
             "enum": [
@@ -243,9 +295,7 @@ describe('LLM context', () => {
             ],
           },
         },
-        "required": [
-          "table",
-        ],
+        "required": [],
         "rules": [
           {
             "must": {
@@ -257,6 +307,38 @@ describe('LLM context', () => {
             "when": {
               "mode": "write",
               "options.write_mode": "merge",
+            },
+          },
+          {
+            "must": {
+              "options.table": {
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "must": {
+              "options.exclude": {
+                "required": false,
+              },
+              "options.tables": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "exactlyOne": [
+              "options.table",
+              "options.tables",
+            ],
+            "when": {
+              "mode": "read",
             },
           },
           {

@@ -23,7 +23,9 @@ export interface CompactSpec {
   /** Constraints as `when → must` pairs, e.g. `{ when: { 'options.write_mode': 'merge' }, must: ['options.merge_keys'] }`. */
   readonly rules?: readonly {
     readonly when: Readonly<Record<string, unknown>>;
-    readonly must: Readonly<Record<string, unknown>>;
+    readonly must?: Readonly<Record<string, unknown>>;
+    /** Fields of which a step gives exactly one, e.g. `['options.table', 'options.tables']`. */
+    readonly exactlyOne?: readonly string[];
   }[];
   readonly examples: readonly unknown[];
 }
@@ -65,7 +67,8 @@ export function compactSpec(spec: ComponentSpec): CompactSpec {
   const properties = (config.properties ?? {}) as Record<string, Schema>;
   const rules = (spec.constraints ?? []).map((constraint) => ({
     when: constraint.when ?? {},
-    must: constraint.must as Record<string, unknown>,
+    ...(constraint.must === undefined ? {} : { must: constraint.must as Record<string, unknown> }),
+    ...(constraint.exactlyOne === undefined ? {} : { exactlyOne: constraint.exactlyOne }),
   }));
   return {
     name: spec.name,

@@ -70,7 +70,9 @@ export function checkConstraints(
   const diagnostics: Diagnostic[] = [];
   for (const constraint of spec.constraints ?? []) {
     if (!applies(constraint, withDefaults)) continue;
-    for (const [dotted, rule] of Object.entries(constraint.must)) {
+    const one = exactlyOne(spec, constraint, written, exampleFor, stepId);
+    if (one !== undefined) diagnostics.push(one);
+    for (const [dotted, rule] of Object.entries(constraint.must ?? {})) {
       // "Must be absent" is about what the user wrote; a card default does not count.
       const subject = rule.required === false ? written : withDefaults;
       const kind = broken(rule, dottedValue(subject, dotted));
@@ -102,4 +104,47 @@ export function checkConstraints(
     }
   }
   return diagnostics;
+}
+
+/**
+ * An `exactlyOne` rule (`[options.table, options.tables]`): of these fields, as the user wrote them,
+ * exactly one must be there. None points at their parent, several at the second one given.
+ */
+function exactlyOne(
+  spec: ComponentSpec,
+  constraint: ComponentConstraint,
+  written: unknown,
+  exampleFor: (pointer: string) => unknown,
+  stepId: string | undefined,
+): Diagnostic | undefined {
+  const paths = constraint.exactlyOne ?? [];
+  if (paths.length === 0) return undefined;
+  const given = paths.filter((dotted) => {
+    const value = dottedValue(written, dotted);
+    return value !== undefined && value !== null;
+  });
+  if (given.length === 1) return undefined;
+  const fields = paths.map((dotted) => `"${dotted.split('.').at(-1) ?? dotted}"`).join(', ');
+  const first = paths[0] as string;
+  const dotted = given.length === 0 ? first.split('.').slice(0, -1).join('.') : (given[1] as string);
+  const pointer = dotted === '' ? '' : joinPointer('', ...dotted.split('.'));
+  const conditions = Object.entries(constraint.when ?? {})
+    .map(([path, value]) => `${path} is ${inlineYaml(value)}`)
+    .join(' and ');
+  const sample = exampleFor(joinPointer('', ...first.split('.')));
+  return {
+    severity: 'error',
+    path: [stepId, pointerToPath(pointer)].filter(Boolean).join('.'),
+    pointer,
+    rule: 'constraint.exactlyOne',
+    message: constraint.error,
+    why: `${spec.name} takes exactly one of ${fields}${conditions ? ` whenever ${conditions}` : ''}; this step gives ${
+      given.length === 0 ? 'none' : given.map((g) => `"${g.split('.').at(-1)}"`).join(' and ')
+    }.`,
+    fix: given.length === 0 ? `Add one of ${fields}.` : `Keep one of ${fields} and remove the others.`,
+    ...(given.length === 0 && sample !== undefined
+      ? { example: `${first.split('.').at(-1)}: ${inlineYaml(sample)}` }
+      : {}),
+    ...(stepId === undefined ? {} : { stepId }),
+  };
 }

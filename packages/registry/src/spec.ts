@@ -14,7 +14,10 @@ export interface ConstraintRule {
 /** A rule JSON Schema cannot say simply: when these fields hold these values, those fields must … */
 export interface ComponentConstraint {
   readonly when?: Readonly<Record<string, unknown>>;
-  readonly must: Readonly<Record<string, ConstraintRule>>;
+  /** Rules for single fields. A constraint has `must`, `exactlyOne` or both. */
+  readonly must?: Readonly<Record<string, ConstraintRule>>;
+  /** Dotted paths of which the step must give exactly one (`[options.table, options.tables]`). */
+  readonly exactlyOne?: readonly string[];
   readonly error: string;
 }
 

@@ -248,6 +248,25 @@ export interface DiscoveredTable {
   readonly columns: readonly DiscoveredColumn[];
 }
 
+/**
+ * One table (or view) of a schema as a many-table read sees it (`tables: [pattern, …]`): enough to
+ * choose it, key a merge into its copy and order the loads by foreign keys.
+ */
+export interface ListedTable {
+  readonly name: string;
+  /** `table` for a base table; `view` for a view (chosen only when a pattern names it exactly). */
+  readonly type: 'table' | 'view';
+  /** The primary key's columns, in key order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
+  /** Tables of the same schema this one's foreign keys reference (itself included when it does). */
+  readonly references: readonly string[];
+}
+
+export interface ListTablesOptions {
+  /** The schema (MySQL: database) to list; the connection's default when absent. */
+  readonly schema?: string;
+}
+
 export interface DiscoverOptions {
   readonly schema?: string;
   readonly table?: string;
@@ -304,4 +323,11 @@ export interface Connector {
   read?(ctx: StepContext, config: Readonly<Record<string, unknown>>): Promise<TabularStream>;
   write?(ctx: StepContext, config: Readonly<Record<string, unknown>>, input: TabularStream): Promise<WriteResult>;
   discover?(ctx: StepContext, options: DiscoverOptions): Promise<DiscoveredTable[]>;
+  /**
+   * Optional: the base tables and views of one schema with their primary keys and the tables their
+   * foreign keys reference. The runner asks a source for it to resolve `tables: [pattern, …]` at run
+   * time, and that source's sink for the foreign keys among the targets, to load them in order
+   * (ADR 0021). A connector without it cannot read many tables from one step.
+   */
+  listTables?(ctx: StepContext, options: ListTablesOptions): Promise<ListedTable[]>;
 }

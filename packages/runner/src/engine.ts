@@ -38,6 +38,8 @@ export interface StepResult {
   /** The rows themselves, from the engine to `runManifest`; not in the result it returns. */
   readonly rejected?: readonly RejectedRow[];
   readonly durationMs: number;
+  /** The table of a step that reads or writes many tables (its id is `<step>.<table>`, ADR 0021). */
+  readonly table?: string;
   /** Unredacted text; the runner redacts it before it writes or returns it. */
   readonly error?: string;
 }

@@ -9,6 +9,7 @@ import type { EventSink } from './events';
 import { type PlannedStep, type PlanOptions, planRun } from './plan';
 import { exponentialBackoff, type RetryPolicy } from './retry';
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from './settings';
+import { expandTableSets, notCommitted, reportedSteps, tableSetOutcome } from './table-sets';
 
 /** What {@link executeSteps} needs besides the manifest and the configs: an engine's context, and connectors. */
 export interface ExecuteOptions extends PlanOptions {
@@ -83,9 +84,11 @@ export async function executeSteps(
   configs: StepConfigs,
   options: ExecuteOptions,
 ): Promise<EngineResult> {
-  const pipes = planRun(manifest, configs, options);
   const { events, signal } = options;
   const settings = options.settings ?? DEFAULT_RUN_SETTINGS;
+  // A step with `tables: [pattern, …]` becomes one pipe per table here, at run time (ADR 0021).
+  const { pipes } = await expandTableSets(planRun(manifest, configs, options), { events, signal, settings });
+  const steps = reportedSteps(manifest.steps, pipes);
   const policy =
     options.retryPolicy ??
     exponentialBackoff({
@@ -94,7 +97,7 @@ export async function executeSteps(
       maxDelayMs: settings.retryMaxDelayMs,
     });
   const states = new Map<string, StepState>(
-    manifest.steps.map((step) => [
+    steps.map((step) => [
       step.id,
       {
         status: 'skipped',
@@ -201,11 +204,14 @@ export async function executeSteps(
         runError = interruptedError();
       } else {
         runStatus = 'failed';
-        runError = new OsirisError(failureCode(error), message, {
+        const tables = tableSetOutcome(pipes, pipe);
+        runError = new OsirisError(failureCode(error), tables === undefined ? message : `${message} (${tables})`, {
           cause: error,
           hint: isTransientError(error, failed.connector)
             ? 'The database refused or dropped the connection; check that it is up and accepts connections, then run again.'
-            : 'Nothing was committed by the failed step; fix the cause above and run again.',
+            : tables === undefined
+              ? 'Nothing was committed by the failed step; fix the cause above and run again.'
+              : `Each table commits on its own: fix the cause above and run again, or load only the tables not committed with --tables ${notCommitted(pipes, pipe)}.`,
         });
       }
       break;
@@ -213,8 +219,9 @@ export async function executeSteps(
     if (runStatus !== 'succeeded') break;
   }
 
-  const steps: StepResult[] = manifest.steps.map((step) => {
+  const results: StepResult[] = steps.map((step) => {
     const state = stateOf(step.id);
+    const table = pipes.find((pipe) => pipe.source.step === step || pipe.sink?.step === step)?.source.table?.name;
     return {
       id: step.id,
       component: step.component,
@@ -228,8 +235,9 @@ export async function executeSteps(
       ...(state.inserted === undefined ? {} : { inserted: state.inserted }),
       ...(state.updated === undefined ? {} : { updated: state.updated }),
       ...(state.rejected === undefined ? {} : { rowsRejected: state.rejected.length, rejected: state.rejected }),
+      ...(table === undefined ? {} : { table }),
       ...(state.error === undefined ? {} : { error: state.error }),
     };
   });
-  return { status: runStatus, steps, ...(runError === undefined ? {} : { error: runError }) };
+  return { status: runStatus, steps: results, ...(runError === undefined ? {} : { error: runError }) };
 }

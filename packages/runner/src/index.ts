@@ -11,6 +11,8 @@ export type {
   DiscoveredColumn,
   DiscoveredTable,
   DiscoverOptions,
+  ListedTable,
+  ListTablesOptions,
   LogLevel,
   RejectedRow,
   Row,
@@ -66,7 +68,7 @@ export { createInProcessEngine } from './in-process';
 export type { ProgressTarget } from './internal/progress';
 export { shownState } from './liveness';
 export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';
-export { stepMetrics } from './metrics';
+export { resolvedTables, stepMetrics } from './metrics';
 export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { Pipe, PlannedStep, PlanOptions } from './plan';

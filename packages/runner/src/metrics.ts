@@ -25,6 +25,8 @@ export interface StepMetrics {
   readonly rows_rejected?: number;
   readonly rejects_file?: string;
   readonly duration_ms: number;
+  /** The table of one step of many tables (its id is `<step>.<table>`, ADR 0021). */
+  readonly table?: string;
   readonly error?: string;
 }
 
@@ -46,6 +48,7 @@ export function stepMetrics(step: StepResult): StepMetrics {
     ...(step.rowsRejected === undefined ? {} : { rows_rejected: step.rowsRejected }),
     ...(step.rejectsFile === undefined ? {} : { rejects_file: step.rejectsFile }),
     duration_ms: step.durationMs,
+    ...(step.table === undefined ? {} : { table: step.table }),
     ...(step.error === undefined ? {} : { error: step.error }),
   };
 }
@@ -68,6 +71,11 @@ export interface RunMetrics {
   /** Component type → version, for every component the run used. */
   readonly components: Readonly<Record<string, string>>;
   readonly fingerprints: { readonly oml: string; readonly registry: string };
+  /**
+   * Steps that read many tables (`tables: [pattern, …]`): the tables the run resolved, in load
+   * order (ADR 0021). Absent when the pipeline has none.
+   */
+  readonly tables?: Readonly<Record<string, readonly string[]>>;
   readonly error?: { readonly code: OsirisErrorCode; readonly message: string };
 }
 
@@ -102,4 +110,15 @@ export interface RunLogLine {
   readonly phase: string | null;
   readonly message: string | null;
   readonly error: string | null;
+}
+
+/** `metrics.json`'s `tables`: each many-table read step's tables, in the order its steps ran. */
+export function resolvedTables(steps: readonly StepResult[]): { tables?: Record<string, string[]> } {
+  const tables: Record<string, string[]> = {};
+  for (const step of steps) {
+    if (step.table === undefined || step.mode !== 'read') continue;
+    const owner = step.id.slice(0, step.id.length - step.table.length - 1);
+    tables[owner] = [...(tables[owner] ?? []), step.table];
+  }
+  return Object.keys(tables).length === 0 ? {} : { tables };
 }

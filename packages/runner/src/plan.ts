@@ -11,6 +11,8 @@ export interface PlannedStep {
   readonly connector: Connector;
   /** Secret: keep in memory only. */
   readonly connection: Readonly<Record<string, string>>;
+  /** One table of a step that reads (or writes) many tables: the step's own id and the table (ADR 0021). */
+  readonly table?: { readonly step: string; readonly name: string };
 }
 
 /** A unit that runs (and retries) as a whole: a source and the sink that reads it, or a source alone. */

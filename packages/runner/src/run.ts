@@ -24,7 +24,7 @@ import { describeError } from './errors';
 import { createEventStamper, type RunEventDraft, type RunEventListener } from './events';
 import { createRunLogger } from './internal/log';
 import { createProgressDisplay, type ProgressTarget } from './internal/progress';
-import { type RunMetrics, type RunStatusFile, stepMetrics } from './metrics';
+import { type RunMetrics, type RunStatusFile, resolvedTables, stepMetrics } from './metrics';
 import { configMap } from './plan';
 import { writeRejects } from './rejects';
 import { newRunId } from './run-id';
@@ -382,10 +382,8 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
   // Rows a sink set aside go to rejects/<step>.jsonl, redacted; the result keeps their count and file.
   const masking = { strategy: settings.redactionStrategy, ...(mask === undefined ? {} : { mask }) };
   const steps = (await writeRejects(runDir, outcome.steps, redactor, masking)).map((step) => redactor.value(step));
-  const byId = new Map(manifest.steps.map((step) => [step.id, step]));
-  const rowsRead = steps
-    .filter((step) => byId.get(step.id)?.mode === 'read')
-    .reduce((sum, step) => sum + step.rowsRead, 0);
+  // A step's own mode: the per-table steps of a many-table step are not in the manifest (ADR 0021).
+  const rowsRead = steps.filter((step) => step.mode === 'read').reduce((sum, step) => sum + step.rowsRead, 0);
   const rowsWritten = steps.reduce((sum, step) => sum + step.rowsWritten, 0);
   const durationMs = Math.round(performance.now() - started);
   const endedAt = now();
@@ -413,6 +411,7 @@ export async function runManifest(options: RunManifestOptions): Promise<RunResul
     steps: steps.map(stepMetrics),
     components: Object.fromEntries(manifest.steps.map((step) => [step.component, step.component_version])),
     fingerprints: manifest.fingerprints,
+    ...resolvedTables(steps),
     ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
   };
   await writeJson(join(runDir, 'metrics.json'), metrics, redactor);

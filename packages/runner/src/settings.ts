@@ -30,6 +30,11 @@ export interface RunSettings {
   readonly logLevel: 'info' | 'debug';
   /** How secrets are masked: `fixed` writes the mask, `hash` a short stable hash. Default `fixed`. */
   readonly redactionStrategy: 'fixed' | 'hash';
+  /**
+   * Source tables a run is narrowed to (`osiris run --tables a,b`), among those the steps with
+   * `tables: [pattern, …]` choose; empty: all of them. Default empty.
+   */
+  readonly tables: readonly string[];
 }
 
 /**
@@ -48,6 +53,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = Object.freeze({
   idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
   logLevel: 'info',
   redactionStrategy: 'fixed',
+  tables: Object.freeze([]) as readonly string[],
 });
 
 const milliseconds = (description: string) =>
@@ -96,6 +102,13 @@ export const runSettingsSchema = {
       enum: ['fixed', 'hash'],
       description: 'How secrets are masked.',
       default: DEFAULT_RUN_SETTINGS.redactionStrategy,
+    },
+    tables: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1 },
+      description: 'Source tables the run is narrowed to; empty: all.',
+      default: [],
     },
   },
 } as const;

@@ -33,6 +33,8 @@ export interface RunOptions {
   logLevel?: 'info' | 'debug';
   /** Seconds, as typed after --idle-timeout. */
   idleTimeout?: string;
+  /** Source tables to narrow a many-table run to, as typed after --tables (`a,b`). */
+  tables?: string;
   json?: boolean;
   quiet?: boolean;
   /** Write the run's HTML report into its folder at the end. */
@@ -77,6 +79,10 @@ export function registerRun(program: Command, action: Action, deps: Composition)
       '--idle-timeout <seconds>',
       `fail a step whose source sends nothing for this long; 0 waits forever (env OSIRIS_IDLE_TIMEOUT, default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`,
     )
+    .option(
+      '--tables <names>',
+      'run only these source tables (comma-separated) of the steps that read tables: [pattern, …]',
+    )
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress or notes on stderr (warnings and errors are still shown)')
     .option('--report', 'at the end, write the run report (HTML) into the run folder; the summary prints its path')
@@ -91,7 +97,8 @@ table) follow the summary.
 Examples:
   osiris run examples/mysql-to-supabase-merge/pipeline.yaml --secrets-file secrets.yaml
   OSIRIS_CONN__MYSQL__URL=mysql://… OSIRIS_CONN__SUPABASE__URL=postgresql://… osiris run build/manifest.yaml
-  osiris run pipeline.yaml --engine e2b --param chunk_size=20000`,
+  osiris run pipeline.yaml --engine e2b --param chunk_size=20000
+  osiris run examples/mysql-database-to-supabase/pipeline.yaml --tables customers,orders`,
     )
     .action(action((output: Output, path: string, options: RunOptions) => runPipeline(output, path, options, deps)));
 }
@@ -156,7 +163,8 @@ export async function runPipeline(
     const merges = sinks.some((step) => step.rows_unchanged !== undefined);
     const headline = merges ? `${number(result.rowsRead)} rows read in ${seconds} s` : rows;
     output.out(`${output.green('✓')} ${plan.manifest.pipeline}: ${headline} (run ${result.runId}, ${engineName})`);
-    for (const step of merges ? sinks : []) {
+    // A sink of many tables gets a line per table, whether it merged or appended.
+    for (const step of merges ? sinks : sinks.filter((sink) => sink.table !== undefined)) {
       output.out(
         step.rows_unchanged === undefined
           ? `  ${step.id}: ${number(step.rows_written)} written`
@@ -202,7 +210,7 @@ async function writeReport(output: Output, runDir: string): Promise<string | und
 export async function executePlan(
   output: Output,
   plan: Plan,
-  options: Pick<RunOptions, 'secretsFile' | 'runsDir' | 'redaction' | 'logLevel' | 'idleTimeout'>,
+  options: Pick<RunOptions, 'secretsFile' | 'runsDir' | 'redaction' | 'logLevel' | 'idleTimeout' | 'tables'>,
   deps: Composition,
   hooks: { progress?: ProgressTarget; onEvent?: RunEventListener } = {},
 ): Promise<SupervisedRunResult> {
@@ -240,11 +248,17 @@ export async function executePlan(
       ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
       ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+      ...(options.tables === undefined ? {} : { tables: tableNames(options.tables) }),
     },
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     ...(hooks.progress === undefined ? {} : { progress: hooks.progress }),
     ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
   });
+}
+
+/** `--tables a, b,a` → `['a', 'b']`: names as typed, trimmed, each once. */
+function tableNames(text: string): string[] {
+  return [...new Set(text.split(',').map((name) => name.trim()))].filter((name) => name.length > 0);
 }
 
 /**

@@ -184,24 +184,33 @@ export function parseRemoteError(text: string | undefined): RemoteError | undefi
 /** The step results of the remote run, in manifest order, from its `metrics.json`. */
 export function stepsFromMetrics(manifest: RunManifest, metrics: RunMetrics): StepResult[] {
   const byId = new Map(metrics.steps.map((step) => [step.id, step]));
-  return manifest.steps.map((step): StepResult => {
-    const found = byId.get(step.id);
-    const status = STEP_STATUSES.includes(found?.status as StepStatus) ? (found?.status as StepStatus) : 'skipped';
-    return {
-      id: step.id,
-      component: step.component,
-      componentVersion: step.component_version,
-      mode: step.mode,
-      status,
-      attempts: count(found?.attempts) ?? 0,
-      rowsRead: count(found?.rows_read) ?? 0,
-      rowsWritten: count(found?.rows_written) ?? 0,
-      ...(count(found?.rows_inserted) === undefined ? {} : { inserted: count(found?.rows_inserted) as number }),
-      ...(count(found?.rows_updated) === undefined ? {} : { updated: count(found?.rows_updated) as number }),
-      durationMs: count(found?.duration_ms) ?? 0,
-      ...(typeof found?.error === 'string' ? { error: found.error } : {}),
-    };
+  // A step of many tables ran as one step per table (`<step>.<table>`, ADR 0021): those are its result.
+  const tablesOf = (id: string) =>
+    metrics.steps.filter((step) => typeof step.table === 'string' && step.id === `${id}.${step.table}`);
+  return manifest.steps.flatMap((step): StepResult[] => {
+    const parts = tablesOf(step.id);
+    if (parts.length > 0)
+      return parts.map((part) => ({ ...stepResult(step, part), id: part.id, table: part.table as string }));
+    return [stepResult(step, byId.get(step.id))];
   });
+}
+
+function stepResult(step: RunManifest['steps'][number], found: RunMetrics['steps'][number] | undefined): StepResult {
+  const status = STEP_STATUSES.includes(found?.status as StepStatus) ? (found?.status as StepStatus) : 'skipped';
+  return {
+    id: step.id,
+    component: step.component,
+    componentVersion: step.component_version,
+    mode: step.mode,
+    status,
+    attempts: count(found?.attempts) ?? 0,
+    rowsRead: count(found?.rows_read) ?? 0,
+    rowsWritten: count(found?.rows_written) ?? 0,
+    ...(count(found?.rows_inserted) === undefined ? {} : { inserted: count(found?.rows_inserted) as number }),
+    ...(count(found?.rows_updated) === undefined ? {} : { updated: count(found?.rows_updated) as number }),
+    durationMs: count(found?.duration_ms) ?? 0,
+    ...(typeof found?.error === 'string' ? { error: found.error } : {}),
+  };
 }
 
 /** An `OsirisError` from a code the remote runner reported (an unknown code counts as a run error). */

@@ -103,7 +103,7 @@ export function createProgressDisplay(
 
   return {
     onEvent(event) {
-      const label = event.step === null ? undefined : labels.get(event.step);
+      const label = event.step === null ? undefined : labelOf(labels, event.step);
       const { payload } = event;
       if (label !== undefined && event.type === 'start') {
         const now = performance.now();
@@ -148,4 +148,13 @@ export function createProgressDisplay(
       pipe = undefined;
     },
   };
+}
+
+/** A step's label; one table of a many-table step (`dst.orders`) has its step's label and the table. */
+function labelOf(labels: ReadonlyMap<string, string>, step: string): string | undefined {
+  const own = labels.get(step);
+  if (own !== undefined) return own;
+  const dot = step.indexOf('.');
+  const parent = dot <= 0 ? undefined : labels.get(step.slice(0, dot));
+  return parent === undefined ? undefined : `${parent} ${step.slice(dot + 1)}`;
 }
