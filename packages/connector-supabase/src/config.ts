@@ -28,6 +28,12 @@ export interface WriteConfig {
   readonly writeMode: 'append' | 'merge';
   readonly mergeKeys: readonly string[];
   readonly createTable: boolean;
+  /** `types:` the user's Postgres type per column, for `create_table` and added columns (ADR 0022). */
+  readonly types: Readonly<Record<string, string>>;
+  /** `indexes: true`: a created table gets the source's non-unique indexes too. */
+  readonly indexes: boolean;
+  /** New or wider source columns: added/widened in the load's transaction, or an error. */
+  readonly schemaChanges: 'add_columns' | 'fail';
 }
 
 /** Checks the step options of a `supabase.table` write. */
@@ -68,5 +74,43 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
   if (typeof createTable !== 'boolean') {
     throw invalid('options.create_table must be true or false.');
   }
-  return { schema, table, writeMode: mode, mergeKeys, createTable };
+  return {
+    schema,
+    table,
+    writeMode: mode,
+    mergeKeys,
+    createTable,
+    ...parseSchemaOptions(config, createTable, invalid),
+  };
+}
+
+/** A type as written in SQL: a (qualified) name, words (`double precision`), a modifier, `[]`s; nothing to inject. */
+const TYPE_NAME =
+  /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?(?: [A-Za-z_]+)*(?:\(\d+(?:, ?\d+)?\))?(?: [A-Za-z_]+)*(?:\[\])*$/;
+
+function parseSchemaOptions(
+  config: Readonly<Record<string, unknown>>,
+  createTable: boolean,
+  invalid: (message: string) => SupabaseConnectorError,
+): Pick<WriteConfig, 'types' | 'indexes' | 'schemaChanges'> {
+  const rawTypes = config.types ?? {};
+  if (rawTypes === null || typeof rawTypes !== 'object' || Array.isArray(rawTypes)) {
+    throw invalid('options.types must map column names to Postgres types, e.g. `types: { active: boolean }`.');
+  }
+  const types: Record<string, string> = {};
+  for (const [column, type] of Object.entries(rawTypes)) {
+    if (typeof type !== 'string' || !TYPE_NAME.test(type.trim())) {
+      throw invalid(
+        `options.types.${column} must be a Postgres type such as boolean, text, numeric(12,2) or timestamptz, not ${JSON.stringify(type)}.`,
+      );
+    }
+    types[column] = type.trim();
+  }
+  const indexes = config.indexes ?? false;
+  if (typeof indexes !== 'boolean') throw invalid('options.indexes must be true or false.');
+  const schemaChanges = config.schema_changes ?? (createTable ? 'add_columns' : 'fail');
+  if (schemaChanges !== 'add_columns' && schemaChanges !== 'fail') {
+    throw invalid('options.schema_changes must be add_columns or fail.');
+  }
+  return { types, indexes, schemaChanges };
 }
