@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { Connector } from '@osiris/runner';
 import { discoverMysql } from './discover';
+import { readQuery } from './query';
 import { readTable } from './read';
 import { isTransientMysqlError } from './transient';
 
@@ -21,6 +22,6 @@ export const mysqlTableConnector: Connector = {
   // A server: whether a sandbox reaches its host is for the run to find out, as from this machine.
   sandbox: () => undefined,
   isTransient: isTransientMysqlError,
-  read: readTable,
+  read: (ctx, config) => (config.query === undefined ? readTable(ctx, config) : readQuery(ctx, config)),
   discover: discoverMysql,
 };

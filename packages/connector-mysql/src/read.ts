@@ -125,7 +125,7 @@ const COPIED: unknown[] = [];
  * paused (TCP backpressure reaches the server), so memory is bounded by the
  * chunk size.
  */
-class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
+export class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
   readonly #conn: Connection;
   readonly #sql: string;

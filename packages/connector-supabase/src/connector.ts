@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { Connector } from '@osiris/runner';
 import { discoverSupabase } from './discover';
+import { readQuery } from './query';
 import { readTable } from './read';
 import { isTransientPostgresError } from './transient';
 import { writeTable } from './write';
@@ -29,7 +30,7 @@ export const supabaseTableConnector: Connector = {
       ? 'the connection is an embedded database (pglite://) on this machine, which a sandbox cannot reach; point it at a Postgres server the sandbox can reach'
       : undefined,
   isTransient: isTransientPostgresError,
-  read: readTable,
+  read: (ctx, config) => (config.query === undefined ? readTable(ctx, config) : readQuery(ctx, config)),
   write: writeTable,
   discover: discoverSupabase,
 };

@@ -104,7 +104,7 @@ export async function readTable(
  * when the consumer pulls {@link copyBinary} instead, the output of a COPY of
  * the same query in the same transaction (the first pull decides which).
  */
-class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
+export class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
   readonly #session: Session;
   readonly #tableName: string;

@@ -58,6 +58,7 @@ export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { Pipe, PlannedStep, PlanOptions } from './plan';
 export { planRun } from './plan';
+export { parseQueryReadOptions, type QueryParamValue, type QueryReadOptions } from './query-options';
 export type { BackoffOptions, RetryDecision, RetryFailure, RetryPolicy } from './retry';
 export { exponentialBackoff } from './retry';
 export type { RetryOptions, RunFailure, RunManifestOptions, RunNote, RunResult, RunWarning } from './run';
