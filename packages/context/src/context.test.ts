@@ -45,6 +45,15 @@ describe('LLM context', () => {
             },
             "type": "mysql.table",
           },
+          {
+            "connection": "@mysql",
+            "id": "recent_orders",
+            "mode": "read",
+            "options": {
+              "query": "SELECT o.id, o.total, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.updated_at >= \${params.since}",
+            },
+            "type": "mysql.table",
+          },
         ],
         "modes": [
           "read",
@@ -103,6 +112,12 @@ describe('LLM context', () => {
             },
             "type": "array",
           },
+          "query": {
+            "type": "string",
+          },
+          "query_params": {
+            "type": "object",
+          },
           "schema": {
             "type": "string",
           },
@@ -110,8 +125,38 @@ describe('LLM context', () => {
             "type": "string",
           },
         },
-        "required": [
-          "table",
+        "required": [],
+        "rules": [
+          {
+            "must": {
+              "options.table": {
+                "required": true,
+              },
+            },
+            "when": {
+              "options.query": {
+                "present": false,
+              },
+            },
+          },
+          {
+            "must": {
+              "options.columns": {
+                "required": false,
+              },
+              "options.filters": {
+                "required": false,
+              },
+              "options.table": {
+                "required": false,
+              },
+            },
+            "when": {
+              "options.query": {
+                "present": true,
+              },
+            },
+          },
         ],
         "version": "0.1.0",
       }
@@ -221,6 +266,9 @@ describe('LLM context', () => {
             },
             "type": "array",
           },
+          "indexes": {
+            "type": "boolean",
+          },
           "merge_keys": {
             "items": {
               "type": "string",
@@ -228,12 +276,27 @@ describe('LLM context', () => {
             "minItems": 1,
             "type": "array",
           },
+          "query": {
+            "type": "string",
+          },
+          "query_params": {
+            "type": "object",
+          },
           "schema": {
             "default": "public",
             "type": "string",
           },
+          "schema_changes": {
+            "enum": [
+              "add_columns",
+              "fail",
+            ],
+          },
           "table": {
             "type": "string",
+          },
+          "types": {
+            "type": "object",
           },
           "write_mode": {
             "default": "append",
@@ -243,10 +306,63 @@ describe('LLM context', () => {
             ],
           },
         },
-        "required": [
-          "table",
-        ],
+        "required": [],
         "rules": [
+          {
+            "must": {
+              "options.table": {
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "read",
+              "options.query": {
+                "present": false,
+              },
+            },
+          },
+          {
+            "must": {
+              "options.columns": {
+                "required": false,
+              },
+              "options.filters": {
+                "required": false,
+              },
+              "options.table": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "read",
+              "options.query": {
+                "present": true,
+              },
+            },
+          },
+          {
+            "must": {
+              "options.table": {
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "must": {
+              "options.query": {
+                "required": false,
+              },
+              "options.query_params": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
           {
             "must": {
               "options.merge_keys": {
@@ -264,7 +380,16 @@ describe('LLM context', () => {
               "options.create_table": {
                 "required": false,
               },
+              "options.indexes": {
+                "required": false,
+              },
               "options.merge_keys": {
+                "required": false,
+              },
+              "options.schema_changes": {
+                "required": false,
+              },
+              "options.types": {
                 "required": false,
               },
               "options.write_mode": {

@@ -103,7 +103,7 @@ const invalidSteps: [string, StepInput, { rule: string; path: string; message: R
   [
     'missing required table',
     { id: 'src', type: 'mysql.table', mode: 'read', options: { schema: 'shop' } },
-    { rule: 'required', path: 'src.options.table', message: /missing required field "table"/ },
+    { rule: 'constraint.required', path: 'src.options.table', message: /a read needs table .* or query/ },
   ],
   [
     'wrong type',
