@@ -146,7 +146,7 @@ describe('create_table from Postgres', () => {
   it('keeps the source types: arrays, numeric(p,s), timestamptz, varchar(n); an enum as text', async () => {
     await copy('pg', { table: 'events' }, { table: 'events', create_table: true });
     const cols = await columnsOf('events');
-    expect(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.type]))).toEqual({
+    expect(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, (v as { type: string }).type]))).toEqual({
       id: 'bigint',
       tags: 'text[]',
       scores: 'integer[]',
