@@ -115,3 +115,52 @@ export function unusedParams(
   }
   return diagnostics;
 }
+
+/**
+ * A step whose `options.query` (SQL) refers to params: the query keeps its `${params.name}`
+ * references and the values go into `options.query_params`, for the connector to bind as
+ * parameters (ADR 0022), so that a param's value is never read as SQL. Every other string of the
+ * step is substituted as usual.
+ */
+export function substituteStepParams(
+  step: unknown,
+  params: Readonly<Record<string, ParamValue>>,
+  pointer: string,
+  used: Set<string>,
+  diagnostics: Diagnostic[],
+): unknown {
+  const options = (step as { options?: unknown } | null)?.options;
+  const query = (options as { query?: unknown } | null | undefined)?.query;
+  if (typeof query !== 'string' || !query.includes('${')) {
+    return substituteParams(step, params, pointer, used, diagnostics);
+  }
+  const { query: _kept, ...rest } = options as Record<string, unknown>;
+  const resolved = substituteParams(
+    { ...(step as Record<string, unknown>), options: rest },
+    params,
+    pointer,
+    used,
+    diagnostics,
+  ) as Record<string, unknown>;
+  const bound: Record<string, ParamValue> = {};
+  for (const name of new Set(paramReferences(query))) {
+    used.add(name);
+    if (Object.hasOwn(params, name)) {
+      bound[name] = params[name] as ParamValue;
+      continue;
+    }
+    const at = joinPointer(pointer, 'options', 'query');
+    diagnostics.push({
+      severity: 'error',
+      path: pointerToPath(at),
+      pointer: at,
+      rule: 'undeclaredParam',
+      message: `\${params.${name}} refers to a param the pipeline does not declare`,
+      why: 'Every param used in the pipeline needs a declared default.',
+      fix: `Declare it under "params:" or fix the name.`,
+      example: `params:\n  ${name}: value`,
+    });
+  }
+  const resolvedOptions = resolved.options as Record<string, unknown>;
+  return { ...resolved, options: { ...resolvedOptions, query, query_params: bound } };
+}

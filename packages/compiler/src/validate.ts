@@ -14,7 +14,7 @@ import {
   type YamlSource,
 } from '@osiris/registry';
 import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
-import { mergeParams, type ParamValue, paramReferences, substituteParams, unusedParams } from './params';
+import { mergeParams, type ParamValue, paramReferences, substituteStepParams, unusedParams } from './params';
 import { checkTableSets } from './table-sets';
 
 export type ValidationMode = 'warn' | 'strict' | 'off';
@@ -198,7 +198,7 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
   const seen = new Map<string, string>();
   const resolve = (key: 'sources' | 'sinks') =>
     stepsOf(document, key).flatMap(([raw, pointer]) => {
-      const step = substituteParams(raw, merged.values, pointer, used, diagnostics) as OmlStep;
+      const step = substituteStepParams(raw, merged.values, pointer, used, diagnostics) as OmlStep;
       if (typeof step.id === 'string') {
         const first = seen.get(step.id);
         if (first !== undefined) {

@@ -122,6 +122,80 @@ describe('compile', () => {
     expect(configs.dst?.options.create_table).toBe(true);
   });
 
+  it('binds the params of a query source as values: the query keeps its references, query_params holds them', () => {
+    const text = `version: 0.0.1
+name: q
+params:
+  since: "2026-01-01' OR '1'='1"
+sources:
+  - id: src
+    type: mysql.table
+    connection: "@mysql"
+    mode: read
+    options:
+      query: "SELECT id FROM orders WHERE updated_at >= \${params.since}"
+sinks:
+  - id: dst
+    type: supabase.table
+    connection: "@supabase"
+    mode: write
+    options: { table: orders }
+`;
+    const { configs, diagnostics } = compile(text, { registry });
+    expect(diagnostics).toEqual([]);
+    expect(configs.src?.options).toEqual({
+      query: 'SELECT id FROM orders WHERE updated_at >= \${params.since}',
+      query_params: { since: "2026-01-01' OR '1'='1" },
+    });
+  });
+
+  it('a read takes exactly one of table and query, with a located error', () => {
+    const base = (options: string) => `version: 0.0.1
+name: q
+sources:
+  - id: src
+    type: supabase.table
+    connection: "@supabase"
+    mode: read
+    options: ${options}
+sinks:
+  - id: dst
+    type: supabase.table
+    connection: "@supabase"
+    mode: write
+    options: { table: orders }
+`;
+    const both = validateOml(parseOml(base('{ table: a, query: "SELECT 1" }'), { file: 'p.yaml' }).oml, { registry });
+    expect(both).toEqual([
+      expect.objectContaining({
+        rule: 'constraint.exactlyOne',
+        message: expect.stringMatching(/exactly one of table .*, tables .* and query/),
+        line: 8,
+      }),
+    ]);
+    const neither = validateOml(parseOml(base('{ schema: s }'), { file: 'p.yaml' }).oml, { registry });
+    expect(neither).toEqual([
+      expect.objectContaining({
+        rule: 'constraint.exactlyOne',
+        message: 'a read takes exactly one of table (one table), tables (patterns of many tables) and query (a SELECT to run)',
+      }),
+    ]);
+    const columns = validateOml(parseOml(base('{ query: "SELECT 1", columns: [a] }'), { file: 'p.yaml' }).oml, {
+      registry,
+    });
+    expect(columns.map((d) => d.message)).toEqual([
+      'query replaces columns and filters; give either table (with columns and filters) or query, not both',
+    ]);
+    const write = validateOml(
+      parseOml(base('{ table: a }').replace('options: { table: orders }', 'options: { query: "SELECT 1" }')).oml,
+      { registry },
+    );
+    expect(write.map((d) => d.message)).toEqual([
+      'table is required for a write (a sink of a many-table source may leave it out, or use a template such as raw_{table})',
+      'query only applies to read steps; a write takes the rows of its input',
+    ]);
+  });
+
   it('every emitted manifest and config validates against the published schemas', () => {
     const checkManifest = createSchemaValidator(manifestSchema, { subject: 'a run manifest' });
     const checkConfig = createSchemaValidator(stepConfigSchema, { subject: 'a step config' });

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: MIT
-import type { ColumnDescriptor, ColumnKind, DiscoveredTable } from '@osiris/runner';
+import type {
+  ColumnDescriptor,
+  ColumnKind,
+  DeclaredColumn,
+  DeclaredIndex,
+  DeclaredTable,
+  DiscoveredTable,
+} from '@osiris/runner';
 import { sql } from 'kysely';
 import type { Connection } from 'mysql2';
 import { inlineParameters, runQuery } from './connection';
@@ -19,11 +26,58 @@ export interface CatalogColumn {
   readonly precision: number | null;
   readonly scale: number | null;
   readonly length: number | null;
+  /** A constant default as its value (`0`, `new`), undefined for none or an expression (`current_timestamp()`). */
+  readonly default: string | undefined;
+  readonly comment: string;
 }
 
 export const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
 
-type ColumnRow = [string, string, string, string, string, string, string, unknown, unknown, unknown];
+type ColumnRow = [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  unknown,
+  unknown,
+  unknown,
+  string | null,
+  string,
+  string,
+];
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * The constant a `COLUMN_DEFAULT` stands for, or undefined for none (SQL NULL, or MariaDB's text
+ * `NULL`) and for an expression. MariaDB quotes a literal (`'a''b'`) and prints an expression
+ * bare (`current_timestamp()`); MySQL 8 prints both bare and marks an expression
+ * `DEFAULT_GENERATED` in EXTRA. A zero date is no constant another database can hold.
+ */
+export function constantDefault(raw: string | null, extra: string, dataType: string): string | undefined {
+  if (raw === null || raw === 'NULL' || /DEFAULT_GENERATED/i.test(extra)) return undefined;
+  let value: string;
+  if (raw.startsWith("'") && raw.endsWith("'") && raw.length >= 2) {
+    value = raw
+      .slice(1, -1)
+      .replace(/''/g, "'")
+      .replace(/\\(.)/g, (_, c: string) => (c === '0' ? '\u0000' : c));
+  } else if (NUMBER.test(raw)) {
+    value = raw;
+  } else if (/[()]/.test(raw) || /^(current_|now|localtime|b'|x')/i.test(raw)) {
+    return undefined;
+  } else {
+    value = raw;
+  }
+  const t = dataType.toLowerCase();
+  if ((t === 'date' || t === 'datetime' || t === 'timestamp') && /^0000|-00/.test(value)) return undefined;
+  // Spatial and bit values have no text form another database reads back.
+  if (kindOf(t) === 'bytes') return undefined;
+  return value;
+}
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -69,7 +123,8 @@ export async function loadColumns(
   ];
   if (filter.table !== undefined) conditions.push(sql`c.TABLE_NAME = ${filter.table}`);
   const q = compileOnly(sql`SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE,
-  c.IS_NULLABLE, c.COLUMN_KEY, c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.CHARACTER_MAXIMUM_LENGTH
+  c.IS_NULLABLE, c.COLUMN_KEY, c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.CHARACTER_MAXIMUM_LENGTH,
+  c.COLUMN_DEFAULT, c.EXTRA, c.COLUMN_COMMENT
 FROM information_schema.COLUMNS c
 WHERE ${sql.join(conditions, sql` AND `)}
 ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION`);
@@ -77,36 +132,91 @@ ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION`);
   const json = rows.some((r) => r[3].toLowerCase() === 'longtext')
     ? await mariadbJsonColumns(conn, filter.schema)
     : new Set<string>();
-  return rows.map(([schema, table, name, dataType, columnType, isNullable, key, precision, scale, length]) => {
-    const isJson = json.has(`${schema}\u0000${table}\u0000${name}`);
-    const kind = isJson ? 'json' : kindOf(dataType);
-    return {
-      schema,
-      table,
-      name,
-      dataType: isJson ? 'json' : dataType.toLowerCase(),
-      nativeType: isJson ? 'json' : columnType.toLowerCase(),
-      kind,
-      nullable: isNullable === 'YES',
-      primaryKey: key === 'PRI',
-      precision: kind === 'decimal' ? toNumber(precision) : null,
-      scale: kind === 'decimal' ? toNumber(scale) : null,
-      length: kind === 'text' || kind === 'bytes' ? toNumber(length) : null,
-    };
-  });
+  return rows.map(
+    ([schema, table, name, dataType, columnType, isNullable, key, precision, scale, length, def, extra, comment]) => {
+      const isJson = json.has(`${schema}\u0000${table}\u0000${name}`);
+      const kind = isJson ? 'json' : kindOf(dataType);
+      return {
+        schema,
+        table,
+        name,
+        dataType: isJson ? 'json' : dataType.toLowerCase(),
+        nativeType: isJson ? 'json' : columnType.toLowerCase(),
+        kind,
+        nullable: isNullable === 'YES',
+        primaryKey: key === 'PRI',
+        precision: kind === 'decimal' ? toNumber(precision) : null,
+        scale: kind === 'decimal' ? toNumber(scale) : null,
+        length: kind === 'text' || kind === 'bytes' ? toNumber(length) : null,
+        default: constantDefault(def, extra ?? '', dataType),
+        comment: comment ?? '',
+      };
+    },
+  );
 }
 
 /** The descriptor a read announces for a column. */
 export function toDescriptor(column: CatalogColumn): ColumnDescriptor {
+  // Zero dates are read as NULL, so a date column may yield NULL even when declared NOT NULL.
+  const zeroDates = !column.nullable && mayHoldZeroDate(column.dataType);
+  const declared: DeclaredColumn = {
+    ...(zeroDates ? { notNull: true } : {}),
+    ...(column.default === undefined ? {} : { default: column.default }),
+    ...(column.comment === '' ? {} : { comment: column.comment }),
+  };
   return {
     name: column.name,
     kind: column.kind,
-    // Zero dates are read as NULL, so a date column may yield NULL even when declared NOT NULL.
-    nullable: column.nullable || mayHoldZeroDate(column.dataType),
+    nullable: column.nullable || zeroDates,
     nativeType: column.nativeType,
     ...(column.precision === null ? {} : { precision: column.precision }),
     ...(column.scale === null ? {} : { scale: column.scale }),
     ...(column.length === null ? {} : { length: column.length }),
+    ...(Object.keys(declared).length === 0 ? {} : { declared }),
+  };
+}
+
+type IndexRow = [string, unknown, string, unknown, string];
+
+/**
+ * The primary key and the other indexes of a table whose columns are all among `read`: what
+ * `create_table` repeats in the target (ADR 0022). Prefix (`SUB_PART`), full-text and spatial
+ * indexes are left out: no other database has them in that form.
+ */
+export async function declaredTable(
+  conn: Connection,
+  schema: string,
+  table: string,
+  read: readonly string[],
+): Promise<DeclaredTable> {
+  const q = compileOnly(sql`SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = ${schema} AND TABLE_NAME = ${table}
+ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`);
+  const rows = await runQuery<IndexRow>(conn, inlineParameters(q.sql, q.parameters), true);
+  const byName = new Map<string, { unique: boolean; columns: string[]; usable: boolean }>();
+  for (const [name, nonUnique, column, subPart, type] of rows) {
+    let index = byName.get(name);
+    if (index === undefined) {
+      index = { unique: Number(nonUnique) === 0, columns: [], usable: /^(BTREE|HASH)$/i.test(type) };
+      byName.set(name, index);
+    }
+    // A NULL column is an expression (MySQL 8 functional index).
+    if (column === null || subPart !== null) index.usable = false;
+    else index.columns.push(column);
+  }
+  const wanted = new Set(read);
+  const usable = (columns: readonly string[]) => columns.length > 0 && columns.every((c) => wanted.has(c));
+  const primary = byName.get('PRIMARY');
+  const indexes: DeclaredIndex[] = [];
+  for (const [name, index] of byName) {
+    if (name !== 'PRIMARY' && index.usable && usable(index.columns)) {
+      indexes.push({ name, columns: index.columns, unique: index.unique });
+    }
+  }
+  return {
+    ...(primary?.usable && usable(primary.columns) ? { primaryKey: primary.columns } : {}),
+    ...(indexes.length === 0 ? {} : { indexes }),
   };
 }
 

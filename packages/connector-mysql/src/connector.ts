@@ -2,6 +2,7 @@
 import type { Connector } from '@osiris/runner';
 import { discoverMysql } from './discover';
 import { listMysqlTables } from './list-tables';
+import { readQuery } from './query';
 import { readTable } from './read';
 import { isTransientMysqlError } from './transient';
 
@@ -22,7 +23,7 @@ export const mysqlTableConnector: Connector = {
   // A server: whether a sandbox reaches its host is for the run to find out, as from this machine.
   sandbox: () => undefined,
   isTransient: isTransientMysqlError,
-  read: readTable,
+  read: (ctx, config) => (config.query === undefined ? readTable(ctx, config) : readQuery(ctx, config)),
   discover: discoverMysql,
   listTables: listMysqlTables,
 };

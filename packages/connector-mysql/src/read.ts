@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { Row, StepContext, TabularStream, TextBatch } from '@osiris/runner';
 import type { Connection, Query } from 'mysql2';
-import { approxRows, type CatalogColumn, loadColumns, toDescriptor } from './catalog';
+import { approxRows, type CatalogColumn, declaredTable, loadColumns, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
 import {
   abortedError,
@@ -75,6 +75,8 @@ export async function readTable(
     // For progress only; the table's statistics say nothing about how many rows a filter keeps.
     const estimatedRows = config.filters.length > 0 ? null : await approxRows(conn, schema, config.table);
     const estimate = estimatedRows === null ? {} : { estimatedRows };
+    // Asked before the rows' query: a streaming query holds the connection until it ends.
+    const declared = await declaredTable(conn, schema, config.table, wanted);
     const compiled = compileSelect(schema, config.table, selected, config.filters);
     const text = inlineParameters(compiled.sql, compiled.parameters);
     const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target);
@@ -82,8 +84,8 @@ export async function readTable(
     batches.prefetch();
     const columns = selected.map(toDescriptor);
     return batches.textBatches === undefined
-      ? { columns, batches, ...estimate }
-      : { columns, batches, textBatches: batches.textBatches, ...estimate };
+      ? { columns, batches, declared, ...estimate }
+      : { columns, batches, textBatches: batches.textBatches, declared, ...estimate };
   } catch (err) {
     closeConnection(conn, false);
     if (err instanceof MysqlConnectorError) throw err;
@@ -123,7 +125,7 @@ const COPIED: unknown[] = [];
  * paused (TCP backpressure reaches the server), so memory is bounded by the
  * chunk size.
  */
-class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
+export class MysqlBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
   readonly #conn: Connection;
   readonly #sql: string;

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: MIT
-import type { ColumnDescriptor, ColumnKind, DiscoveredTable } from '@osiris/runner';
+import type {
+  ColumnDescriptor,
+  ColumnKind,
+  DeclaredColumn,
+  DeclaredIndex,
+  DeclaredTable,
+  DiscoveredTable,
+} from '@osiris/runner';
 import { sql } from 'kysely';
 import type { Session } from './session';
 import { compileOnly } from './sql';
@@ -27,6 +34,13 @@ export interface CatalogColumn {
    * types (OIDs, where the text form is a name).
    */
   readonly binary: boolean;
+  /** `pg_get_expr` of the column's default, or null. */
+  readonly defaultExpr: string | null;
+  readonly comment: string | null;
+  /** The type a Postgres target can create without anything else (see `DeclaredColumn.postgresType`), or null. */
+  readonly postgresType: string | null;
+  /** The enum type (or the element type of an array of one) the column holds, or null. */
+  readonly enumName: string | null;
 }
 
 export interface CatalogTable {
@@ -81,6 +95,10 @@ type ColumnRow = [
   boolean, // primary key
   string, // generated
   boolean, // binary
+  string | null, // default expression
+  string | null, // comment
+  string | null, // portable Postgres type
+  string | null, // enum name
 ];
 
 function columnsQuery(filter: { schema?: string | undefined; table?: string | undefined }, hideInternal: boolean) {
@@ -98,7 +116,12 @@ function columnsQuery(filter: { schema?: string | undefined; table?: string | un
   CASE WHEN a.attgenerated <> '' THEN a.attgenerated::text WHEN a.attidentity = 'a' THEN 'a' ELSE '' END,
   COALESCE(bt.typsend::oid <> 0 AND bt.typreceive::oid <> 0 AND bt.typtype IN ('b', 'e', 'r', 'm')
     AND NOT (bt.oid < 16384 AND bt.typname LIKE 'reg%')
-    AND (et.oid IS NULL OR (et.oid < 16384 AND et.typname NOT LIKE 'reg%')), false)
+    AND (et.oid IS NULL OR (et.oid < 16384 AND et.typname NOT LIKE 'reg%')), false),
+  pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+  pg_catalog.col_description(c.oid, a.attnum),
+  CASE WHEN bt.oid < 16384 THEN pg_catalog.format_type(bt.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)
+    WHEN bt.typtype = 'e' THEN 'text' WHEN et.typtype = 'e' THEN 'text[]' END,
+  CASE WHEN bt.typtype = 'e' THEN bt.typname::text WHEN et.typtype = 'e' THEN et.typname::text END
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -114,12 +137,32 @@ LEFT JOIN LATERAL (
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = COALESCE(base.oid, t.oid)
 LEFT JOIN pg_catalog.pg_type et ON bt.typelem <> 0 AND et.oid = bt.typelem
 LEFT JOIN pg_catalog.pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
 WHERE ${sql.join(conditions, sql` AND `)}
 ORDER BY 1, 2, a.attnum`);
 }
 
 function toColumn(row: ColumnRow): CatalogColumn | undefined {
-  const [, , , , , name, nativeType, typname, typeOid, baseOid, notNull, primaryKey, generated, binary] = row;
+  const [
+    ,
+    ,
+    ,
+    ,
+    ,
+    name,
+    nativeType,
+    typname,
+    typeOid,
+    baseOid,
+    notNull,
+    primaryKey,
+    generated,
+    binary,
+    defaultExpr,
+    comment,
+    postgresType,
+    enumName,
+  ] = row;
   if (name === null) return undefined;
   return {
     name,
@@ -132,6 +175,10 @@ function toColumn(row: ColumnRow): CatalogColumn | undefined {
     primaryKey,
     generated,
     binary,
+    defaultExpr,
+    comment,
+    postgresType,
+    enumName,
   };
 }
 
@@ -181,7 +228,78 @@ export function toDescriptor(column: CatalogColumn): ColumnDescriptor {
       extra.length = Number(args[1]);
     }
   }
-  return { name: column.name, kind: column.kind, nullable: column.nullable, nativeType: column.nativeType, ...extra };
+  const value = column.generated === '' ? constantDefault(column.defaultExpr) : undefined;
+  const declared: DeclaredColumn = {
+    ...(value === undefined ? {} : { default: value }),
+    ...(column.comment === null ? {} : { comment: column.comment }),
+    ...(column.postgresType === null ? {} : { postgresType: column.postgresType }),
+    ...(column.enumName === null ? {} : { enum: column.enumName }),
+  };
+  return {
+    name: column.name,
+    kind: column.kind,
+    nullable: column.nullable,
+    nativeType: column.nativeType,
+    ...extra,
+    ...(Object.keys(declared).length === 0 ? {} : { declared }),
+  };
+}
+
+const QUOTED = /^'((?:[^']|'')*)'(?:::[A-Za-z_][\w ."]*(?:\(\d+(?:,\d+)?\))?(?:\[\])*)?$/;
+const NUMBER = /^\(?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\)?(?:::[a-z ]+)?$/i;
+
+/**
+ * The constant a default expression (`pg_get_expr`) stands for: a literal with at most a cast
+ * (`'new'::text`, `'2020-01-01'::date`, `42`, `true`); undefined for NULL and for anything
+ * computed (`nextval(…)`, `now()`, `'a'::text || 'b'::text`).
+ */
+export function constantDefault(expr: string | null): string | undefined {
+  if (expr === null) return undefined;
+  const quoted = QUOTED.exec(expr);
+  if (quoted?.[1] !== undefined) return quoted[1].replace(/''/g, "'");
+  const number = NUMBER.exec(expr);
+  if (number?.[1] !== undefined) return number[1];
+  if (expr === 'true' || expr === 'false') return expr;
+  return undefined;
+}
+
+/**
+ * The primary key and the plain B-tree indexes (no expression, no predicate) of a table whose
+ * columns are all among `read`: what `create_table` repeats in the target (ADR 0022).
+ */
+export async function declaredTable(session: Session, oid: number, read: readonly string[]): Promise<DeclaredTable> {
+  const rows = await session.rows<[string, boolean, boolean, string[] | string]>(
+    `SELECT ic.relname::text, i.indisprimary, i.indisunique,
+  ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE i.indrelid = $1 AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL AND am.amname = 'btree'
+  AND i.indnkeyatts = i.indnatts
+ORDER BY i.indisprimary DESC, ic.relname`,
+    [oid],
+  );
+  const wanted = new Set(read);
+  let primaryKey: string[] | undefined;
+  const indexes: DeclaredIndex[] = [];
+  for (const [name, primary, unique, raw] of rows) {
+    const columns = Array.isArray(raw) ? raw : parseTextArray(raw);
+    if (columns.length === 0 || !columns.every((c) => wanted.has(c))) continue;
+    if (primary) primaryKey = columns;
+    else indexes.push({ name, columns, unique });
+  }
+  return { ...(primaryKey === undefined ? {} : { primaryKey }), ...(indexes.length === 0 ? {} : { indexes }) };
+}
+
+/** `{a,"b c"}` → `['a', 'b c']`, for a client that hands a text[] over as text. */
+function parseTextArray(text: string): string[] {
+  const inner = text.replace(/^\{|\}$/g, '');
+  if (inner === '') return [];
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|([^,]+)/g;
+  for (const m of inner.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? ''));
+  return out;
 }
 
 /** Tables, views and their columns, with primary keys and approximate row counts (`pg_class.reltuples`). */

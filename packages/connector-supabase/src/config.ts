@@ -30,6 +30,12 @@ export interface WriteConfig {
   readonly createTable: boolean;
   /** Rows the database may refuse on their own before the load fails (0: none; ADR 0020). */
   readonly maxRejects: number;
+  /** `types:` the user's Postgres type per column, for `create_table` and added columns (ADR 0022). */
+  readonly types: Readonly<Record<string, string>>;
+  /** `indexes: true`: a created table gets the source's non-unique indexes too. */
+  readonly indexes: boolean;
+  /** New or wider source columns: added/widened in the load's transaction, or an error. */
+  readonly schemaChanges: 'add_columns' | 'fail';
 }
 
 /** Checks the step options of a `supabase.table` write. */
@@ -74,5 +80,44 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
   if (typeof maxRejects !== 'number' || !Number.isSafeInteger(maxRejects) || maxRejects < 0) {
     throw invalid('options.max_rejects must be a whole number, 0 or more (0: any refused row fails the load).');
   }
-  return { schema, table, writeMode: mode, mergeKeys, createTable, maxRejects };
+  return {
+    schema,
+    table,
+    writeMode: mode,
+    mergeKeys,
+    createTable,
+    maxRejects,
+    ...parseSchemaOptions(config, createTable, invalid),
+  };
+}
+
+/** A type as written in SQL: a (qualified) name, words (`double precision`), a modifier, `[]`s; nothing to inject. */
+const TYPE_NAME =
+  /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?(?: [A-Za-z_]+)*(?:\(\d+(?:, ?\d+)?\))?(?: [A-Za-z_]+)*(?:\[\])*$/;
+
+function parseSchemaOptions(
+  config: Readonly<Record<string, unknown>>,
+  createTable: boolean,
+  invalid: (message: string) => SupabaseConnectorError,
+): Pick<WriteConfig, 'types' | 'indexes' | 'schemaChanges'> {
+  const rawTypes = config.types ?? {};
+  if (rawTypes === null || typeof rawTypes !== 'object' || Array.isArray(rawTypes)) {
+    throw invalid('options.types must map column names to Postgres types, e.g. `types: { active: boolean }`.');
+  }
+  const types: Record<string, string> = {};
+  for (const [column, type] of Object.entries(rawTypes)) {
+    if (typeof type !== 'string' || !TYPE_NAME.test(type.trim())) {
+      throw invalid(
+        `options.types.${column} must be a Postgres type such as boolean, text, numeric(12,2) or timestamptz, not ${JSON.stringify(type)}.`,
+      );
+    }
+    types[column] = type.trim();
+  }
+  const indexes = config.indexes ?? false;
+  if (typeof indexes !== 'boolean') throw invalid('options.indexes must be true or false.');
+  const schemaChanges = config.schema_changes ?? (createTable ? 'add_columns' : 'fail');
+  if (schemaChanges !== 'add_columns' && schemaChanges !== 'fail') {
+    throw invalid('options.schema_changes must be add_columns or fail.');
+  }
+  return { types, indexes, schemaChanges };
 }

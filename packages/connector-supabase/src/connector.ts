@@ -2,6 +2,7 @@
 import type { Connector } from '@osiris/runner';
 import { discoverSupabase } from './discover';
 import { listSupabaseTables } from './list-tables';
+import { readQuery } from './query';
 import { readTable } from './read';
 import { isTransientPostgresError } from './transient';
 import { writeTable } from './write';
@@ -30,7 +31,7 @@ export const supabaseTableConnector: Connector = {
       ? 'the connection is an embedded database (pglite://) on this machine, which a sandbox cannot reach; point it at a Postgres server the sandbox can reach'
       : undefined,
   isTransient: isTransientPostgresError,
-  read: readTable,
+  read: (ctx, config) => (config.query === undefined ? readTable(ctx, config) : readQuery(ctx, config)),
   write: writeTable,
   discover: discoverSupabase,
   listTables: listSupabaseTables,

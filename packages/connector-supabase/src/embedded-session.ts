@@ -4,7 +4,7 @@ import type { StepContext } from '@osiris/runner';
 import { abortedError, type ClientTypes, type EmbeddedTarget } from './connection';
 import { acquireEmbedded, type EmbeddedHandle, EmbeddedOpenError, type Lock } from './embedded-database';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
-import type { CopyEvents, CopyFormat, CopyLoad, Session } from './session';
+import type { CopyEvents, CopyFormat, CopyLoad, ResultField, Session } from './session';
 
 /**
  * COPY text gathered before one `COPY … FROM '/dev/blob'`. PGlite copies the
@@ -186,6 +186,19 @@ class EmbeddedSession implements Session {
     this.#check();
     try {
       return (await this.#db.query(sql)).affectedRows ?? 0;
+    } catch (err) {
+      throw lean(err);
+    }
+  }
+
+  async describe(sql: string, values: readonly unknown[]): Promise<ResultField[]> {
+    this.#check();
+    try {
+      const result = await this.#db.query(`SELECT * FROM (${sql}) AS osiris_query LIMIT 0`, [...values], {
+        rowMode: 'array',
+      });
+      // PGlite does not tell a column's typmod: `numeric(12,2)` is `numeric` here.
+      return result.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typmod: -1 }));
     } catch (err) {
       throw lean(err);
     }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Redactor } from '@osiris/registry';
 import type { Row, StepContext, TabularStream } from '@osiris/runner';
-import { type CatalogColumn, loadTable, toDescriptor } from './catalog';
+import { type CatalogColumn, declaredTable, loadTable, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
 import { abortedError, ClientTypes, describePgError, resolveConnection } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
@@ -63,6 +63,7 @@ export async function readTable(
     }
     const selected = wanted.map((name) => byName.get(name) as CatalogColumn);
     for (const c of selected) if (c.typeOid !== c.baseOid) types.alias(c.typeOid, c.baseOid);
+    const declared = await declaredTable(session, table.oid, wanted);
     const compiled = compileSelect(config.schema, config.table, wanted, config.filters);
     // Unique: PGlite's cursors of several reads share one connection.
     const cursor = `osiris_read_${randomBytes(6).toString('hex')}`;
@@ -75,10 +76,11 @@ export async function readTable(
       session.copyOut !== undefined && selected.every((c) => c.binary)
         ? compileCopyOut(config.schema, config.table, wanted, config.filters)
         : undefined;
-    if (copySql === undefined) return { columns, batches, ...estimate };
+    if (copySql === undefined) return { columns, batches, declared, ...estimate };
     return {
       columns,
       batches,
+      declared,
       ...estimate,
       copyBinary: { typnames: selected.map((c) => c.typname), chunks: batches.copyBinary(copySql) },
     };
@@ -102,7 +104,7 @@ export async function readTable(
  * when the consumer pulls {@link copyBinary} instead, the output of a COPY of
  * the same query in the same transaction (the first pull decides which).
  */
-class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
+export class CursorBatches implements AsyncIterable<Row[]>, AsyncIterator<Row[]> {
   readonly #ctx: StepContext;
   readonly #session: Session;
   readonly #tableName: string;

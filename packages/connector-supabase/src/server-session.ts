@@ -5,7 +5,7 @@ import type { StepContext } from '@osiris/runner';
 import type { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type ClientTypes, closeClient, destroyClient, openClient, type ServerTarget } from './connection';
-import type { CopyEvents, CopyFormat, CopyLoad, Session } from './session';
+import type { CopyEvents, CopyFormat, CopyLoad, ResultField, Session } from './session';
 
 /** Bytes of COPY text buffered ahead of the socket, so encoding overlaps sending. */
 const COPY_HIGH_WATER_MARK = 4 * 1024 * 1024;
@@ -114,6 +114,15 @@ class ServerSession implements Session {
         ? { text, rowMode: 'array' as const }
         : { text, values: [...values], rowMode: 'array' as const };
     return this.#client.query<R>(config).then((result) => result.rows);
+  }
+
+  async describe(sql: string, values: readonly unknown[]): Promise<ResultField[]> {
+    const result = await this.#client.query({
+      text: `SELECT * FROM (${sql}) AS osiris_query LIMIT 0`,
+      values: [...values],
+      rowMode: 'array',
+    });
+    return result.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typmod: f.dataTypeModifier }));
   }
 
   async declareCursor(name: string, sql: string, values: readonly unknown[]): Promise<void> {

@@ -35,6 +35,13 @@ export interface CopyLoad {
  * connection to a server, or PGlite in this process. Rows come back as
  * arrays, parsed by the session's {@link ClientTypes}.
  */
+/** A result column as the server describes it. */
+export interface ResultField {
+  readonly name: string;
+  readonly typeOid: number;
+  readonly typmod: number;
+}
+
 export interface Session {
   /** Starts a transaction with `sql` (`BEGIN …; SET LOCAL …`). PGlite first waits until its one connection is free. */
   begin(sql: string): Promise<void>;
@@ -48,6 +55,8 @@ export interface Session {
   affected(sql: string): Promise<number>;
   /** One statement with `$n` parameters. */
   rows<R extends unknown[]>(sql: string, values?: readonly unknown[]): Promise<R[]>;
+  /** The result columns of a query with `$n` parameters (name, type oid, typmod or -1), from running it with `LIMIT 0`. */
+  describe(sql: string, values: readonly unknown[]): Promise<ResultField[]>;
   /**
    * Declares cursor `name` for `sql`, to be read with `FETCH … FROM name`.
    * A server keeps it inside the open transaction. PGlite declares it

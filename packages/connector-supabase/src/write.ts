@@ -9,6 +9,7 @@ import { abortedError, ClientTypes, describePgError, resolveConnection } from '.
 import { BinaryCopyEncoder, binaryCopyPlan } from './copy-binary';
 import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
 import { CopyPassThrough } from './copy-pass';
+import { type CreatePlan, checkTypes, createPlan, finishCreatedTable, targetEnums } from './create-table';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
 import {
@@ -19,9 +20,10 @@ import {
   rejectNullKeys,
   upsertRejecting,
 } from './rejects';
+import { applySchemaChanges } from './schema-changes';
 import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';
-import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
+import { categoryOf, needsTextComparison } from './types';
 
 /** Whether a COPY is running on the step's connection. */
 interface CopyState {
@@ -80,6 +82,7 @@ export async function writeTable(
 ): Promise<WriteResult> {
   const config = parseWriteConfig(ctx.stepId, rawConfig);
   checkInput(ctx, config, input.columns);
+  checkTypes(ctx, config, input.columns);
   const target = resolveConnection(ctx.stepId, ctx.connection);
   const session = await openSession(ctx, target, new ClientTypes(), 'write');
   const tableName = quoteName(config.schema, config.table);
@@ -94,7 +97,8 @@ export async function writeTable(
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     // Naive timestamps written into timestamptz columns are taken as UTC.
     await session.begin("BEGIN; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'");
-    const table = await prepareTarget(ctx, session, config, input.columns, tableName);
+    const created: { plan?: CreatePlan } = {};
+    const table = await prepareTarget(ctx, session, config, input, tableName, created);
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const targetColumns = input.columns.map((c) => byName.get(c.name) as CatalogColumn);
     const typnames = targetColumns.map((c) => c.typname);
@@ -112,6 +116,7 @@ export async function writeTable(
       config.writeMode === 'append'
         ? await append(ctx, session, config, input, encoding, copyState)
         : await merge(ctx, session, config, input, encoding, table, targetColumns, copyState);
+    if (created.plan !== undefined) await finishCreatedTable(ctx, session, config, created.plan, tableName);
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     phase = 'committing';
     await session.commit();
@@ -235,9 +240,11 @@ async function prepareTarget(
   ctx: StepContext,
   session: Session,
   config: WriteConfig,
-  inputColumns: readonly ColumnDescriptor[],
+  input: TabularStream,
   tableName: string,
+  created: { plan?: CreatePlan },
 ): Promise<CatalogTable> {
+  const inputColumns = input.columns;
   let table = await loadTable(session, config.schema, config.table);
   if (table === undefined && config.createTable) {
     // Another run may be creating it in a transaction we cannot see yet: our CREATE TABLE would
@@ -254,7 +261,8 @@ async function prepareTarget(
         `the target table ${tableName} does not exist. Create it first, or set \`create_table: true\` in the step options to create it from the input's columns.`,
       );
     }
-    await session.exec(createTableSql(config, inputColumns));
+    created.plan = createPlan(config, input, await targetEnums(session, config.schema, inputColumns));
+    for (const statement of created.plan.before) await session.exec(statement);
     ctx.reporter.log('info', `created table ${tableName}`, { step: ctx.stepId, table: tableName });
     table = (await loadTable(session, config.schema, config.table)) as CatalogTable;
   }
@@ -264,6 +272,9 @@ async function prepareTarget(
       SUPABASE_ERROR_REASONS.CONFIG_INVALID,
       `${tableName} is not a table (it is a view or a foreign table); write into a table.`,
     );
+  }
+  if (config.schemaChanges === 'add_columns' && created.plan === undefined) {
+    table = await applySchemaChanges(ctx, session, config, input, table, tableName);
   }
   const have = new Map(table.columns.map((c) => [c.name, c]));
   const missing = inputColumns.filter((c) => !have.has(c.name)).map((c) => c.name);
@@ -324,17 +335,6 @@ async function advisoryLock(
   ctx.reporter.log('info', `waited ${((Date.now() - since) / 1000).toFixed(1)} s for the other run`, {
     step: ctx.stepId,
   });
-}
-
-/** `CREATE TABLE` from the input's descriptors (README, "Type map"); merge keys become the primary key. */
-export function createTableSql(config: WriteConfig, columns: readonly ColumnDescriptor[]): string {
-  const keys = new Set(config.writeMode === 'merge' ? config.mergeKeys : []);
-  const defs = columns.map(
-    (c) =>
-      sql`${ident(c.name)} ${sql.raw(postgresTypeFor(c))}${sql.raw(c.nullable && !keys.has(c.name) ? '' : ' NOT NULL')}`,
-  );
-  if (keys.size > 0) defs.push(sql`PRIMARY KEY (${list([...keys])})`);
-  return text(sql`CREATE TABLE ${ident(config.schema, config.table)} (${sql.join(defs)})`);
 }
 
 /**

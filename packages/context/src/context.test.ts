@@ -125,6 +125,12 @@ describe('LLM context', () => {
             },
             "type": "array",
           },
+          "query": {
+            "type": "string",
+          },
+          "query_params": {
+            "type": "object",
+          },
           "schema": {
             "type": "string",
           },
@@ -266,6 +272,9 @@ describe('LLM context', () => {
             },
             "type": "array",
           },
+          "indexes": {
+            "type": "boolean",
+          },
           "merge_keys": {
             "items": {
               "type": "string",
@@ -273,9 +282,21 @@ describe('LLM context', () => {
             "minItems": 1,
             "type": "array",
           },
+          "query": {
+            "type": "string",
+          },
+          "query_params": {
+            "type": "object",
+          },
           "schema": {
             "default": "public",
             "type": "string",
+          },
+          "schema_changes": {
+            "enum": [
+              "add_columns",
+              "fail",
+            ],
           },
           "table": {
             "type": "string",
@@ -297,6 +318,61 @@ describe('LLM context', () => {
         },
         "required": [],
         "rules": [
+          {
+            "must": {
+              "options.table": {
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "read",
+              "options.query": {
+                "present": false,
+              },
+            },
+          },
+          {
+            "must": {
+              "options.columns": {
+                "required": false,
+              },
+              "options.filters": {
+                "required": false,
+              },
+              "options.table": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "read",
+              "options.query": {
+                "present": true,
+              },
+            },
+          },
+          {
+            "must": {
+              "options.table": {
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "must": {
+              "options.query": {
+                "required": false,
+              },
+              "options.query_params": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
           {
             "must": {
               "options.merge_keys": {
@@ -346,7 +422,16 @@ describe('LLM context', () => {
               "options.create_table": {
                 "required": false,
               },
+              "options.indexes": {
+                "required": false,
+              },
               "options.merge_keys": {
+                "required": false,
+              },
+              "options.schema_changes": {
+                "required": false,
+              },
+              "options.types": {
                 "required": false,
               },
               "options.write_mode": {

@@ -20,9 +20,18 @@ function removeDotted(step: unknown, dotted: string): void {
   if (parent !== null && typeof parent === 'object') delete (parent as Record<string, unknown>)[last];
 }
 
+/** `{ present: true }` in `when`: the field is given (any value); `{ present: false }`: it is not. */
+function presence(expected: unknown): boolean | undefined {
+  if (expected === null || typeof expected !== 'object' || Array.isArray(expected)) return undefined;
+  const present = (expected as { present?: unknown }).present;
+  return typeof present === 'boolean' ? present : undefined;
+}
+
 function matches(actual: unknown, expected: unknown): boolean {
   // A list in `when` means "any of these"; that is what card authors write most.
   if (Array.isArray(expected)) return expected.some((item) => matches(actual, item));
+  const present = presence(expected);
+  if (present !== undefined) return present === (actual !== undefined && actual !== null);
   return actual === expected;
 }
 
@@ -83,7 +92,11 @@ export function checkConstraints(
       const pointer = joinPointer('', ...dotted.split('.'));
       const field = dotted.split('.').at(-1) ?? dotted;
       const conditions = Object.entries(constraint.when ?? {})
-        .map(([path, value]) => `${path} is ${inlineYaml(value)}`)
+        .map(([path, value]) => {
+          const present = presence(value);
+          if (present === undefined) return `${path} is ${inlineYaml(value)}`;
+          return present ? `${path} is given` : `${path} is not given`;
+        })
         .join(' and ');
       const sample = exampleFor(pointer);
       diagnostics.push({

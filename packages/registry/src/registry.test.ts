@@ -109,12 +109,12 @@ const invalidSteps: [string, StepInput, { rule: string; path: string; message: R
   [
     'missing required table',
     { id: 'src', type: 'mysql.table', mode: 'read', options: { schema: 'shop' } },
-    { rule: 'constraint.exactlyOne', path: 'src.options', message: /exactly one of table .* and tables/ },
+    { rule: 'constraint.exactlyOne', path: 'src.options', message: /exactly one of table .*, tables .* and query/ },
   ],
   [
     'both table and tables',
     { id: 'src', type: 'mysql.table', mode: 'read', options: { table: 'a', tables: ['b*'] } },
-    { rule: 'constraint.exactlyOne', path: 'src.options.tables', message: /exactly one of table .* and tables/ },
+    { rule: 'constraint.exactlyOne', path: 'src.options.tables', message: /exactly one of table .*, tables .* and query/ },
   ],
   [
     'wrong type',

@@ -48,6 +48,51 @@ export interface ColumnDescriptor {
   readonly precision?: number;
   readonly scale?: number;
   readonly length?: number;
+  /**
+   * Optional: what the source declares about the column beyond its values,
+   * for a sink that creates the target table (`create_table`, ADR 0022).
+   */
+  readonly declared?: DeclaredColumn;
+}
+
+/**
+ * A source column's declaration, as far as another database can repeat it.
+ * Every field is optional: a source that does not know one leaves it out.
+ */
+export interface DeclaredColumn {
+  /**
+   * The source declares the column NOT NULL although {@link ColumnDescriptor.nullable}
+   * says its values may be NULL (MySQL zero dates are read as NULL): a sink
+   * creating the table keeps NOT NULL only when no NULL arrived.
+   */
+  readonly notNull?: boolean;
+  /** A constant default, as its value in the kind's representation (`0`, `new`, `2020-01-01`); expressions are left out. */
+  readonly default?: string;
+  readonly comment?: string;
+  /**
+   * From a Postgres source: the column's type as Postgres spells it
+   * (`numeric(12,2)`, `integer[]`, `timestamp with time zone`), for a
+   * Postgres sink to keep it. A user-defined type is given as its base type
+   * (a domain) or `text` (an enum, `text[]` for an array of one), with `enum` naming it.
+   */
+  readonly postgresType?: string;
+  /** The name of the source's enum type, when `postgresType` stands in for one: a sink may use its own enum of that name. */
+  readonly enum?: string;
+}
+
+/** An index of the source table; expression, partial and prefix indexes are left out. */
+export interface DeclaredIndex {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+}
+
+/** What a table source declares about its table, for a sink that creates the target (ADR 0022). */
+export interface DeclaredTable {
+  /** Primary key columns in key order; absent when the table has none (or not all of them are read). */
+  readonly primaryKey?: readonly string[];
+  /** Indexes other than the primary key whose columns are all read. */
+  readonly indexes?: readonly DeclaredIndex[];
 }
 
 /** One row as an array of values, in the order of `TabularStream.columns`. */
@@ -87,6 +132,8 @@ export interface TabularStream {
    * when the source cannot tell cheaply (a filtered read, no statistics).
    */
   readonly estimatedRows?: number;
+  /** Optional: the source table's keys and indexes (only a table source, never a query). */
+  readonly declared?: DeclaredTable;
 }
 
 /**

@@ -8,6 +8,9 @@ export type {
   ColumnKind,
   Connector,
   CopyBinaryStream,
+  DeclaredColumn,
+  DeclaredIndex,
+  DeclaredTable,
   DiscoveredColumn,
   DiscoveredTable,
   DiscoverOptions,
@@ -73,6 +76,7 @@ export type { OsirisPaths } from './paths';
 export { osirisPaths } from './paths';
 export type { Pipe, PlannedStep, PlanOptions } from './plan';
 export { planRun } from './plan';
+export { parseQueryReadOptions, type QueryParamValue, type QueryReadOptions } from './query-options';
 export type { ReplayRejectsOptions, ReplayRejectsResult } from './rejects';
 export { REJECTS_DIR, readRejects, rejectsFileOf, replayRejects } from './rejects';
 export type { ReplayContext, Replayer, ReplayReport } from './replay';
