@@ -38,13 +38,13 @@ describe('many tables from one step (ADR 0021)', () => {
     expect(compiled.diagnostics).toEqual([]);
     const configs = compiled.configs as Record<string, { options: Record<string, unknown> }>;
     expect(configs.src?.options).toEqual({ schema: 'shop', tables: ['*'], exclude: ['audit_*'] });
-    expect(configs.dst?.options).toEqual({ schema: 'public', write_mode: 'merge', create_table: true });
+    expect(configs.dst?.options).toEqual({ schema: 'public', write_mode: 'merge', create_table: true, max_rejects: 0 });
   });
 
   it('says, located, that table and tables exclude each other, and that a read needs one', () => {
     const both = problems(pipeline('{ table: a, tables: ["b*"] }', '{ write_mode: append }'));
     expect(both[0]).toMatchObject({ rule: 'constraint.exactlyOne', path: 'src.options.tables', line: 8 });
-    expect(both[0]?.fix).toBe('Keep one of "table", "tables" and remove the others.');
+    expect(both[0]?.fix).toBe('Keep one of "table", "tables", "query" and remove the others.');
     const none = problems(pipeline('{ schema: shop }', '{ table: t }'));
     expect(none[0]).toMatchObject({ rule: 'constraint.exactlyOne', path: 'src.options', line: 8 });
     expect(none[0]?.why).toContain('gives none');

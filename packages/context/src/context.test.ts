@@ -151,9 +151,25 @@ describe('LLM context', () => {
             "exactlyOne": [
               "options.table",
               "options.tables",
+              "options.query",
             ],
             "when": {
               "mode": "read",
+            },
+          },
+          {
+            "must": {
+              "options.columns": {
+                "required": false,
+              },
+              "options.filters": {
+                "required": false,
+              },
+            },
+            "when": {
+              "options.query": {
+                "present": true,
+              },
             },
           },
         ],
@@ -275,6 +291,10 @@ describe('LLM context', () => {
           "indexes": {
             "type": "boolean",
           },
+          "max_rejects": {
+            "default": 0,
+            "type": "integer",
+          },
           "merge_keys": {
             "items": {
               "type": "string",
@@ -308,6 +328,9 @@ describe('LLM context', () => {
             "minItems": 1,
             "type": "array",
           },
+          "types": {
+            "type": "object",
+          },
           "write_mode": {
             "default": "append",
             "enum": [
@@ -320,26 +343,10 @@ describe('LLM context', () => {
         "rules": [
           {
             "must": {
-              "options.table": {
-                "required": true,
-              },
-            },
-            "when": {
-              "mode": "read",
-              "options.query": {
-                "present": false,
-              },
-            },
-          },
-          {
-            "must": {
               "options.columns": {
                 "required": false,
               },
               "options.filters": {
-                "required": false,
-              },
-              "options.table": {
                 "required": false,
               },
             },
@@ -348,16 +355,6 @@ describe('LLM context', () => {
               "options.query": {
                 "present": true,
               },
-            },
-          },
-          {
-            "must": {
-              "options.table": {
-                "required": true,
-              },
-            },
-            "when": {
-              "mode": "write",
             },
           },
           {
@@ -412,6 +409,7 @@ describe('LLM context', () => {
             "exactlyOne": [
               "options.table",
               "options.tables",
+              "options.query",
             ],
             "when": {
               "mode": "read",
@@ -423,6 +421,9 @@ describe('LLM context', () => {
                 "required": false,
               },
               "options.indexes": {
+                "required": false,
+              },
+              "options.max_rejects": {
                 "required": false,
               },
               "options.merge_keys": {
