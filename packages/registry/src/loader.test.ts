@@ -68,8 +68,8 @@ describe('spec card linting', () => {
       16,
     ],
     [
-      'more than two examples',
-      `${good}examples:\n${'  - { title: t, oml: { id: a, type: demo.thing, mode: read } }\n'.repeat(3)}`,
+      'more than three examples',
+      `${good}examples:\n${'  - { title: t, oml: { id: a, type: demo.thing, mode: read } }\n'.repeat(4)}`,
       'maxItems',
       'examples',
       15,
