@@ -50,8 +50,7 @@ function escapeBytes(b: Uint8Array): Uint8Array {
   return out;
 }
 
-const ZONED =
-  /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d{1,9})?\s*(Z|[+-]\d\d(?::?\d\d)?(?::?\d\d)?)$/i;
+const ZONED = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d{1,9})?\s*(Z|[+-]\d\d(?::?\d\d)?(?::?\d\d)?)$/i;
 
 /**
  * A `timestamptz` value (ISO 8601 with an offset, as Postgres prints it in UTC: `2024-05-01 10:00:00.5+00`)
@@ -70,7 +69,9 @@ export function utcDateTime(value: string): string {
   }
   const base = `${y}-${mo}-${d} ${h}:${mi}:${s}`;
   if (offsetSeconds === 0) return base + frac;
-  const t = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetSeconds * 1000);
+  const t = new Date(
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetSeconds * 1000,
+  );
   if (Number(y) < 100) t.setUTCFullYear(t.getUTCFullYear()); // Date.UTC maps years 0–99 onto 1900–1999
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(t.getUTCFullYear(), 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}${frac}`;
@@ -79,8 +80,7 @@ export function utcDateTime(value: string): string {
 type FieldWriter = (value: unknown, row: number) => string | Uint8Array;
 
 function fieldWriter(column: ColumnDescriptor): FieldWriter {
-  const fail = (row: number, what: string) =>
-    new ValueEncodingError(`row ${row}, column '${column.name}': ${what}`);
+  const fail = (row: number, what: string) => new ValueEncodingError(`row ${row}, column '${column.name}': ${what}`);
   const generic = (v: unknown, row: number): string | Uint8Array => {
     if (typeof v === 'string') return escapeText(v);
     if (typeof v === 'number' || typeof v === 'bigint') return String(v);
@@ -94,7 +94,10 @@ function fieldWriter(column: ColumnDescriptor): FieldWriter {
       return (v, row) => {
         if (typeof v !== 'number') return generic(v, row);
         if (!Number.isFinite(v)) {
-          throw fail(row, `${v} cannot be stored: MySQL has no NaN or infinite doubles (leave such rows out in the source)`);
+          throw fail(
+            row,
+            `${v} cannot be stored: MySQL has no NaN or infinite doubles (leave such rows out in the source)`,
+          );
         }
         return Object.is(v, -0) ? '-0' : String(v);
       };

@@ -107,7 +107,11 @@ export async function writeTable(
     const schema = await w.schemaName();
     w.schema = schema;
     const result =
-      config.writeMode === 'append' ? await w.append() : config.writeMode === 'merge' ? await w.merge() : await w.replace();
+      config.writeMode === 'append'
+        ? await w.append()
+        : config.writeMode === 'merge'
+          ? await w.merge()
+          : await w.replace();
     if (ctx.signal.aborted) throw abortError(ctx);
     return result;
   } catch (err) {
@@ -332,9 +336,13 @@ class Writer {
         const conn = await openConnection({ ...this.ctx, signal: new AbortController().signal }, this.target);
         await exec(conn, drop).finally(() => closeConnection(conn, true));
       } catch {
-        this.ctx.reporter.log('warn', `could not drop ${this.#created.join(', ')} after the failed write; drop it by hand`, {
-          step: this.ctx.stepId,
-        });
+        this.ctx.reporter.log(
+          'warn',
+          `could not drop ${this.#created.join(', ')} after the failed write; drop it by hand`,
+          {
+            step: this.ctx.stepId,
+          },
+        );
       }
     }
     this.#created.length = 0;

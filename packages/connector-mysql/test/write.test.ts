@@ -63,8 +63,36 @@ describe('mysql.table write', () => {
     const nasty = 'tab\there\nnewline \\N back\\slash \r ünï 🎉 \0 end';
     const bytes = Buffer.from([0, 9, 10, 13, 92, 78, 255, 254, 0x80]);
     const rows: Row[] = [
-      [1, '9007199254740993', '-123456789.125', 0.1, true, nasty, '2024-02-29', '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05.5+02', '-838:59:59', '{"a": [1, "x\\ty"]}', bytes, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
-      [2, null, null, 5e-324, false, '\\N', '1000-01-01', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:00+00', '00:00:00.000001', 'null', Buffer.alloc(0), null],
+      [
+        1,
+        '9007199254740993',
+        '-123456789.125',
+        0.1,
+        true,
+        nasty,
+        '2024-02-29',
+        '2024-01-02 03:04:05.123456',
+        '2024-01-02 03:04:05.5+02',
+        '-838:59:59',
+        '{"a": [1, "x\\ty"]}',
+        bytes,
+        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+      ],
+      [
+        2,
+        null,
+        null,
+        5e-324,
+        false,
+        '\\N',
+        '1000-01-01',
+        '9999-12-31 23:59:59.999999',
+        '1970-01-01 00:00:00+00',
+        '00:00:00.000001',
+        'null',
+        Buffer.alloc(0),
+        null,
+      ],
       [3, '-9223372036854775808', '0.000', 1.7976931348623157e308, null, '', null, null, null, null, null, null, null],
     ];
     const { ctx, logs } = makeCtx({ url }, { stepId: 'dst' });
@@ -73,8 +101,36 @@ describe('mysql.table write', () => {
     expect(logs.some((l) => l.message.includes('created table'))).toBe(true);
     const back = await collect(await readTable(makeCtx({ url }).ctx, { table: 'kinds' }));
     const sorted = back.rows.sort((a, b) => (a[0] as number) - (b[0] as number));
-    expect(sorted[0]).toEqual([1, '9007199254740993', '-123456789.125', 0.1, 1, nasty, '2024-02-29', '2024-01-02 03:04:05.123456', '2024-01-02 01:04:05.500000', '-838:59:59.000000', '{"a": [1, "x\\ty"]}', bytes, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']);
-    expect(sorted[1]).toEqual([2, null, null, 5e-324, 0, '\\N', '1000-01-01', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:00.000000', '00:00:00.000001', 'null', Buffer.alloc(0), null]);
+    expect(sorted[0]).toEqual([
+      1,
+      '9007199254740993',
+      '-123456789.125',
+      0.1,
+      1,
+      nasty,
+      '2024-02-29',
+      '2024-01-02 03:04:05.123456',
+      '2024-01-02 01:04:05.500000',
+      '-838:59:59.000000',
+      '{"a": [1, "x\\ty"]}',
+      bytes,
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    ]);
+    expect(sorted[1]).toEqual([
+      2,
+      null,
+      null,
+      5e-324,
+      0,
+      '\\N',
+      '1000-01-01',
+      '9999-12-31 23:59:59.999999',
+      '1970-01-01 00:00:00.000000',
+      '00:00:00.000001',
+      'null',
+      Buffer.alloc(0),
+      null,
+    ]);
     expect(sorted[2]?.slice(0, 6)).toEqual([3, '-9223372036854775808', '0.000', 1.7976931348623157e308, null, '']);
   });
 
@@ -82,7 +138,13 @@ describe('mysql.table write', () => {
     await db.admin.query('CREATE TABLE small (id INT PRIMARY KEY, n TINYINT)');
     await db.admin.query('INSERT INTO small VALUES (1, 1)');
     const { ctx } = makeCtx({ url }, { stepId: 'dst' });
-    const input = stream([col('id', 'integer', 'int4', false), col('n', 'integer', 'int4')], [[2, 2], [3, 300]]);
+    const input = stream(
+      [col('id', 'integer', 'int4', false), col('n', 'integer', 'int4')],
+      [
+        [2, 2],
+        [3, 300],
+      ],
+    );
     const error = await caught(write(ctx, { table: 'small' }, input));
     expect(error.message).toMatch(/did not take every row.*1 warnings.*Out of range/s);
     expect(error.message).toContain('the table is unchanged');
@@ -94,7 +156,17 @@ describe('mysql.table write', () => {
     await db.admin.query('CREATE TABLE dup (id INT PRIMARY KEY, name TEXT)');
     await db.admin.query("INSERT INTO dup VALUES (1, 'one')");
     const { ctx } = makeCtx({ url }, { stepId: 'dst' });
-    const error = await caught(write(ctx, { table: 'dup' }, stream(ID_NAME, [[2, 'two'], [3, 'three'], [1, 'again']])));
+    const error = await caught(
+      write(
+        ctx,
+        { table: 'dup' },
+        stream(ID_NAME, [
+          [2, 'two'],
+          [3, 'three'],
+          [1, 'again'],
+        ]),
+      ),
+    );
     expect(error.message).toMatch(/stored 2 of 3 rows.*Duplicate entry/s);
     expect(await rowsOf('dup')).toEqual([[1, 'one']]);
   });
@@ -112,15 +184,29 @@ describe('mysql.table write', () => {
   it('merges with exact inserted/updated/unchanged counts; a second run changes nothing', async () => {
     await db.admin.query('CREATE TABLE m (id INT PRIMARY KEY, name TEXT)');
     await db.admin.query("INSERT INTO m VALUES (1, 'one'), (2, 'two'), (3, 'three')");
-    const input = () => stream(ID_NAME, [[1, 'one'], [2, 'TWO'], [4, 'four'], [5, 'five']]);
+    const input = () =>
+      stream(ID_NAME, [
+        [1, 'one'],
+        [2, 'TWO'],
+        [4, 'four'],
+        [5, 'five'],
+      ]);
     const first = makeCtx({ url }, { stepId: 'dst' });
     expect(await write(first.ctx, { table: 'm', write_mode: 'merge', merge_keys: ['id'] }, input())).toEqual({
       rowsWritten: 4,
       inserted: 2,
       updated: 1,
     });
-    expect(first.logs.find((l) => l.message.startsWith('merged'))?.message).toContain('2 inserted, 1 updated, 1 unchanged');
-    expect(await rowsOf('m')).toEqual([[1, 'one'], [2, 'TWO'], [3, 'three'], [4, 'four'], [5, 'five']]);
+    expect(first.logs.find((l) => l.message.startsWith('merged'))?.message).toContain(
+      '2 inserted, 1 updated, 1 unchanged',
+    );
+    expect(await rowsOf('m')).toEqual([
+      [1, 'one'],
+      [2, 'TWO'],
+      [3, 'three'],
+      [4, 'four'],
+      [5, 'five'],
+    ]);
     const second = makeCtx({ url }, { stepId: 'dst' });
     expect(await write(second.ctx, { table: 'm', write_mode: 'merge', merge_keys: ['id'] }, input())).toEqual({
       rowsWritten: 4,
@@ -135,10 +221,17 @@ describe('mysql.table write', () => {
     const result = await write(
       ctx,
       { table: 'mk', write_mode: 'merge', merge_keys: ['code'], create_table: true },
-      stream(columns, [['a', 1], ['A', 2], ['a', 3]]),
+      stream(columns, [
+        ['a', 1],
+        ['A', 2],
+        ['a', 3],
+      ]),
     );
     expect(result).toEqual({ rowsWritten: 3, inserted: 2, updated: 1 });
-    expect(await rowsOf('mk', 'code')).toEqual([['A', 2], ['a', 3]]);
+    expect(await rowsOf('mk', 'code')).toEqual([
+      ['A', 2],
+      ['a', 3],
+    ]);
     const [keys] = await db.admin.query(
       `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'mk' AND CONSTRAINT_NAME = 'PRIMARY'`,
     );
@@ -148,10 +241,21 @@ describe('mysql.table write', () => {
   it('merge refuses NULL keys and a table without a unique key on the merge keys', async () => {
     await db.admin.query('CREATE TABLE nk (id INT NULL, name TEXT, UNIQUE KEY (id))');
     const { ctx } = makeCtx({ url }, { stepId: 'dst' });
-    const error = await caught(write(ctx, { table: 'nk', write_mode: 'merge', merge_keys: ['id'] }, stream(ID_NAME, [[1, 'a'], [null, 'b']])));
+    const error = await caught(
+      write(
+        ctx,
+        { table: 'nk', write_mode: 'merge', merge_keys: ['id'] },
+        stream(ID_NAME, [
+          [1, 'a'],
+          [null, 'b'],
+        ]),
+      ),
+    );
     expect(error.message).toMatch(/merge key is NULL in 1 of 2 input rows \(the first is row 2\)/);
     expect(await rowsOf('nk')).toEqual([]);
-    const noKey = await caught(write(ctx, { table: 'nk', write_mode: 'merge', merge_keys: ['name'] }, stream(ID_NAME, [[1, 'a']])));
+    const noKey = await caught(
+      write(ctx, { table: 'nk', write_mode: 'merge', merge_keys: ['name'] }, stream(ID_NAME, [[1, 'a']])),
+    );
     expect(noKey.code).toBe('CONFIG');
     expect(noKey.message).toContain('ADD UNIQUE (`name`)');
   });
@@ -165,7 +269,9 @@ describe('mysql.table write', () => {
     try {
       await db.admin.query(`GRANT SELECT ON \`${db.name}\`.r TO '${user}'@'%'`);
       const { ctx } = makeCtx({ url }, { stepId: 'dst' });
-      expect(await write(ctx, { table: 'r', write_mode: 'replace' }, stream(ID_NAME, [[7, 'new']]))).toEqual({ rowsWritten: 1 });
+      expect(await write(ctx, { table: 'r', write_mode: 'replace' }, stream(ID_NAME, [[7, 'new']]))).toEqual({
+        rowsWritten: 1,
+      });
       expect(await rowsOf('r')).toEqual([[7, 'new']]);
       expect(await rowsOf('rv', 'name')).toEqual([['new']]);
       const [idx] = await db.admin.query(`SHOW INDEX FROM r WHERE Key_name = 'by_name'`);
@@ -183,7 +289,16 @@ describe('mysql.table write', () => {
     await db.admin.query('CREATE TABLE rf (id INT PRIMARY KEY, name TEXT)');
     await db.admin.query("INSERT INTO rf VALUES (1, 'kept')");
     const { ctx } = makeCtx({ url }, { stepId: 'dst' });
-    const error = await caught(write(ctx, { table: 'rf', write_mode: 'replace' }, stream(ID_NAME, [[1, 'a'], [1, 'b']])));
+    const error = await caught(
+      write(
+        ctx,
+        { table: 'rf', write_mode: 'replace' },
+        stream(ID_NAME, [
+          [1, 'a'],
+          [1, 'b'],
+        ]),
+      ),
+    );
     expect(error.message).toContain('Duplicate entry');
     expect(await rowsOf('rf')).toEqual([[1, 'kept']]);
     const [tables] = await db.admin.query(`SHOW TABLES LIKE 'rf\\_\\_osiris%'`);
@@ -192,9 +307,13 @@ describe('mysql.table write', () => {
 
   it('replace refuses a table that a foreign key references, before loading anything', async () => {
     await db.admin.query('CREATE TABLE parent (id INT PRIMARY KEY) ENGINE=InnoDB');
-    await db.admin.query('CREATE TABLE child (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES parent (id)) ENGINE=InnoDB');
+    await db.admin.query(
+      'CREATE TABLE child (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES parent (id)) ENGINE=InnoDB',
+    );
     const { ctx } = makeCtx({ url }, { stepId: 'dst' });
-    const error = await caught(write(ctx, { table: 'parent', write_mode: 'replace' }, stream([col('id', 'integer', 'int4')], [[1]])));
+    const error = await caught(
+      write(ctx, { table: 'parent', write_mode: 'replace' }, stream([col('id', 'integer', 'int4')], [[1]])),
+    );
     expect(error.code).toBe('CONFIG');
     expect(error.message).toMatch(/would not keep foreign key .* \(of child\)/);
   });
@@ -210,12 +329,20 @@ describe('mysql.table write', () => {
     const loop = (async () => {
       while (!stop) {
         const [r] = await reader.query('SELECT COUNT(*) AS n, MIN(name) AS a, MAX(name) AS b FROM big');
-        const { n: count, a, b } = (r as { n: number; a: string; b: string }[])[0] as { n: number; a: string; b: string };
+        const {
+          n: count,
+          a,
+          b,
+        } = (r as { n: number; a: string; b: string }[])[0] as { n: number; a: string; b: string };
         seen.add(`${count}:${a}:${b}`);
       }
     })();
     for (const tag of ['second', 'third']) {
-      await write(makeCtx({ url }, { stepId: 'dst' }).ctx, { table: 'big', write_mode: 'replace' }, stream(ID_NAME, rows(tag), 500));
+      await write(
+        makeCtx({ url }, { stepId: 'dst' }).ctx,
+        { table: 'big', write_mode: 'replace' },
+        stream(ID_NAME, rows(tag), 500),
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
     stop = true;

@@ -11,6 +11,7 @@ import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from '
 import { CopyPassThrough } from './copy-pass';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
+import { replaceTable } from './replace';
 import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';
 import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
@@ -98,7 +99,17 @@ export async function writeTable(
     const result =
       config.writeMode === 'append'
         ? await append(ctx, session, config, input, encoding, copyState)
-        : await merge(ctx, session, config, input, encoding, table, targetColumns, copyState);
+        : config.writeMode === 'replace'
+          ? await replaceTable(
+              ctx,
+              session,
+              config.schema,
+              table,
+              tableName,
+              (copyTarget) => copyInput(ctx, session, copyTarget, input, encoding, false, copyState),
+              input.columns.map((c) => c.name),
+            )
+          : await merge(ctx, session, config, input, encoding, table, targetColumns, copyState);
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     phase = 'committing';
     await session.commit();
