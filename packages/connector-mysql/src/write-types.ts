@@ -37,7 +37,8 @@ export function mysqlTypeFor(column: ColumnDescriptor, key = false): string {
       return 'DECIMAL(65,30)';
     }
     case 'float':
-      return base === 'float' || base === 'real' || base === 'float4' ? 'FLOAT' : 'DOUBLE';
+      // Also for a 32-bit float: each is exactly a double, and MariaDB's FLOAT stops short of the largest one.
+      return 'DOUBLE';
     case 'boolean':
       return 'BOOLEAN';
     case 'text': {
