@@ -45,9 +45,25 @@ describe('LLM context', () => {
             },
             "type": "mysql.table",
           },
+          {
+            "connection": "@mysql",
+            "id": "orders_out",
+            "mode": "write",
+            "options": {
+              "create_table": true,
+              "merge_keys": [
+                "id",
+              ],
+              "schema": "shop",
+              "table": "orders",
+              "write_mode": "merge",
+            },
+            "type": "mysql.table",
+          },
         ],
         "modes": [
           "read",
+          "write",
         ],
         "name": "mysql.table",
         "options": {
@@ -57,6 +73,10 @@ describe('LLM context', () => {
             },
             "minItems": 1,
             "type": "array",
+          },
+          "create_table": {
+            "default": false,
+            "type": "boolean",
           },
           "filters": {
             "items": {
@@ -103,15 +123,73 @@ describe('LLM context', () => {
             },
             "type": "array",
           },
+          "merge_keys": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
           "schema": {
             "type": "string",
           },
           "table": {
             "type": "string",
           },
+          "write_mode": {
+            "default": "append",
+            "enum": [
+              "append",
+              "merge",
+              "replace",
+            ],
+          },
         },
         "required": [
           "table",
+        ],
+        "rules": [
+          {
+            "must": {
+              "options.merge_keys": {
+                "minItems": 1,
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+              "options.write_mode": "merge",
+            },
+          },
+          {
+            "must": {
+              "options.create_table": {
+                "required": false,
+              },
+              "options.merge_keys": {
+                "required": false,
+              },
+              "options.write_mode": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "read",
+            },
+          },
+          {
+            "must": {
+              "options.columns": {
+                "required": false,
+              },
+              "options.filters": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
         ],
         "version": "0.1.0",
       }
@@ -240,6 +318,7 @@ describe('LLM context', () => {
             "enum": [
               "append",
               "merge",
+              "replace",
             ],
           },
         },
