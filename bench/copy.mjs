@@ -235,7 +235,9 @@ try {
   }
   console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
   printTable(table);
-  console.log('targets: append and merge ≥ 0.90x of their baselines (postgres → mysql ≥ 0.90x); osiris peak RSS < 200 MB');
+  console.log(
+    'targets: append and merge ≥ 0.90x of their baselines (postgres → mysql ≥ 0.90x); osiris peak RSS < 200 MB',
+  );
 
   if (largeRows > 0) {
     console.log(`\nPreparing ${largeRows.toLocaleString('en-US')} rows for the memory check …`);
