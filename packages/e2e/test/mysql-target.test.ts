@@ -62,7 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([mysql?.drop(), pg?.drop()]);
   ws.remove();
-});
+}, 60_000);
 
 async function differences(): Promise<number> {
   const { rows } = await pg.client.query(
