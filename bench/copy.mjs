@@ -4,6 +4,7 @@
 //   append baseline: mariadb --batch --quick | psql \copy
 //   merge baseline:  the same pipe into a psql script that COPYs into a staging table and upserts with ON CONFLICT
 //   Postgres → Postgres append (in_memory_move, ADR 0013): psql \copy (SELECT …) TO STDOUT | psql \copy … FROM STDIN
+//   Postgres → MySQL append (mysql.table as a sink, ADR 0023): psql \copy (SELECT …) TO STDOUT | mariadb LOAD DATA LOCAL INFILE
 // and osiris's peak RSS at two table sizes (SPEC §9). Uses the local MariaDB (root) and PostgreSQL (postgres).
 // Each baseline and its osiris run alternate (A B, then B A, …) so that a change in the machine's load
 // between runs hits both alike; the table gives medians, and the CPU seconds (user + system) of the
@@ -129,6 +130,27 @@ const env = {
   OSIRIS_CONN__SRC__URL: `mysql://root@127.0.0.1:3306/${db}`,
   OSIRIS_CONN__PGSRC__URL: `postgresql://postgres@127.0.0.1:5432/${db}`,
   OSIRIS_CONN__DST__URL: `postgresql://postgres@127.0.0.1:5432/${db}`,
+  OSIRIS_CONN__MYDST__URL: `mysql://root@127.0.0.1:3306/${db}`,
+};
+// Postgres → MySQL: COPY text is what LOAD DATA reads by default (tab, newline, backslash escapes, \N).
+const resetMysqlTarget = () =>
+  mysql(`DROP TABLE IF EXISTS ${db}.bench_dst; CREATE TABLE ${db}.bench_dst (id BIGINT PRIMARY KEY, qty INT NOT NULL,
+    price DECIMAL(12,2) NOT NULL, name VARCHAR(64) NOT NULL, note TEXT NULL, created_at DATETIME NULL)`);
+const toMysqlBaseline = `psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -c "\\copy (SELECT ${columns} FROM bench_src) TO STDOUT" | mariadb -h 127.0.0.1 -u root --local-infile=1 ${db} -e "LOAD DATA LOCAL INFILE '/dev/stdin' INTO TABLE bench_dst CHARACTER SET utf8mb4 (${columns})"`;
+const toMysqlPipeline = () => {
+  const file = join(work, 'append-to-mysql.yaml');
+  writeFileSync(
+    file,
+    `version: 0.0.1
+name: bench_to_mysql
+params: { chunk_size: 10000 }
+sources:
+  - { id: src, type: supabase.table, connection: "@pgsrc", mode: read, options: { table: bench_src } }
+sinks:
+  - { id: dst, type: mysql.table, connection: "@mydst", mode: write, options: { table: bench_dst } }
+`,
+  );
+  return `node ${bin} run ${file} --runs-dir ${join(work, 'runs')}`;
 };
 // Postgres → Postgres: the same rows from a second table of the same database, through a psql pipe.
 const psqlIn = `psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -c "\\copy bench_rows (${columns}) FROM STDIN"`;
@@ -226,6 +248,14 @@ try {
             resetTarget,
           );
         })()),
+    ...(rejectsOnly
+      ? []
+      : measurePair(
+          ['postgres → mysql append: psql \\copy | mariadb LOAD DATA (baseline)', 'postgres → mysql append: osiris run'],
+          toMysqlBaseline,
+          toMysqlPipeline(),
+          resetMysqlTarget,
+        )),
   ];
   const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'CPU s', 'peak RSS MB']];
   for (let i = 0; i < results.length; i++) {
@@ -243,7 +273,9 @@ try {
   }
   console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
   printTable(table);
-  console.log('targets: append and merge ≥ 0.90x of their baselines; osiris peak RSS < 200 MB');
+  console.log(
+    'targets: append and merge ≥ 0.90x of their baselines (postgres → mysql ≥ 0.90x); osiris peak RSS < 200 MB',
+  );
   console.log('target: max_rejects 1000 on clean data within noise (≈1.00x) of max_rejects 0');
 
   // Three rows a CHECK refuses, once each way (ADR 0020): all other rows in, or all rolled back.

@@ -25,7 +25,7 @@ export function parseReadConfig(stepId: string, config: Readonly<Record<string, 
 export interface WriteConfig {
   readonly schema: string;
   readonly table: string;
-  readonly writeMode: 'append' | 'merge';
+  readonly writeMode: 'append' | 'merge' | 'replace';
   readonly mergeKeys: readonly string[];
   readonly createTable: boolean;
   /** Rows the database may refuse on their own before the load fails (0: none; ADR 0020). */
@@ -53,8 +53,8 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
   }
   const schema = optionalName('schema') ?? 'public';
   const mode = config.write_mode ?? 'append';
-  if (mode !== 'append' && mode !== 'merge') {
-    throw invalid('options.write_mode must be append or merge.');
+  if (mode !== 'append' && mode !== 'merge' && mode !== 'replace') {
+    throw invalid('options.write_mode must be append, merge or replace.');
   }
   const rawKeys = config.merge_keys;
   let mergeKeys: string[] = [];

@@ -21,6 +21,7 @@ import {
   upsertRejecting,
 } from './rejects';
 import { applySchemaChanges } from './schema-changes';
+import { replaceTable } from './replace';
 import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';
 import { categoryOf, needsTextComparison } from './types';
@@ -115,7 +116,17 @@ export async function writeTable(
     const result =
       config.writeMode === 'append'
         ? await append(ctx, session, config, input, encoding, copyState)
-        : await merge(ctx, session, config, input, encoding, table, targetColumns, copyState);
+        : config.writeMode === 'replace'
+          ? await replaceTable(
+              ctx,
+              session,
+              config.schema,
+              table,
+              tableName,
+              (copyTarget) => copyInput(ctx, session, copyTarget, input, encoding, false, copyState),
+              input.columns.map((c) => c.name),
+            )
+          : await merge(ctx, session, config, input, encoding, table, targetColumns, copyState);
     if (created.plan !== undefined) await finishCreatedTable(ctx, session, config, created.plan, tableName);
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     phase = 'committing';

@@ -1445,4 +1445,20 @@ describe.each(BACKENDS)('on $name', (backend) => {
       expect(open).toBe(0);
     });
   });
+
+  // More on replace (grants, policies, triggers, a concurrent reader) in replace.test.ts, on a server.
+  describe('supabase.table write: replace', () => {
+    it('swaps in the new rows; a view on the table reads them', async () => {
+      await admin.query(`CREATE TABLE swapped (id int4 PRIMARY KEY, name text); INSERT INTO swapped VALUES (1, 'old');
+CREATE VIEW swapped_v AS SELECT name FROM swapped`);
+      const columns = [col('id', 'integer', 'int4'), col('name', 'text', 'text')];
+      expect(await write({ table: 'swapped', write_mode: 'replace' }, streamOf(columns, [[2, 'new']]))).toEqual({
+        rowsWritten: 1,
+      });
+      expect((await admin.query('SELECT name FROM swapped_v')).rows).toEqual([{ name: 'new' }]);
+      expect((await admin.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'swapped'`)).rows).toEqual([
+        { indexname: 'swapped_pkey' },
+      ]);
+    });
+  });
 });

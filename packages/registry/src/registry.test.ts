@@ -158,8 +158,8 @@ const invalidSteps: [string, StepInput, { rule: string; path: string; message: R
   ],
   [
     'mode the card does not declare',
-    { id: 'src', type: 'mysql.table', mode: 'write', options: { table: 't' } },
-    { rule: 'mode', path: 'src.mode', message: /mysql.table cannot write; it supports: read/ },
+    { id: 'src', type: 'mysql.table', mode: 'transform', options: { table: 't' } },
+    { rule: 'mode', path: 'src.mode', message: /mysql.table cannot transform; it supports: read, write/ },
   ],
   [
     'unknown component with a typo',
