@@ -15,6 +15,7 @@ import {
 } from '@osiris/registry';
 import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
 import { mergeParams, type ParamValue, paramReferences, substituteParams, unusedParams } from './params';
+import { incrementalDiagnostics } from './incremental-checks';
 
 export type ValidationMode = 'warn' | 'strict' | 'off';
 
@@ -303,6 +304,7 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
     }
   }
 
+  diagnostics.push(...incrementalDiagnostics(result.sources, result.sinks));
   diagnostics.push(...unusedParams(declared, overrides, used));
 
   if (mode === 'strict') {

@@ -28,6 +28,10 @@ export interface WriteConfig {
   readonly writeMode: 'append' | 'merge';
   readonly mergeKeys: readonly string[];
   readonly createTable: boolean;
+  /** What happens to target rows whose key left the source (ADR 0024). Default `ignore`. */
+  readonly deletes: 'ignore' | 'soft' | 'hard';
+  /** The schema of the incremental state table `osiris_state`. Default `public`. */
+  readonly stateSchema: string;
 }
 
 /** Checks the step options of a `supabase.table` write. */
@@ -68,5 +72,13 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
   if (typeof createTable !== 'boolean') {
     throw invalid('options.create_table must be true or false.');
   }
-  return { schema, table, writeMode: mode, mergeKeys, createTable };
+  const deletes = config.deletes ?? 'ignore';
+  if (deletes !== 'ignore' && deletes !== 'soft' && deletes !== 'hard') {
+    throw invalid('options.deletes must be ignore, soft or hard.');
+  }
+  if (deletes !== 'ignore' && mode !== 'merge') {
+    throw invalid(`options.deletes: ${deletes} compares keys, so it needs write_mode: merge and merge_keys.`);
+  }
+  const stateSchema = optionalName('state_schema') ?? 'public';
+  return { schema, table, writeMode: mode, mergeKeys, createTable, deletes, stateSchema };
 }

@@ -2,6 +2,7 @@
 import type { Connector } from '@osiris/runner';
 import { discoverSupabase } from './discover';
 import { readTable } from './read';
+import { listState, readState, resetState } from './state';
 import { isTransientPostgresError } from './transient';
 import { writeTable } from './write';
 
@@ -32,4 +33,7 @@ export const supabaseTableConnector: Connector = {
   read: readTable,
   write: writeTable,
   discover: discoverSupabase,
+  readState,
+  listState,
+  resetState,
 };

@@ -3,6 +3,7 @@ import type { RunManifest, StepConfig } from '@osiris/compiler';
 import type { OsirisError, Registry, StepMode } from '@osiris/registry';
 import type { Connector } from './contracts';
 import type { EventSink } from './events';
+import type { IncrementalReport } from './incremental';
 import type { RunSettings } from './settings';
 
 /** Step configs keyed by step id (the content of `cfg/<id>.json`), as a Map or a plain object. */
@@ -28,6 +29,10 @@ export interface StepResult {
   /** Merges: rows the database inserted and updated (unchanged rows are neither), when it reports them. */
   readonly inserted?: number;
   readonly updated?: number;
+  /** Sinks with `deletes: soft | hard`: rows marked deleted or deleted. */
+  readonly deleted?: number;
+  /** Incremental sources: what was read and why, the watermark before and after (ADR 0024). */
+  readonly incremental?: IncrementalReport;
   readonly durationMs: number;
   /** Unredacted text; the runner redacts it before it writes or returns it. */
   readonly error?: string;

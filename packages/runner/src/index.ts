@@ -10,6 +10,7 @@ export type {
   DiscoveredTable,
   DiscoverOptions,
   LogLevel,
+  StateFilter,
   Row,
   StepContext,
   StepReporter,
@@ -46,6 +47,14 @@ export type {
 export { RUN_EVENT_TYPES } from './events';
 export type { ExecuteOptions } from './execute';
 export { executeSteps } from './execute';
+export type {
+  IncrementalOptions,
+  IncrementalRead,
+  IncrementalReport,
+  StateKey,
+  StateRecord,
+} from './incremental';
+export { lagNote, parseIncrementalOptions, parseLag, readReason } from './incremental';
 export type { InProcessEngine, InProcessEngineOptions } from './in-process';
 export { createInProcessEngine } from './in-process';
 export type { ProgressTarget } from './internal/progress';

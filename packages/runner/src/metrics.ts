@@ -22,6 +22,16 @@ export interface StepMetrics {
    */
   readonly rows_unchanged?: number;
   readonly duration_ms: number;
+  /** Sinks with `deletes: soft | hard`: target rows marked deleted or deleted. */
+  readonly rows_deleted?: number;
+  /** Incremental sources (ADR 0024): why these rows (`rows changed since … (lag 5 min)`). */
+  readonly read_reason?: string;
+  /** Incremental sources: the watermark in the target's state before the run (null: none). */
+  readonly watermark_before?: string | null;
+  /** Incremental sources: the watermark after the run, the largest cursor value read (null: none). */
+  readonly watermark_after?: string | null;
+  /** Incremental sources: rows whose cursor is NULL, which runs after the first do not see. */
+  readonly rows_null_cursor?: number;
   readonly error?: string;
 }
 
@@ -41,6 +51,15 @@ export function stepMetrics(step: StepResult): StepMetrics {
     ...(step.updated === undefined ? {} : { rows_updated: step.updated }),
     ...(merged ? { rows_unchanged: step.rowsWritten - (step.inserted ?? 0) - (step.updated ?? 0) } : {}),
     duration_ms: step.durationMs,
+    ...(step.deleted === undefined ? {} : { rows_deleted: step.deleted }),
+    ...(step.incremental === undefined
+      ? {}
+      : {
+          read_reason: step.incremental.reason,
+          watermark_before: step.incremental.watermarkBefore ?? null,
+          watermark_after: step.incremental.watermarkAfter ?? null,
+          rows_null_cursor: step.incremental.rowsNullCursor,
+        }),
     ...(step.error === undefined ? {} : { error: step.error }),
   };
 }

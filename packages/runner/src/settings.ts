@@ -30,6 +30,12 @@ export interface RunSettings {
   readonly logLevel: 'info' | 'debug';
   /** How secrets are masked: `fixed` writes the mask, `hash` a short stable hash. Default `fixed`. */
   readonly redactionStrategy: 'fixed' | 'hash';
+  /** `--full-refresh`: incremental sources read every row, whatever their watermark. Default false. */
+  readonly fullRefresh: boolean;
+  /** `--since`: incremental sources read from this cursor value (a backfill; the watermark stays). Default none. */
+  readonly since: string | null;
+  /** `--until`: incremental sources read up to this cursor value (a backfill; the watermark stays). Default none. */
+  readonly until: string | null;
 }
 
 /**
@@ -48,6 +54,9 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = Object.freeze({
   idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
   logLevel: 'info',
   redactionStrategy: 'fixed',
+  fullRefresh: false,
+  since: null,
+  until: null,
 });
 
 const milliseconds = (description: string) =>
@@ -96,6 +105,21 @@ export const runSettingsSchema = {
       enum: ['fixed', 'hash'],
       description: 'How secrets are masked.',
       default: DEFAULT_RUN_SETTINGS.redactionStrategy,
+    },
+    fullRefresh: {
+      type: 'boolean',
+      description: 'Incremental sources read every row.',
+      default: DEFAULT_RUN_SETTINGS.fullRefresh,
+    },
+    since: {
+      type: ['string', 'null'],
+      description: 'Backfill: incremental sources read from this cursor value.',
+      default: DEFAULT_RUN_SETTINGS.since,
+    },
+    until: {
+      type: ['string', 'null'],
+      description: 'Backfill: incremental sources read up to this cursor value.',
+      default: DEFAULT_RUN_SETTINGS.until,
     },
   },
 } as const;
