@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { resolve } from 'node:path';
-import { ExitCode, type RedactionStrategy, resolveSetting } from '@osiris/registry';
+import { ExitCode, OsirisError, OsirisErrorCode, type RedactionStrategy, resolveSetting } from '@osiris/registry';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   idleTimeoutSetting,
@@ -28,6 +28,11 @@ export interface RunOptions {
   logLevel?: 'info' | 'debug';
   /** Seconds, as typed after --idle-timeout. */
   idleTimeout?: string;
+  /** Incremental sources read every row (ADR 0024). */
+  fullRefresh?: boolean;
+  /** A backfill window of incremental sources; the watermark stays. */
+  since?: string;
+  until?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -70,6 +75,9 @@ export function registerRun(program: Command, action: Action, deps: Composition)
       '--idle-timeout <seconds>',
       `fail a step whose source sends nothing for this long; 0 waits forever (env OSIRIS_IDLE_TIMEOUT, default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`,
     )
+    .option('--full-refresh', 'incremental sources read every row, whatever their watermark')
+    .option('--since <value>', 'backfill: incremental sources read rows whose cursor is at least this (watermark unchanged)')
+    .option('--until <value>', 'backfill: incremental sources read rows whose cursor is at most this (watermark unchanged)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress or notes on stderr (warnings and errors are still shown)')
     .addHelpText(
@@ -99,6 +107,11 @@ export async function runPipeline(
   deps: Composition,
 ): Promise<number> {
   const { io } = output;
+  if (options.fullRefresh && (options.since !== undefined || options.until !== undefined)) {
+    throw new OsirisError(OsirisErrorCode.Validation, '--full-refresh cannot be combined with --since or --until', {
+      hint: 'A full refresh reads every row; a backfill reads a window. Choose one.',
+    });
+  }
   const idleTimeoutMs = resolveSetting(idleTimeoutSetting, { flag: options.idleTimeout, env: io.env }, undefined);
   const registry = deps.registry();
   const plan = loadPlan(output, registry, path, {
@@ -136,6 +149,9 @@ export async function runPipeline(
       ...(options.redaction === undefined ? {} : { redactionStrategy: options.redaction }),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
       ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+      ...(options.fullRefresh ? { fullRefresh: true } : {}),
+      ...(options.since === undefined ? {} : { since: options.since }),
+      ...(options.until === undefined ? {} : { until: options.until }),
     },
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     ...(options.quiet ? {} : { progress: { stream: io.stderr, isTTY: Boolean(io.stderr.isTTY) } }),
@@ -160,6 +176,12 @@ export async function runPipeline(
         step.rows_unchanged === undefined
           ? `  ${step.id}: ${number(step.rows_written)} written`
           : `  ${step.id}: ${number(step.rows_written)} staged: ${number(step.rows_inserted ?? 0)} inserted, ${number(step.rows_updated ?? 0)} updated, ${number(step.rows_unchanged)} unchanged`,
+      );
+    }
+    for (const step of result.steps.map(stepMetrics)) {
+      if (step.read_reason === undefined) continue;
+      output.out(
+        `  ${step.id}: read ${number(step.rows_read)} ${step.read_reason}; watermark ${step.watermark_before ?? '(none)'} → ${step.watermark_after ?? '(none)'}`,
       );
     }
     output.out(`  run folder: ${runDir}/`);
