@@ -82,7 +82,8 @@ async function overlap(watermark: string) {
 beforeAll(async () => {
   [mysql, pg] = await Promise.all([createMysqlDatabase(), createPgDatabase()]);
   await mysql.connection.query(`CREATE TABLE orders (
-    id INT PRIMARY KEY, amount DECIMAL(12,2) NOT NULL, note VARCHAR(40) NULL, updated_at DATETIME(6) NULL, KEY (updated_at))`);
+    id INT PRIMARY KEY, amount DECIMAL(12,2) NOT NULL, note VARCHAR(40) NULL, updated_at DATETIME(6) NULL,
+    created_at DATETIME(6) NOT NULL DEFAULT '2026-12-01 00:00:00', KEY (updated_at))`);
   // One row a second from 2026-12-05 00:00:00, a few without a cursor.
   const values = Array.from({ length: ROWS }, (_, i) => [
     i + 1,
@@ -90,7 +91,7 @@ beforeAll(async () => {
     `n${i}`,
     i < NULL_CURSOR ? null : new Date(Date.UTC(2026, 11, 5, 0, 0, i)).toISOString().slice(0, 19).replace('T', ' '),
   ]);
-  await mysql.connection.query('INSERT INTO orders VALUES ?', [values]);
+  await mysql.connection.query('INSERT INTO orders (id, amount, note, updated_at) VALUES ?', [values]);
   await mysql.connection.query('CREATE TABLE stamps (id INT PRIMARY KEY, amount DECIMAL(12,2), note VARCHAR(40), updated_at TIMESTAMP(6) NULL)');
   await mysql.connection.query(
     "INSERT INTO stamps SELECT id, amount, note, TIMESTAMP('2026-03-08 06:00:00') + INTERVAL id MINUTE FROM orders WHERE id <= 300",
@@ -99,7 +100,7 @@ beforeAll(async () => {
   ws.write('hard.yaml', pipeline('orders_hard', 'orders_hard', ', deletes: hard'));
   ws.write('soft.yaml', pipeline('orders_soft', 'orders_soft', ', deletes: soft'));
   ws.write('stamps.yaml', pipeline('stamps_sync', 'stamps', '', 'stamps'));
-  ws.write('coalesce.yaml', pipeline('orders_coalesce', 'orders_coalesce', '', 'orders', '[updated_at, id]'));
+  ws.write('coalesce.yaml', pipeline('orders_coalesce', 'orders_coalesce', '', 'orders', '[updated_at, created_at]'));
   ws.write('append.yaml', pipeline('orders_append', 'orders_append').replace('write_mode: merge, merge_keys: [id], ', ''));
 }, 60_000);
 
@@ -113,12 +114,12 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
     const first = await run('sync.yaml');
     expect(first.src.rows_read).toBe(ROWS);
     expect(first.src.watermark_before).toBeNull();
-    expect(first.src.watermark_after).toBe('2026-12-05 01:23:12.000000');
+    expect(first.src.watermark_after).toBe('2026-12-05 01:23:19.000000');
     expect(first.src.read_reason).toBe('all rows (first run)');
     expect(await targetRows()).toEqual(await sourceRows());
     const [row] = await state('orders_sync');
     expect(row).toMatchObject({ step: 'src', table: 'orders', cursor: 'updated_at', run_id: first.json.run_id });
-    expect(row.watermark).toBe('2026-12-05 01:23:12.000000');
+    expect(row.watermark).toBe('2026-12-05 01:23:19.000000');
     expect(row.manifest_fingerprint).toMatch(/^sha256-/);
     expect(first.stdout).toContain('"watermark_after"');
   });
@@ -129,7 +130,7 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
       "UPDATE orders SET amount = amount + 1, updated_at = '2026-12-05 02:00:00' WHERE id BETWEEN 1001 AND 1500",
     );
     const inserts = Array.from({ length: 100 }, (_, i) => [ROWS + i + 1, '1.00', 'new', '2026-12-05 02:00:01']);
-    await mysql.connection.query('INSERT INTO orders VALUES ?', [inserts]);
+    await mysql.connection.query('INSERT INTO orders (id, amount, note, updated_at) VALUES ?', [inserts]);
     const lagRows = await overlap(before);
     const second = await run('sync.yaml');
     expect(second.src.rows_read).toBeLessThanOrEqual(600 + lagRows);
@@ -138,7 +139,8 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
     expect(second.src.watermark_after).toBe('2026-12-05 02:00:01.000000');
     expect(second.src.rows_null_cursor).toBe(NULL_CURSOR);
     expect(second.src.read_reason).toBe(`rows changed since ${before} (lag 5 min)`);
-    expect(second.stderr).toContain(`${NULL_CURSOR} row(s) have a NULL cursor`);
+    const log = readFileSync(join(second.json.run_dir, 'run.log.jsonl'), 'utf8');
+    expect(log).toContain(`${NULL_CURSOR} row(s) have a NULL cursor`);
     expect(await targetRows()).toEqual(await sourceRows());
 
     const third = await run('sync.yaml');
@@ -149,7 +151,7 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
 
   it('a row committed late with a cursor inside the lag is read by the next run', async () => {
     // Committed after the last run, with a cursor two minutes below its watermark.
-    await mysql.connection.query("INSERT INTO orders VALUES (9001, '9.99', 'late', '2026-12-05 01:58:01')");
+    await mysql.connection.query("INSERT INTO orders (id, amount, note, updated_at) VALUES (9001, '9.99', 'late', '2026-12-05 01:58:01')");
     const late = await run('sync.yaml');
     expect(await targetRows('orders', 'id = 9001')).toEqual([[9001, '9.99', 'late', '2026-12-05 01:58:01.000000']]);
     expect(late.src.watermark_after).toBe('2026-12-05 02:00:01.000000');
@@ -169,9 +171,9 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
     });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 150; i++) {
         const { rows } = await pg.client.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO%'",
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO%'",
         );
         if (rows[0].n > 0) break;
         await new Promise((r) => setTimeout(r, 100));
@@ -211,11 +213,21 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
     expect(rows[0].n).toBe(10);
   });
 
-  it('a list cursor reads COALESCE(updated_at, id)', async () => {
+  it('a list cursor reads COALESCE(updated_at, created_at): rows without updated_at are not NULL-cursor rows', async () => {
     const first = await run('coalesce.yaml');
-    expect(first.src.watermark_after).not.toBeNull();
+    expect(first.src.rows_read).toBeGreaterThan(ROWS);
     const [row] = await state('orders_coalesce');
-    expect(row.cursor).toBe('COALESCE(updated_at, id)');
+    expect(row.cursor).toBe('COALESCE(updated_at, created_at)');
+    const second = await run('coalesce.yaml');
+    expect(second.src.rows_null_cursor).toBe(0);
+    expect(second.src.rows_read).toBeLessThan(ROWS);
+  });
+
+  it('cursor columns of different kinds are a configuration error naming them (exit 5)', async () => {
+    ws.write('mixed.yaml', pipeline('orders_mixed', 'orders_mixed', '', 'orders', '[updated_at, id]'));
+    const result = await osiris(['run', 'mixed.yaml'], { cwd: ws.dir, env: env() });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('the cursor columns updated_at, id are of different kinds');
   });
 
   it('deletes: hard and soft bring the target to the source key set, counted as rows_deleted', async () => {
@@ -239,7 +251,7 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
 
   it('--since/--until backfill a window without moving the watermark; --full-refresh reads everything', async () => {
     const before = (await state('orders_sync'))[0].watermark;
-    const backfill = await run('sync.yaml', '--since', '2026-12-05 00:10:00', '--until', '2026-12-05 00:10:09');
+    const backfill = await run('sync.yaml', '--since', '2026-12-05 00:50:00', '--until', '2026-12-05 00:50:09');
     expect(backfill.src.rows_read).toBe(10);
     expect((await state('orders_sync'))[0].watermark).toBe(before);
     const full = await run('sync.yaml', '--full-refresh');
