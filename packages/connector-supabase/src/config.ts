@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-import { parseTableReadOptions, type TableReadOptions } from '@osiris/runner';
+import {
+  type IncrementalOptions,
+  parseIncrementalOptions,
+  parseTableReadOptions,
+  type TableReadOptions,
+} from '@osiris/runner';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 
 function invalidFor(stepId: string): (message: string) => SupabaseConnectorError {
@@ -14,12 +19,15 @@ function invalidFor(stepId: string): (message: string) => SupabaseConnectorError
 /** A read's options; the schema defaults to `public`. */
 export interface ReadConfig extends TableReadOptions {
   readonly schema: string;
+  /** Read only what changed since the last run (ADR 0024). */
+  readonly incremental?: IncrementalOptions;
 }
 
 /** Checks the step options of a `supabase.table` read (the registry validated them already; this guards direct callers). */
 export function parseReadConfig(stepId: string, config: Readonly<Record<string, unknown>>): ReadConfig {
   const options = parseTableReadOptions(config, invalidFor(stepId));
-  return { ...options, schema: options.schema ?? 'public' };
+  const incremental = parseIncrementalOptions(config.incremental, invalidFor(stepId));
+  return { ...options, schema: options.schema ?? 'public', ...(incremental === undefined ? {} : { incremental }) };
 }
 
 export interface WriteConfig {

@@ -290,6 +290,29 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
     expect(result.stderr).toContain('appends the rows of incremental source "src"');
   });
 
+  it('supabase.table reads incrementally too: timestamptz compared as instants on a server in another zone', async () => {
+    await pg.client.query(`ALTER DATABASE ${pg.name} SET timezone TO 'Asia/Kolkata'`);
+    await pg.client.query(`CREATE TABLE events (id int PRIMARY KEY, v text, changed_at timestamptz);
+      INSERT INTO events SELECT g, 'v' || g, timestamptz '2026-12-05 00:00:00+00' + g * interval '1 minute' FROM generate_series(1, 200) g`);
+    ws.write(
+      'pg.yaml',
+      pipeline('events_sync', 'events_copy').replace(
+        /type: mysql\.table\n {4}connection: "@shop"\n {4}mode: read\n {4}options:\n {6}table: orders\n {6}incremental: \{ cursor: updated_at/,
+        'type: supabase.table\n    connection: "@warehouse"\n    mode: read\n    options:\n      table: events\n      incremental: { cursor: changed_at',
+      ),
+    );
+    const first = await run('pg.yaml');
+    expect(first.src.rows_read).toBe(200);
+    expect(first.src.watermark_after).toBe('2026-12-05 03:20:00+00');
+    await pg.client.query("UPDATE events SET v = 'changed', changed_at = '2026-12-05 09:00:00+05:30' WHERE id <= 20");
+    const second = await run('pg.yaml');
+    // Changed rows plus those within the 5 minutes below the watermark (ids 196-200).
+    expect(second.src.rows_read).toBe(25);
+    expect(second.src.watermark_after).toBe('2026-12-05 03:30:00+00');
+    const copy = await pg.client.query("SELECT count(*)::int AS n FROM events_copy WHERE v = 'changed'");
+    expect(copy.rows[0].n).toBe(20);
+  });
+
   it('--engine e2b (local sandbox) finds the state in the target and continues from it', async () => {
     const before = (await state('orders_hard'))[0].watermark;
     await mysql.connection.query("UPDATE orders SET note = 'e2b', updated_at = '2026-12-05 04:00:00' WHERE id = 4000");
