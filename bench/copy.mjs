@@ -22,10 +22,13 @@ const arg = (name, fallback) => {
 const rows = arg('rows', 1_000_000);
 const largeRows = arg('large-rows', 5_000_000);
 const repeat = arg('repeat', 3);
+// `--only incremental`: only the incremental merge against the full merge (issue #17).
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'packages/cli/bin/osiris.js');
-const db = 'osiris_bench';
+// One database per bench process: two benches on one machine do not drop each other's tables.
+const db = `osiris_bench_${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), 'osiris-bench-copy-'));
 const columns = 'id, qty, price, name, note, created_at';
 
@@ -95,11 +98,11 @@ COMMIT;
 );
 const mergeBaseline = `${pipe} | psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -f ${mergeScript}`;
 /** `osiris run` of a pipeline into `bench_rows`: from MySQL's `bench_rows`, or (`fromPostgres`) from Postgres's `bench_src`. */
-const pipeline = (mode, fromPostgres = false) => {
-  const file = join(work, `${mode}${fromPostgres ? '-pg' : ''}.yaml`);
+const pipeline = (mode, fromPostgres = false, incremental = false) => {
+  const file = join(work, `${mode}${fromPostgres ? '-pg' : ''}${incremental ? '-inc' : ''}.yaml`);
   const source = fromPostgres
     ? '{ id: src, type: supabase.table, connection: "@pgsrc", mode: read, options: { table: bench_src } }'
-    : '{ id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows } }';
+    : `{ id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows${incremental ? ', incremental: { cursor: created_at, lag: 60 }' : ''} } }`;
   writeFileSync(
     file,
     `version: 0.0.1
@@ -148,6 +151,49 @@ function measurePair(labels, baseline, osiris, before) {
   return [summary(labels[0], runs[0].samples), summary(labels[1], runs[1].samples)];
 }
 
+/**
+ * Incremental merge (issue #17): the target holds every row and the state its watermark; 0.1 % of the
+ * source's rows change (a new, later cursor), then `osiris run` of the incremental pipeline, against
+ * the full merge of the same table in the same run (both into a target that has every row).
+ */
+function incrementalBench(fill) {
+  mysql(`ALTER TABLE ${db}.bench_rows ADD INDEX bench_created (created_at)`);
+  fill();
+  timed(pipeline('merge', false, true), env); // the first run: every row, and the watermark
+  psql('CHECKPOINT');
+  let round = 0;
+  const change = () => {
+    round += 1;
+    mysql(
+      `UPDATE ${db}.bench_rows SET qty = qty + 1, created_at = TIMESTAMP('2026-06-01') + INTERVAL ${round} DAY + INTERVAL id SECOND WHERE id % 1000 = 0`,
+    );
+    psql('CHECKPOINT');
+  };
+  const full = [];
+  const incremental = [];
+  for (let i = 0; i < repeat; i++) {
+    change();
+    incremental.push(timed(pipeline('merge', false, true), env));
+    change();
+    full.push(timed(pipeline('merge'), env));
+  }
+  const inc = summary('incremental merge, 0.1 % changed: osiris run', incremental);
+  const all = summary('full merge, same table: osiris run (baseline)', full);
+  console.log(`\n${rows.toLocaleString('en-US')} rows, 0.1 % changed, ${repeat} runs each (median):`);
+  printTable([
+    ['what', 'median s', 'vs full merge', 'CPU s', 'peak RSS MB'],
+    [all.label, all.seconds.toFixed(2), '100 %', all.cpu.toFixed(2), all.rssMb.toFixed(0)],
+    [
+      inc.label,
+      inc.seconds.toFixed(2),
+      `${((inc.seconds / all.seconds) * 100).toFixed(1)} %`,
+      inc.cpu.toFixed(2),
+      inc.rssMb.toFixed(0),
+    ],
+  ]);
+  console.log('target: incremental merge under 5 % of the full merge');
+}
+
 try {
   psql(`DROP DATABASE IF EXISTS ${db}`, 'postgres');
   psql(`CREATE DATABASE ${db}`, 'postgres');
@@ -158,85 +204,98 @@ try {
     timed(appendBaseline);
     psql('CHECKPOINT');
   };
-  const results = [
-    ...measurePair(
-      ['append: mariadb | psql \\copy (baseline)', 'append: osiris run'],
-      appendBaseline,
-      pipeline('append'),
-      resetTarget,
-    ),
-    ...measurePair(
-      ['merge into empty: psql staging + ON CONFLICT (baseline)', 'merge into empty: osiris run'],
-      mergeBaseline,
-      pipeline('merge'),
-      resetTarget,
-    ),
-    ...measurePair(
-      ['merge, all rows present: psql staging + ON CONFLICT (baseline)', 'merge, all rows present: osiris run'],
-      mergeBaseline,
-      pipeline('merge'),
-      fill,
-    ),
-    ...(() => {
-      // The Postgres source: the MySQL rows, loaded once (untimed) into bench_src.
-      fill();
-      psql(
-        'DROP TABLE IF EXISTS bench_src; CREATE TABLE bench_src AS TABLE bench_rows; ALTER TABLE bench_src ADD PRIMARY KEY (id)',
-      );
-      return measurePair(
-        ['postgres → postgres append: psql \\copy | psql \\copy (baseline)', 'postgres → postgres append: osiris run'],
-        pgBaseline,
-        pipeline('append', true),
-        resetTarget,
-      );
-    })(),
-  ];
-  const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'CPU s', 'peak RSS MB']];
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    const baseline = results[i % 2 === 0 ? i : i - 1];
-    const ratio = i % 2 === 0 ? '1.00x' : `${(baseline.seconds / r.seconds).toFixed(2)}x`;
-    table.push([
-      r.label,
-      r.seconds.toFixed(2),
-      Math.round(rows / r.seconds).toLocaleString('en-US'),
-      ratio,
-      r.cpu.toFixed(2),
-      r.rssMb.toFixed(0),
-    ]);
+  if (only === 'incremental') {
+    incrementalBench(fill);
+    process.exitCode = 0;
   }
-  console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
-  printTable(table);
-  console.log('targets: append and merge ≥ 0.90x of their baselines; osiris peak RSS < 200 MB');
+  const results =
+    only === 'incremental'
+      ? []
+      : [
+          ...measurePair(
+            ['append: mariadb | psql \\copy (baseline)', 'append: osiris run'],
+            appendBaseline,
+            pipeline('append'),
+            resetTarget,
+          ),
+          ...measurePair(
+            ['merge into empty: psql staging + ON CONFLICT (baseline)', 'merge into empty: osiris run'],
+            mergeBaseline,
+            pipeline('merge'),
+            resetTarget,
+          ),
+          ...measurePair(
+            ['merge, all rows present: psql staging + ON CONFLICT (baseline)', 'merge, all rows present: osiris run'],
+            mergeBaseline,
+            pipeline('merge'),
+            fill,
+          ),
+          ...(() => {
+            // The Postgres source: the MySQL rows, loaded once (untimed) into bench_src.
+            fill();
+            psql(
+              'DROP TABLE IF EXISTS bench_src; CREATE TABLE bench_src AS TABLE bench_rows; ALTER TABLE bench_src ADD PRIMARY KEY (id)',
+            );
+            return measurePair(
+              [
+                'postgres → postgres append: psql \\copy | psql \\copy (baseline)',
+                'postgres → postgres append: osiris run',
+              ],
+              pgBaseline,
+              pipeline('append', true),
+              resetTarget,
+            );
+          })(),
+        ];
+  if (only !== 'incremental') {
+    incrementalBench(fill);
+    const table = [['what', 'median s', 'rows/s', 'throughput vs baseline', 'CPU s', 'peak RSS MB']];
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      const baseline = results[i % 2 === 0 ? i : i - 1];
+      const ratio = i % 2 === 0 ? '1.00x' : `${(baseline.seconds / r.seconds).toFixed(2)}x`;
+      table.push([
+        r.label,
+        r.seconds.toFixed(2),
+        Math.round(rows / r.seconds).toLocaleString('en-US'),
+        ratio,
+        r.cpu.toFixed(2),
+        r.rssMb.toFixed(0),
+      ]);
+    }
+    console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
+    printTable(table);
+    console.log('targets: append and merge ≥ 0.90x of their baselines; osiris peak RSS < 200 MB');
 
-  if (largeRows > 0) {
-    console.log(`\nPreparing ${largeRows.toLocaleString('en-US')} rows for the memory check …`);
-    prepareSource(largeRows);
-    // One run each, baseline first: throughput at this size, and osiris's peak RSS.
-    resetTarget();
-    const largeBaseline = timed(appendBaseline);
-    resetTarget();
-    const large = timed(pipeline('append'), env);
-    resetTarget();
-    const small = results[1];
-    printTable([
-      ['rows', 'osiris append s', 'pipe s', 'throughput vs pipe', 'peak RSS MB'],
-      [
-        rows.toLocaleString('en-US'),
-        small.seconds.toFixed(2),
-        results[0].seconds.toFixed(2),
-        `${(results[0].seconds / small.seconds).toFixed(2)}x`,
-        small.rssMb.toFixed(0),
-      ],
-      [
-        largeRows.toLocaleString('en-US'),
-        large.seconds.toFixed(2),
-        largeBaseline.seconds.toFixed(2),
-        `${(largeBaseline.seconds / large.seconds).toFixed(2)}x`,
-        large.rssMb.toFixed(0),
-      ],
-    ]);
-    console.log('target: peak RSS < 200 MB and flat from the small to the large table');
+    if (largeRows > 0) {
+      console.log(`\nPreparing ${largeRows.toLocaleString('en-US')} rows for the memory check …`);
+      prepareSource(largeRows);
+      // One run each, baseline first: throughput at this size, and osiris's peak RSS.
+      resetTarget();
+      const largeBaseline = timed(appendBaseline);
+      resetTarget();
+      const large = timed(pipeline('append'), env);
+      resetTarget();
+      const small = results[1];
+      printTable([
+        ['rows', 'osiris append s', 'pipe s', 'throughput vs pipe', 'peak RSS MB'],
+        [
+          rows.toLocaleString('en-US'),
+          small.seconds.toFixed(2),
+          results[0].seconds.toFixed(2),
+          `${(results[0].seconds / small.seconds).toFixed(2)}x`,
+          small.rssMb.toFixed(0),
+        ],
+        [
+          largeRows.toLocaleString('en-US'),
+          large.seconds.toFixed(2),
+          largeBaseline.seconds.toFixed(2),
+          `${(largeBaseline.seconds / large.seconds).toFixed(2)}x`,
+          large.rssMb.toFixed(0),
+        ],
+      ]);
+      console.log('target: peak RSS < 200 MB and flat from the small to the large table');
+    }
   }
 } finally {
   psql(`DROP DATABASE IF EXISTS ${db}`, 'postgres');

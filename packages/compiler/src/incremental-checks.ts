@@ -7,10 +7,7 @@ import type { ResolvedStep } from './validate';
  * should merge. Every run re-reads the lag's overlap (and a retried or repeated run its whole
  * window), which `merge` makes idempotent and `append` would load twice.
  */
-export function incrementalDiagnostics(
-  sources: readonly ResolvedStep[],
-  sinks: readonly ResolvedStep[],
-): Diagnostic[] {
+export function incrementalDiagnostics(sources: readonly ResolvedStep[], sinks: readonly ResolvedStep[]): Diagnostic[] {
   const incremental = new Map(
     sources.filter((s) => s.options.incremental !== undefined).map((s) => [s.step.id, s] as const),
   );

@@ -13,9 +13,9 @@ import {
   valueAt,
   type YamlSource,
 } from '@osiris/registry';
+import { incrementalDiagnostics } from './incremental-checks';
 import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
 import { mergeParams, type ParamValue, paramReferences, substituteParams, unusedParams } from './params';
-import { incrementalDiagnostics } from './incremental-checks';
 
 export type ValidationMode = 'warn' | 'strict' | 'off';
 

@@ -68,7 +68,9 @@ function epochToUtc(epoch: string): string {
 function utcToEpoch(text: string): string | undefined {
   const trimmed = text.trim();
   if (/^-?\d+(\.\d+)?$/.test(trimmed)) return trimmed;
-  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(trimmed);
+  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
+    trimmed,
+  );
   if (match === null) return undefined;
   const zone = match[4] === undefined || match[4].toUpperCase() === 'Z' ? 'Z' : match[4];
   const ms = Date.parse(`${match[1]}T${match[2] ?? '00:00:00'}${zone.length === 3 ? `${zone}:00` : zone}`);
@@ -117,8 +119,10 @@ export async function planIncremental(
     );
   }
   const refs = options.cursor.map((name) => sql.id('t', name));
-  const expr: RawBuilder<unknown> = refs.length === 1 ? (refs[0] as RawBuilder<unknown>) : sql`COALESCE(${sql.join(refs)})`;
-  const cursorText = options.cursor.length === 1 ? (options.cursor[0] as string) : `COALESCE(${options.cursor.join(', ')})`;
+  const expr: RawBuilder<unknown> =
+    refs.length === 1 ? (refs[0] as RawBuilder<unknown>) : sql`COALESCE(${sql.join(refs)})`;
+  const cursorText =
+    options.cursor.length === 1 ? (options.cursor[0] as string) : `COALESCE(${options.cursor.join(', ')})`;
 
   /** A bound value in the column's terms; `lag` seconds (or units) below it. */
   const bound = (value: string, lag: number, what: string): RawBuilder<unknown> => {
@@ -140,7 +144,8 @@ export async function planIncremental(
           ? sql`(CAST(${value} AS DATETIME(6)) - INTERVAL ${Math.round(lag * 1e6)} MICROSECOND)`
           : sql`CAST(${value} AS DATETIME(6))`;
       case 'integer':
-        if (!/^-?\d+$/.test(value.trim())) throw invalid(`${what} '${value}' is not an integer for the cursor ${cursorText}.`);
+        if (!/^-?\d+$/.test(value.trim()))
+          throw invalid(`${what} '${value}' is not an integer for the cursor ${cursorText}.`);
         return lag > 0 ? sql`(CAST(${value} AS SIGNED) - ${Math.round(lag)})` : sql`CAST(${value} AS SIGNED)`;
       case 'decimal':
         if (!/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value.trim())) {

@@ -15,8 +15,8 @@ import {
   runQuery,
 } from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
-import { exactFloats, replaceRowParser, textRowParser } from './row-parser';
 import { planIncremental } from './incremental';
+import { exactFloats, replaceRowParser, textRowParser } from './row-parser';
 import { compileSelect } from './sql';
 import { TextCellWriter, textMismatch, travelsAsText } from './text-cells';
 import { isFloat32, isZeroDate, mayHoldZeroDate, shortestFloat32 } from './types';

@@ -80,9 +80,7 @@ export function compileAggregate(
   filters: readonly Filter[],
   extra: RawBuilder<SqlBool> | undefined,
 ): CompiledQuery {
-  let query = db()
-    .selectFrom(sql.id(schema, table).as('t'))
-    .select(select.as('a'));
+  let query = db().selectFrom(sql.id(schema, table).as('t')).select(select.as('a'));
   if (filters.length > 0) {
     query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
   }

@@ -41,7 +41,9 @@ export async function applyDeletes(
   const stage = `osiris_keys_${randomBytes(6).toString('hex')}`;
   ctx.reporter.phase?.('comparing keys');
   await session.exec(
-    text(sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${sql.join(keys.map((k) => ident(k)))} FROM ${target} WITH NO DATA`),
+    text(
+      sql`CREATE TEMP TABLE ${ident(stage)} ON COMMIT DROP AS SELECT ${sql.join(keys.map((k) => ident(k)))} FROM ${target} WITH NO DATA`,
+    ),
   );
   const input = await ctx.sourceKeys(keys);
   const loaded = await load(text(sql`${ident(stage)} (${sql.join(keys.map((k) => ident(k)))})`), input);
@@ -62,7 +64,9 @@ export async function applyDeletes(
       });
     }
     deleted = await session.affected(
-      text(sql`UPDATE ${target} AS t SET ${ident(DELETED_AT)} = now() WHERE ${ident('t', DELETED_AT)} IS NULL AND ${absent}`),
+      text(
+        sql`UPDATE ${target} AS t SET ${ident(DELETED_AT)} = now() WHERE ${ident('t', DELETED_AT)} IS NULL AND ${absent}`,
+      ),
     );
     // A key that came back at the source is a live row again.
     await session.affected(
@@ -71,8 +75,12 @@ export async function applyDeletes(
       ),
     );
   }
-  ctx.reporter.log('info', `compared ${loaded} source keys: ${deleted} target row(s) ${config.deletes === 'hard' ? 'deleted' : 'marked deleted'}`, {
-    step: ctx.stepId,
-  });
+  ctx.reporter.log(
+    'info',
+    `compared ${loaded} source keys: ${deleted} target row(s) ${config.deletes === 'hard' ? 'deleted' : 'marked deleted'}`,
+    {
+      step: ctx.stepId,
+    },
+  );
   return deleted;
 }

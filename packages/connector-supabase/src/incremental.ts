@@ -77,15 +77,23 @@ export async function planIncremental(
   const cast = casts[0] as string;
   const isTime = TIMES.has(cast);
   if (options.lag > 0 && !isTime && cast !== 'int8' && cast !== 'numeric') {
-    throw invalid(`options.incremental.lag needs a date, time or numeric cursor; '${options.cursor.join(', ')}' is ${cast}.`);
+    throw invalid(
+      `options.incremental.lag needs a date, time or numeric cursor; '${options.cursor.join(', ')}' is ${cast}.`,
+    );
   }
   const refs = options.cursor.map((name) => sql.id('t', name));
-  const expr: RawBuilder<unknown> = refs.length === 1 ? (refs[0] as RawBuilder<unknown>) : sql`COALESCE(${sql.join(refs)})`;
-  const cursorText = options.cursor.length === 1 ? (options.cursor[0] as string) : `COALESCE(${options.cursor.join(', ')})`;
+  const expr: RawBuilder<unknown> =
+    refs.length === 1 ? (refs[0] as RawBuilder<unknown>) : sql`COALESCE(${sql.join(refs)})`;
+  const cursorText =
+    options.cursor.length === 1 ? (options.cursor[0] as string) : `COALESCE(${options.cursor.join(', ')})`;
   const bound = (value: string, lag: number): RawBuilder<unknown> => {
-    const literal = sql.raw(`${quoteLiteral(value)}::${cast === 'timestamp' || cast === 'timestamptz' || cast === 'int8' || cast === 'numeric' ? cast : `"${cast.replace(/"/g, '""')}"`}`);
+    const literal = sql.raw(
+      `${quoteLiteral(value)}::${cast === 'timestamp' || cast === 'timestamptz' || cast === 'int8' || cast === 'numeric' ? cast : `"${cast.replace(/"/g, '""')}"`}`,
+    );
     if (lag <= 0) return literal;
-    return isTime ? sql`(${literal} - ${sql.raw(`interval '${Number(lag)} seconds'`)})` : sql`(${literal} - ${sql.raw(String(Number(lag)))})`;
+    return isTime
+      ? sql`(${literal} - ${sql.raw(`interval '${Number(lag)} seconds'`)})`
+      : sql`(${literal} - ${sql.raw(String(Number(lag)))})`;
   };
 
   const read = ctx.incremental;

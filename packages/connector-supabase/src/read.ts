@@ -7,8 +7,8 @@ import { type CatalogColumn, loadTable, toDescriptor } from './catalog';
 import { parseReadConfig } from './config';
 import { abortedError, ClientTypes, describePgError, resolveConnection } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
-import { openSession, type Session } from './session';
 import { planIncremental } from './incremental';
+import { openSession, type Session } from './session';
 import { compileCopyOut, compileSelect } from './sql';
 
 export function quoteName(schema: string, table: string): string {

@@ -98,9 +98,7 @@ export function compileAggregate(
   filters: readonly Filter[],
   extra: RawBuilder<SqlBool> | undefined,
 ): string {
-  let query = db(true)
-    .selectFrom(sql.id(schema, table).as('t'))
-    .select(select.as('a'));
+  let query = db(true).selectFrom(sql.id(schema, table).as('t')).select(select.as('a'));
   if (filters.length > 0) {
     query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
   }

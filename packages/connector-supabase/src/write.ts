@@ -9,8 +9,8 @@ import { abortedError, ClientTypes, describePgError, resolveConnection } from '.
 import { BinaryCopyEncoder, binaryCopyPlan } from './copy-binary';
 import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
 import { CopyPassThrough } from './copy-pass';
-import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { applyDeletes } from './deletes';
+import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
 import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';

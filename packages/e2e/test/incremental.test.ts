@@ -92,7 +92,9 @@ beforeAll(async () => {
     i < NULL_CURSOR ? null : new Date(Date.UTC(2026, 11, 5, 0, 0, i)).toISOString().slice(0, 19).replace('T', ' '),
   ]);
   await mysql.connection.query('INSERT INTO orders (id, amount, note, updated_at) VALUES ?', [values]);
-  await mysql.connection.query('CREATE TABLE stamps (id INT PRIMARY KEY, amount DECIMAL(12,2), note VARCHAR(40), updated_at TIMESTAMP(6) NULL)');
+  await mysql.connection.query(
+    'CREATE TABLE stamps (id INT PRIMARY KEY, amount DECIMAL(12,2), note VARCHAR(40), updated_at TIMESTAMP(6) NULL)',
+  );
   await mysql.connection.query(
     "INSERT INTO stamps SELECT id, amount, note, TIMESTAMP('2026-03-08 06:00:00') + INTERVAL id MINUTE FROM orders WHERE id <= 300",
   );
@@ -101,7 +103,10 @@ beforeAll(async () => {
   ws.write('soft.yaml', pipeline('orders_soft', 'orders_soft', ', deletes: soft'));
   ws.write('stamps.yaml', pipeline('stamps_sync', 'stamps', '', 'stamps'));
   ws.write('coalesce.yaml', pipeline('orders_coalesce', 'orders_coalesce', '', 'orders', '[updated_at, created_at]'));
-  ws.write('append.yaml', pipeline('orders_append', 'orders_append').replace('write_mode: merge, merge_keys: [id], ', ''));
+  ws.write(
+    'append.yaml',
+    pipeline('orders_append', 'orders_append').replace('write_mode: merge, merge_keys: [id], ', ''),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -151,7 +156,9 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
 
   it('a row committed late with a cursor inside the lag is read by the next run', async () => {
     // Committed after the last run, with a cursor two minutes below its watermark.
-    await mysql.connection.query("INSERT INTO orders (id, amount, note, updated_at) VALUES (9001, '9.99', 'late', '2026-12-05 01:58:01')");
+    await mysql.connection.query(
+      "INSERT INTO orders (id, amount, note, updated_at) VALUES (9001, '9.99', 'late', '2026-12-05 01:58:01')",
+    );
     const late = await run('sync.yaml');
     expect(await targetRows('orders', 'id = 9001')).toEqual([[9001, '9.99', 'late', '2026-12-05 01:58:01.000000']]);
     expect(late.src.watermark_after).toBe('2026-12-05 02:00:01.000000');
@@ -160,7 +167,9 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
   it('a run killed (kill -9) mid-load leaves the previous watermark and data; the next run catches up exactly', async () => {
     const before = await state('orders_sync');
     const data = await targetRows();
-    await mysql.connection.query("UPDATE orders SET note = 'killed', updated_at = '2026-12-05 03:00:00' WHERE id <= 3000");
+    await mysql.connection.query(
+      "UPDATE orders SET note = 'killed', updated_at = '2026-12-05 03:00:00' WHERE id <= 3000",
+    );
     // Hold the target so that the run stages its rows and then waits at the upsert, where it is killed.
     const blocker = await pg.client.query('BEGIN; LOCK TABLE public.orders IN SHARE MODE');
     void blocker;
@@ -203,9 +212,10 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
     expect(first.src.rows_read).toBe(300);
     const after = first.src.watermark_after as string;
     expect(after).toMatch(/^2026-03-08T\d{2}:\d{2}:00(\.0+)?Z$/);
-    await mysql.connection.query('UPDATE stamps SET note = ?, updated_at = updated_at + INTERVAL 1 HOUR WHERE id > 290', [
-      'dst',
-    ]);
+    await mysql.connection.query(
+      'UPDATE stamps SET note = ?, updated_at = updated_at + INTERVAL 1 HOUR WHERE id > 290',
+      ['dst'],
+    );
     const second = await run('stamps.yaml');
     expect(second.src.rows_read).toBeGreaterThanOrEqual(10);
     expect(second.src.rows_read).toBeLessThanOrEqual(16);
@@ -326,6 +336,8 @@ describe('incremental sync, MariaDB to PostgreSQL (state in the target)', () => 
     expect(src.watermark_before).toBe(before);
     expect(src.watermark_after).toBe('2026-12-05 04:00:00.000000');
     expect(src.rows_read).toBeLessThan(ROWS);
-    expect(await targetRows('orders_hard', 'id = 4000')).toEqual([[4000, '3999.25', 'e2b', '2026-12-05 04:00:00.000000']]);
+    expect(await targetRows('orders_hard', 'id = 4000')).toEqual([
+      [4000, '3999.25', 'e2b', '2026-12-05 04:00:00.000000'],
+    ]);
   });
 });

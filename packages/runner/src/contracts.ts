@@ -301,13 +301,13 @@ export interface Connector {
    * A sink that keeps incremental state in its target (ADR 0024): the state row of `key`, or
    * undefined when there is none (no state table yet included). `config` is the sink step's options.
    */
-  readState?(ctx: StepContext, config: Readonly<Record<string, unknown>>, key: StateKey): Promise<StateRecord | undefined>;
-  /** The state rows of a pipeline (`osiris state list|show`), narrowed by step and table when given. */
-  listState?(
+  readState?(
     ctx: StepContext,
     config: Readonly<Record<string, unknown>>,
-    filter: StateFilter,
-  ): Promise<StateRecord[]>;
+    key: StateKey,
+  ): Promise<StateRecord | undefined>;
+  /** The state rows of a pipeline (`osiris state list|show`), narrowed by step and table when given. */
+  listState?(ctx: StepContext, config: Readonly<Record<string, unknown>>, filter: StateFilter): Promise<StateRecord[]>;
   /** Deletes the state rows `filter` selects (`osiris state reset`); resolves with how many. */
   resetState?(ctx: StepContext, config: Readonly<Record<string, unknown>>, filter: StateFilter): Promise<number>;
 }

@@ -10,8 +10,8 @@ export type {
   DiscoveredTable,
   DiscoverOptions,
   LogLevel,
-  StateFilter,
   Row,
+  StateFilter,
   StepContext,
   StepReporter,
   TabularStream,
@@ -47,6 +47,8 @@ export type {
 export { RUN_EVENT_TYPES } from './events';
 export type { ExecuteOptions } from './execute';
 export { executeSteps } from './execute';
+export type { InProcessEngine, InProcessEngineOptions } from './in-process';
+export { createInProcessEngine } from './in-process';
 export type {
   IncrementalOptions,
   IncrementalRead,
@@ -55,8 +57,6 @@ export type {
   StateRecord,
 } from './incremental';
 export { lagNote, parseIncrementalOptions, parseLag, readReason } from './incremental';
-export type { InProcessEngine, InProcessEngineOptions } from './in-process';
-export { createInProcessEngine } from './in-process';
 export type { ProgressTarget } from './internal/progress';
 export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';
 export { stepMetrics } from './metrics';

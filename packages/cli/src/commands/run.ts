@@ -76,8 +76,14 @@ export function registerRun(program: Command, action: Action, deps: Composition)
       `fail a step whose source sends nothing for this long; 0 waits forever (env OSIRIS_IDLE_TIMEOUT, default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`,
     )
     .option('--full-refresh', 'incremental sources read every row, whatever their watermark')
-    .option('--since <value>', 'backfill: incremental sources read rows whose cursor is at least this (watermark unchanged)')
-    .option('--until <value>', 'backfill: incremental sources read rows whose cursor is at most this (watermark unchanged)')
+    .option(
+      '--since <value>',
+      'backfill: incremental sources read rows whose cursor is at least this (watermark unchanged)',
+    )
+    .option(
+      '--until <value>',
+      'backfill: incremental sources read rows whose cursor is at most this (watermark unchanged)',
+    )
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress or notes on stderr (warnings and errors are still shown)')
     .addHelpText(

@@ -89,7 +89,9 @@ export function registerRuns(program: Command, action: Action): void {
             `  ${step.id.padEnd(16)} ${step.component.padEnd(16)} ${step.status.padEnd(11)} read ${count(step.rows_read)}  ${written(step)}  ${seconds(step.duration_ms)}`,
           );
           if (step.read_reason !== undefined) {
-            output.out(`    ${step.read_reason}; watermark ${step.watermark_before ?? '(none)'} → ${step.watermark_after ?? '(none)'}`);
+            output.out(
+              `    ${step.read_reason}; watermark ${step.watermark_before ?? '(none)'} → ${step.watermark_after ?? '(none)'}`,
+            );
           }
           if (step.rows_deleted !== undefined) output.out(`    deleted ${count(step.rows_deleted)}`);
         }

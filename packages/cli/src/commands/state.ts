@@ -72,7 +72,9 @@ async function stateSinks(output: Output, path: string, options: StateOptions, d
       { hint: 'A source keeps state when it has options.incremental: { cursor: updated_at }.' },
     );
   }
-  const refs = connectionRefsOf(picked.map((step) => configs.get(step.id) as NonNullable<ReturnType<typeof configs.get>>));
+  const refs = connectionRefsOf(
+    picked.map((step) => configs.get(step.id) as NonNullable<ReturnType<typeof configs.get>>),
+  );
   const resolution = await resolveConnections(refs.keys(), {
     registry,
     componentsByRef: refs,
@@ -85,9 +87,13 @@ async function stateSinks(output: Output, path: string, options: StateOptions, d
     const config = configs.get(step.id) as NonNullable<ReturnType<typeof configs.get>>;
     const connector = connectors.get(step.component);
     if (connector?.listState === undefined || connector.resetState === undefined) {
-      throw new OsirisError(OsirisErrorCode.Validation, `sink "${step.id}" (${step.component}) keeps no incremental state`, {
-        hint: 'Incremental state lives in a target whose component keeps it (supabase.table).',
-      });
+      throw new OsirisError(
+        OsirisErrorCode.Validation,
+        `sink "${step.id}" (${step.component}) keeps no incremental state`,
+        {
+          hint: 'Incremental state lives in a target whose component keeps it (supabase.table).',
+        },
+      );
     }
     return {
       sinkId: step.id,
@@ -169,7 +175,10 @@ async function resetCommand(output: Output, path: string, options: StateOptions,
   const { pipeline, sinks } = await stateSinks(output, path, options, deps);
   const what = [options.step && `step ${options.step}`, options.table && `table ${options.table}`].filter(Boolean);
   const scope = `${pipeline}${what.length > 0 ? ` (${what.join(', ')})` : ''}`;
-  if (!options.yes && !(await confirm(output, `Reset the incremental state of ${scope}? Its next run reads every row.`))) {
+  if (
+    !options.yes &&
+    !(await confirm(output, `Reset the incremental state of ${scope}? Its next run reads every row.`))
+  ) {
     output.err('nothing reset');
     return ExitCode.Success;
   }
