@@ -27,10 +27,13 @@ const rows = arg('rows', 1_000_000);
 const largeRows = arg('large-rows', 5_000_000);
 const repeat = arg('repeat', 3);
 const rejectsOnly = arg('rejects-only', 0) === 1;
+// `--only incremental`: only the incremental merge against the full merge (issue #17).
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const incrementalOnly = only === 'incremental';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'packages/cli/bin/osiris.js');
-// A name of its own: other runs of this bench (or other checkouts) may be using the servers at the same time.
+// One database per bench process: two benches on one machine do not drop each other's tables.
 const db = `osiris_bench_${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), 'osiris-bench-copy-'));
 const columns = 'id, qty, price, name, note, created_at';
@@ -101,14 +104,14 @@ COMMIT;
 );
 const mergeBaseline = `${pipe} | psql -h 127.0.0.1 -U postgres -d ${db} -v ON_ERROR_STOP=1 -q -f ${mergeScript}`;
 /** `osiris run` of a pipeline into `bench_rows`: from MySQL's `bench_rows`, or (`fromPostgres`) from Postgres's `bench_src`. */
-const pipeline = (mode, fromPostgres = false, maxRejects = undefined) => {
+const pipeline = (mode, fromPostgres = false, maxRejects = undefined, incremental = false) => {
   const file = join(
     work,
-    `${mode}${fromPostgres ? '-pg' : ''}${maxRejects === undefined ? '' : `-r${maxRejects}`}.yaml`,
+    `${mode}${fromPostgres ? '-pg' : ''}${maxRejects === undefined ? '' : `-r${maxRejects}`}${incremental ? '-inc' : ''}.yaml`,
   );
   const source = fromPostgres
     ? '{ id: src, type: supabase.table, connection: "@pgsrc", mode: read, options: { table: bench_src } }'
-    : '{ id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows } }';
+    : `{ id: src, type: mysql.table, connection: "@src", mode: read, options: { table: bench_rows${incremental ? ', incremental: { cursor: created_at, lag: 60 }' : ''} } }`;
   writeFileSync(
     file,
     `version: 0.0.1
@@ -178,6 +181,49 @@ function measurePair(labels, baseline, osiris, before, baselineEnv = {}) {
   return [summary(labels[0], runs[0].samples), summary(labels[1], runs[1].samples)];
 }
 
+/**
+ * Incremental merge (issue #17): the target holds every row and the state its watermark; 0.1 % of the
+ * source's rows change (a new, later cursor), then `osiris run` of the incremental pipeline, against
+ * the full merge of the same table in the same run (both into a target that has every row).
+ */
+function incrementalBench(fill) {
+  mysql(`ALTER TABLE ${db}.bench_rows ADD INDEX bench_created (created_at)`);
+  fill();
+  timed(pipeline('merge', false, undefined, true), env); // the first run: every row, and the watermark
+  psql('CHECKPOINT');
+  let round = 0;
+  const change = () => {
+    round += 1;
+    mysql(
+      `UPDATE ${db}.bench_rows SET qty = qty + 1, created_at = TIMESTAMP('2026-06-01') + INTERVAL ${round} DAY + INTERVAL id SECOND WHERE id % 1000 = 0`,
+    );
+    psql('CHECKPOINT');
+  };
+  const full = [];
+  const incremental = [];
+  for (let i = 0; i < repeat; i++) {
+    change();
+    incremental.push(timed(pipeline('merge', false, undefined, true), env));
+    change();
+    full.push(timed(pipeline('merge'), env));
+  }
+  const inc = summary('incremental merge, 0.1 % changed: osiris run', incremental);
+  const all = summary('full merge, same table: osiris run (baseline)', full);
+  console.log(`\n${rows.toLocaleString('en-US')} rows, 0.1 % changed, ${repeat} runs each (median):`);
+  printTable([
+    ['what', 'median s', 'vs full merge', 'CPU s', 'peak RSS MB'],
+    [all.label, all.seconds.toFixed(2), '100 %', all.cpu.toFixed(2), all.rssMb.toFixed(0)],
+    [
+      inc.label,
+      inc.seconds.toFixed(2),
+      `${((inc.seconds / all.seconds) * 100).toFixed(1)} %`,
+      inc.cpu.toFixed(2),
+      inc.rssMb.toFixed(0),
+    ],
+  ]);
+  console.log('target: incremental merge under 5 % of the full merge');
+}
+
 try {
   psql(`DROP DATABASE IF EXISTS ${db}`, 'postgres');
   psql(`CREATE DATABASE ${db}`, 'postgres');
@@ -188,24 +234,27 @@ try {
     timed(appendBaseline);
     psql('CHECKPOINT');
   };
-  const rejectsPairs = [
-    ...measurePair(
-      ['append, clean data: osiris max_rejects 0 (baseline)', 'append, clean data: osiris max_rejects 1000'],
-      pipeline('append', false, 0),
-      pipeline('append', false, 1000),
-      resetTarget,
-      env,
-    ),
-    ...measurePair(
-      ['merge, clean data: osiris max_rejects 0 (baseline)', 'merge, clean data: osiris max_rejects 1000'],
-      pipeline('merge', false, 0),
-      pipeline('merge', false, 1000),
-      resetTarget,
-      env,
-    ),
-  ];
+  if (incrementalOnly) incrementalBench(fill);
+  const rejectsPairs = incrementalOnly
+    ? []
+    : [
+        ...measurePair(
+          ['append, clean data: osiris max_rejects 0 (baseline)', 'append, clean data: osiris max_rejects 1000'],
+          pipeline('append', false, 0),
+          pipeline('append', false, 1000),
+          resetTarget,
+          env,
+        ),
+        ...measurePair(
+          ['merge, clean data: osiris max_rejects 0 (baseline)', 'merge, clean data: osiris max_rejects 1000'],
+          pipeline('merge', false, 0),
+          pipeline('merge', false, 1000),
+          resetTarget,
+          env,
+        ),
+      ];
   const results = [
-    ...(rejectsOnly
+    ...(rejectsOnly || incrementalOnly
       ? []
       : measurePair(
           ['append: mariadb | psql \\copy (baseline)', 'append: osiris run'],
@@ -214,7 +263,7 @@ try {
           resetTarget,
         )),
     ...rejectsPairs,
-    ...(rejectsOnly
+    ...(rejectsOnly || incrementalOnly
       ? []
       : measurePair(
           ['merge into empty: psql staging + ON CONFLICT (baseline)', 'merge into empty: osiris run'],
@@ -222,7 +271,7 @@ try {
           pipeline('merge'),
           resetTarget,
         )),
-    ...(rejectsOnly
+    ...(rejectsOnly || incrementalOnly
       ? []
       : measurePair(
           ['merge, all rows present: psql staging + ON CONFLICT (baseline)', 'merge, all rows present: osiris run'],
@@ -230,7 +279,7 @@ try {
           pipeline('merge'),
           fill,
         )),
-    ...(rejectsOnly
+    ...(rejectsOnly || incrementalOnly
       ? []
       : (() => {
           // The Postgres source: the MySQL rows, loaded once (untimed) into bench_src.
@@ -248,10 +297,13 @@ try {
             resetTarget,
           );
         })()),
-    ...(rejectsOnly
+    ...(rejectsOnly || incrementalOnly
       ? []
       : measurePair(
-          ['postgres → mysql append: psql \\copy | mariadb LOAD DATA (baseline)', 'postgres → mysql append: osiris run'],
+          [
+            'postgres → mysql append: psql \\copy | mariadb LOAD DATA (baseline)',
+            'postgres → mysql append: osiris run',
+          ],
           toMysqlBaseline,
           toMysqlPipeline(),
           resetMysqlTarget,
@@ -279,26 +331,30 @@ try {
   console.log('target: max_rejects 1000 on clean data within noise (≈1.00x) of max_rejects 0');
 
   // Three rows a CHECK refuses, once each way (ADR 0020): all other rows in, or all rolled back.
-  const bad = [3, Math.floor(rows / 2), rows - 1];
-  mysql(`UPDATE ${db}.bench_rows SET qty = -1 WHERE id IN (${bad.join(', ')})`);
-  resetTarget();
-  psql('ALTER TABLE bench_rows ADD CHECK (qty >= 0)');
-  const within = timed(`${pipeline('append', false, 10)} > /dev/null`, env);
-  const loaded = Number(psql('SELECT count(*) FROM bench_rows'));
-  resetTarget();
-  psql('ALTER TABLE bench_rows ADD CHECK (qty >= 0)');
-  const over = spawnSync('bash', ['-c', `${pipeline('append', false, 2)} > /dev/null 2>&1`], {
-    env: { ...process.env, ...env },
-  });
-  const after = Number(psql('SELECT count(*) FROM bench_rows'));
-  mysql(`UPDATE ${db}.bench_rows SET qty = id % 1000 WHERE id IN (${bad.join(', ')})`);
-  printTable([
-    ['3 rows refused by a CHECK', 'exit', 'rows in target', 'seconds'],
-    ['max_rejects 10', '0', loaded.toLocaleString('en-US'), within.seconds.toFixed(2)],
-    ['max_rejects 2', String(over.status), after.toLocaleString('en-US'), '-'],
-  ]);
+  if (!incrementalOnly) {
+    const bad = [3, Math.floor(rows / 2), rows - 1];
+    mysql(`UPDATE ${db}.bench_rows SET qty = -1 WHERE id IN (${bad.join(', ')})`);
+    resetTarget();
+    psql('ALTER TABLE bench_rows ADD CHECK (qty >= 0)');
+    const within = timed(`${pipeline('append', false, 10)} > /dev/null`, env);
+    const loaded = Number(psql('SELECT count(*) FROM bench_rows'));
+    resetTarget();
+    psql('ALTER TABLE bench_rows ADD CHECK (qty >= 0)');
+    const over = spawnSync('bash', ['-c', `${pipeline('append', false, 2)} > /dev/null 2>&1`], {
+      env: { ...process.env, ...env },
+    });
+    const after = Number(psql('SELECT count(*) FROM bench_rows'));
+    mysql(`UPDATE ${db}.bench_rows SET qty = id % 1000 WHERE id IN (${bad.join(', ')})`);
+    printTable([
+      ['3 rows refused by a CHECK', 'exit', 'rows in target', 'seconds'],
+      ['max_rejects 10', '0', loaded.toLocaleString('en-US'), within.seconds.toFixed(2)],
+      ['max_rejects 2', String(over.status), after.toLocaleString('en-US'), '-'],
+    ]);
+  }
 
-  if (largeRows > 0 && !rejectsOnly) {
+  if (!rejectsOnly && !incrementalOnly) incrementalBench(fill);
+
+  if (largeRows > 0 && !rejectsOnly && !incrementalOnly) {
     console.log(`\nPreparing ${largeRows.toLocaleString('en-US')} rows for the memory check …`);
     prepareSource(largeRows);
     // One run each, baseline first: throughput at this size, and osiris's peak RSS.

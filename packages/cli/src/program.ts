@@ -11,6 +11,7 @@ import { registerPrompts } from './commands/prompts';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
 import { registerSchema } from './commands/schema';
+import { registerState } from './commands/state';
 import { type CliOverrides, composition } from './composition';
 import { exitCodeHelp } from './exit-codes';
 import { type CliIo, Output } from './output';
@@ -81,6 +82,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: CliOve
   registerRun(program, action, deps);
   registerRuns(program, action);
   registerDlq(program, action, deps);
+  registerState(program, action, deps);
   registerDiscover(program, action, deps);
   registerPrompts(program, action, deps);
   registerMcp(program, action, deps);

@@ -13,6 +13,7 @@ import {
   valueAt,
   type YamlSource,
 } from '@osiris/registry';
+import { incrementalDiagnostics } from './incremental-checks';
 import { CONNECTION_REF, MAX_STEPS, type OmlStep, omlShapeSchema } from './oml';
 import { mergeParams, type ParamValue, paramReferences, substituteStepParams, unusedParams } from './params';
 import { checkTableSets } from './table-sets';
@@ -305,6 +306,7 @@ export function analyseOml(oml: unknown, options: ValidateOmlOptions): Analysis 
     }
   }
 
+  diagnostics.push(...incrementalDiagnostics(result.sources, result.sinks));
   diagnostics.push(...unusedParams(declared, overrides, used));
 
   if (mode === 'strict') {

@@ -15,6 +15,7 @@ import {
   runQuery,
 } from './connection';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
+import { planIncremental } from './incremental';
 import { exactFloats, replaceRowParser, textRowParser } from './row-parser';
 import { compileSelect } from './sql';
 import { TextCellWriter, textMismatch, travelsAsText } from './text-cells';
@@ -72,12 +73,20 @@ export async function readTable(
       );
     }
     const selected = wanted.map((name) => byName.get(name) as CatalogColumn);
+    const incremental =
+      config.incremental === undefined
+        ? undefined
+        : await planIncremental(ctx, conn, schema, config.table, byName, config.filters, config.incremental);
     // For progress only; the table's statistics say nothing about how many rows a filter keeps.
-    const estimatedRows = config.filters.length > 0 ? null : await approxRows(conn, schema, config.table);
-    const estimate = estimatedRows === null ? {} : { estimatedRows };
+    const estimatedRows =
+      config.filters.length > 0 || incremental !== undefined ? null : await approxRows(conn, schema, config.table);
+    const estimate = {
+      ...(estimatedRows === null ? {} : { estimatedRows }),
+      ...(incremental === undefined ? {} : { incremental: incremental.report }),
+    };
     // Asked before the rows' query: a streaming query holds the connection until it ends.
     const declared = await declaredTable(conn, schema, config.table, wanted);
-    const compiled = compileSelect(schema, config.table, selected, config.filters);
+    const compiled = compileSelect(schema, config.table, selected, config.filters, incremental?.where);
     const text = inlineParameters(compiled.sql, compiled.parameters);
     const batches = new MysqlBatches(ctx, conn, text, selected, quoteName(schema, config.table), target);
     // The server starts sending while the sink gets ready; at most one batch is read ahead.

@@ -9,6 +9,7 @@ import {
   MysqlIntrospector,
   MysqlQueryCompiler,
   type RawBuilder,
+  type SqlBool,
   sql,
 } from 'kysely';
 import { isFloat32, isGeometry } from './types';
@@ -50,6 +51,8 @@ export function compileSelect(
   table: string,
   columns: readonly SelectColumn[],
   filters: readonly Filter[],
+  /** More of the WHERE clause (an incremental read's bounds), ANDed with the filters. */
+  extra?: RawBuilder<SqlBool>,
 ): CompiledQuery {
   let query = db()
     .selectFrom(sql.id(schema, table).as('t'))
@@ -65,5 +68,22 @@ export function compileSelect(
   if (filters.length > 0) {
     query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
   }
+  if (extra !== undefined) query = query.where(extra);
+  return query.compile();
+}
+
+/** `SELECT <select> FROM schema.table AS t WHERE filters AND extra`: one row of aggregates. */
+export function compileAggregate(
+  schema: string,
+  table: string,
+  select: RawBuilder<unknown>,
+  filters: readonly Filter[],
+  extra: RawBuilder<SqlBool> | undefined,
+): CompiledQuery {
+  let query = db().selectFrom(sql.id(schema, table).as('t')).select(select.as('a'));
+  if (filters.length > 0) {
+    query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
+  }
+  if (extra !== undefined) query = query.where(extra);
   return query.compile();
 }

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-import { parseTableReadOptions, type TableReadOptions } from '@osiris/runner';
+import {
+  type IncrementalOptions,
+  parseIncrementalOptions,
+  parseTableReadOptions,
+  type TableReadOptions,
+} from '@osiris/runner';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 
 function invalidFor(stepId: string): (message: string) => SupabaseConnectorError {
@@ -14,12 +19,15 @@ function invalidFor(stepId: string): (message: string) => SupabaseConnectorError
 /** A read's options; the schema defaults to `public`. */
 export interface ReadConfig extends TableReadOptions {
   readonly schema: string;
+  /** Read only what changed since the last run (ADR 0024). */
+  readonly incremental?: IncrementalOptions;
 }
 
 /** Checks the step options of a `supabase.table` read (the registry validated them already; this guards direct callers). */
 export function parseReadConfig(stepId: string, config: Readonly<Record<string, unknown>>): ReadConfig {
   const options = parseTableReadOptions(config, invalidFor(stepId));
-  return { ...options, schema: options.schema ?? 'public' };
+  const incremental = parseIncrementalOptions(config.incremental, invalidFor(stepId));
+  return { ...options, schema: options.schema ?? 'public', ...(incremental === undefined ? {} : { incremental }) };
 }
 
 export interface WriteConfig {
@@ -36,6 +44,10 @@ export interface WriteConfig {
   readonly indexes: boolean;
   /** New or wider source columns: added/widened in the load's transaction, or an error. */
   readonly schemaChanges: 'add_columns' | 'fail';
+  /** What happens to target rows whose key left the source (ADR 0024). Default `ignore`. */
+  readonly deletes: 'ignore' | 'soft' | 'hard';
+  /** The schema of the incremental state table `osiris_state`. Default `public`. */
+  readonly stateSchema: string;
 }
 
 /** Checks the step options of a `supabase.table` write. */
@@ -76,6 +88,14 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
   if (typeof createTable !== 'boolean') {
     throw invalid('options.create_table must be true or false.');
   }
+  const deletes = config.deletes ?? 'ignore';
+  if (deletes !== 'ignore' && deletes !== 'soft' && deletes !== 'hard') {
+    throw invalid('options.deletes must be ignore, soft or hard.');
+  }
+  if (deletes !== 'ignore' && mode !== 'merge') {
+    throw invalid(`options.deletes: ${deletes} compares keys, so it needs write_mode: merge and merge_keys.`);
+  }
+  const stateSchema = optionalName('state_schema') ?? 'public';
   const maxRejects = config.max_rejects ?? 0;
   if (typeof maxRejects !== 'number' || !Number.isSafeInteger(maxRejects) || maxRejects < 0) {
     throw invalid('options.max_rejects must be a whole number, 0 or more (0: any refused row fails the load).');
@@ -87,6 +107,8 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
     mergeKeys,
     createTable,
     maxRejects,
+    deletes,
+    stateSchema,
     ...parseSchemaOptions(config, createTable, invalid),
   };
 }

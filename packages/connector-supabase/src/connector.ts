@@ -4,6 +4,7 @@ import { discoverSupabase } from './discover';
 import { listSupabaseTables } from './list-tables';
 import { readQuery } from './query';
 import { readTable } from './read';
+import { listState, readState, resetState } from './state';
 import { isTransientPostgresError } from './transient';
 import { writeTable } from './write';
 
@@ -35,4 +36,7 @@ export const supabaseTableConnector: Connector = {
   write: writeTable,
   discover: discoverSupabase,
   listTables: listSupabaseTables,
+  readState,
+  listState,
+  resetState,
 };

@@ -7,6 +7,7 @@ import { type CatalogColumn, declaredTable, loadTable, toDescriptor } from './ca
 import { parseReadConfig } from './config';
 import { abortedError, ClientTypes, describePgError, resolveConnection } from './connection';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
+import { planIncremental } from './incremental';
 import { openSession, type Session } from './session';
 import { compileCopyOut, compileSelect } from './sql';
 
@@ -64,17 +65,26 @@ export async function readTable(
     const selected = wanted.map((name) => byName.get(name) as CatalogColumn);
     for (const c of selected) if (c.typeOid !== c.baseOid) types.alias(c.typeOid, c.baseOid);
     const declared = await declaredTable(session, table.oid, wanted);
-    const compiled = compileSelect(config.schema, config.table, wanted, config.filters);
+    const incremental =
+      config.incremental === undefined
+        ? undefined
+        : await planIncremental(ctx, session, config.schema, config.table, byName, config.filters, config.incremental);
+    const compiled = compileSelect(config.schema, config.table, wanted, config.filters, false, incremental?.where);
     // Unique: PGlite's cursors of several reads share one connection.
     const cursor = `osiris_read_${randomBytes(6).toString('hex')}`;
     await session.declareCursor(cursor, compiled.sql, compiled.parameters);
     const batches = new CursorBatches(ctx, session, cursor, tableName, target.redactor);
     const columns = selected.map(toDescriptor);
     // The table's statistics say nothing about how many rows a filter keeps.
-    const estimate = table.approxRows === null || config.filters.length > 0 ? {} : { estimatedRows: table.approxRows };
+    const estimate = {
+      ...(table.approxRows === null || config.filters.length > 0 || incremental !== undefined
+        ? {}
+        : { estimatedRows: table.approxRows }),
+      ...(incremental === undefined ? {} : { incremental: incremental.report }),
+    };
     const copySql =
       session.copyOut !== undefined && selected.every((c) => c.binary)
-        ? compileCopyOut(config.schema, config.table, wanted, config.filters)
+        ? compileCopyOut(config.schema, config.table, wanted, config.filters, incremental?.where)
         : undefined;
     if (copySql === undefined) return { columns, batches, declared, ...estimate };
     return {

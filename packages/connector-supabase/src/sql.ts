@@ -9,6 +9,7 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   type RawBuilder,
+  type SqlBool,
   sql,
 } from 'kysely';
 
@@ -76,6 +77,8 @@ export function compileSelect(
   columns: readonly string[],
   filters: readonly Filter[],
   literals = false,
+  /** More of the WHERE clause (an incremental read's bounds, literals only), ANDed with the filters. */
+  extra?: RawBuilder<SqlBool>,
 ): CompiledQuery {
   let query = db(literals)
     .selectFrom(sql.id(schema, table).as('t'))
@@ -83,7 +86,24 @@ export function compileSelect(
   if (filters.length > 0) {
     query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
   }
+  if (extra !== undefined) query = query.where(extra);
   return query.compile();
+}
+
+/** `SELECT <select> FROM schema.table AS t WHERE filters AND extra`, every value a literal: one row of aggregates. */
+export function compileAggregate(
+  schema: string,
+  table: string,
+  select: RawBuilder<unknown>,
+  filters: readonly Filter[],
+  extra: RawBuilder<SqlBool> | undefined,
+): string {
+  let query = db(true).selectFrom(sql.id(schema, table).as('t')).select(select.as('a'));
+  if (filters.length > 0) {
+    query = query.where((eb) => filtersWhere(eb, filters, (column) => sql.id('t', column)));
+  }
+  if (extra !== undefined) query = query.where(extra);
+  return query.compile().sql;
 }
 
 /**
@@ -98,10 +118,11 @@ export function compileCopyOut(
   table: string,
   columns: readonly string[],
   filters: readonly Filter[],
+  extra?: RawBuilder<SqlBool>,
 ): string | undefined {
   const values = filters.flatMap((f) => (f.value === undefined ? [] : Array.isArray(f.value) ? f.value : [f.value]));
   if (values.some((v) => typeof v === 'string' && v.includes('\0'))) return undefined;
-  const select = compileSelect(schema, table, columns, filters, true);
+  const select = compileSelect(schema, table, columns, filters, true, extra);
   if (select.parameters.length > 0) throw new Error('internal: a COPY query with parameters');
   return `COPY (${select.sql}) TO STDOUT (FORMAT binary)`;
 }

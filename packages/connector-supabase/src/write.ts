@@ -10,6 +10,7 @@ import { BinaryCopyEncoder, binaryCopyPlan } from './copy-binary';
 import { CopyEncoder, type FieldEncoder, fieldEncoder, RowEncodingError } from './copy-encode';
 import { CopyPassThrough } from './copy-pass';
 import { type CreatePlan, checkTypes, createPlan, finishCreatedTable, targetEnums } from './create-table';
+import { applyDeletes } from './deletes';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError, type SupabaseErrorReason } from './errors';
 import { quoteName } from './read';
 import {
@@ -24,7 +25,8 @@ import { applySchemaChanges } from './schema-changes';
 import { replaceTable } from './replace';
 import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';
-import { categoryOf, needsTextComparison } from './types';
+import { writeState } from './state';
+import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
 
 /** Whether a COPY is running on the step's connection. */
 interface CopyState {
@@ -113,7 +115,7 @@ export async function writeTable(
         session.binaryCopy &&
         passesThrough(ctx, input, targetColumns),
     };
-    const result =
+    let result =
       config.writeMode === 'append'
         ? await append(ctx, session, config, input, encoding, copyState)
         : config.writeMode === 'replace'
@@ -128,6 +130,13 @@ export async function writeTable(
             )
           : await merge(ctx, session, config, input, encoding, table, targetColumns, copyState);
     if (created.plan !== undefined) await finishCreatedTable(ctx, session, config, created.plan, tableName);
+    // Deletes and the incremental state commit with the rows, or not at all (ADR 0024).
+    if (config.deletes !== 'ignore') {
+      const load = (copyTarget: string, keys: TabularStream) =>
+        copyInput(ctx, session, copyTarget, keys, keyEncoding(keys, table), false, copyState);
+      result = { ...result, deleted: await applyDeletes(ctx, session, config, table, load) };
+    }
+    if (ctx.state !== undefined) await writeState(session, config.stateSchema, ctx.state);
     if (ctx.signal.aborted) throw abortedError(ctx.stepId, ctx.signal, 'write');
     phase = 'committing';
     await session.commit();
@@ -500,6 +509,17 @@ async function copyInput(
     // Not awaited: an async generator would only return after its pending next() settles.
     if (!iteratorDone) void Promise.resolve(iterator.return?.()).catch(() => {});
   }
+}
+
+/** How the source's key columns are written into a staging table of the target's key types. */
+function keyEncoding(keys: TabularStream, table: CatalogTable): TargetEncoding {
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const typnames = keys.columns.map((c) => byName.get(c.name)?.typname ?? 'text');
+  return {
+    encoders: keys.columns.map((c, i) => fieldEncoder(c.kind, categoryOf(typnames[i] as string))),
+    typnames,
+    passThrough: false,
+  };
 }
 
 async function append(

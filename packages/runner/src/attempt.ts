@@ -3,6 +3,8 @@ import { OsirisError, OsirisErrorCode } from '@osiris/registry';
 import type { LogLevel, RejectedRow, Row, StepContext, StepReporter, TabularStream, TextBatch } from './contracts';
 import { CopyBinaryFraming } from './copy-binary-framing';
 import type { EventSink } from './events';
+import type { IncrementalReport, StateRecord } from './incremental';
+import { type IncrementalPlan, prepareIncremental, type RunIdentity, stateToWrite } from './incremental-pipe';
 import type { Pipe, PlannedStep } from './plan';
 import type { RunSettings } from './settings';
 
@@ -16,6 +18,10 @@ export interface StepCounts {
   readonly updated?: number;
   /** Rows the sink set aside (`max_rejects`, ADR 0020), not yet redacted. */
   readonly rejected?: readonly RejectedRow[];
+  /** Sinks with `deletes`: rows the database marked deleted or deleted. */
+  readonly deleted?: number;
+  /** Incremental sources: what was read and why, the watermark before and after (ADR 0024). */
+  readonly incremental?: IncrementalReport;
 }
 
 /** How one attempt of a pipe ended. `sink` is there once the sink started. */
@@ -41,6 +47,8 @@ export interface AttemptOptions {
   readonly signal: AbortSignal;
   /** `chunkSize`, `progressIntervalMs` and `idleTimeoutMs` apply to an attempt. */
   readonly settings: RunSettings;
+  /** The run's pipeline, id and fingerprint, which an incremental pipe's state row records. */
+  readonly run?: RunIdentity;
 }
 
 /** The error of a run stopped by its signal (exit 130). */
@@ -147,6 +155,8 @@ export async function attemptPipe(pipe: Pipe, attempt: number, options: AttemptO
   };
 
   let stream: TabularStream | undefined;
+  let incremental: IncrementalPlan | undefined;
+  let state: StateRecord | undefined;
   let iterating = false;
   const silent = () =>
     new OsirisError(
@@ -205,7 +215,15 @@ export async function attemptPipe(pipe: Pipe, attempt: number, options: AttemptO
     try {
       const read = source.connector.read;
       if (read === undefined) throw new Error(`${source.step.component} cannot read`);
-      stream = await read.call(source.connector, context(source), source.config.options);
+      // Incremental sources learn their watermark from the sink's target first (ADR 0024).
+      incremental = await prepareIncremental(pipe, () => context(sink as PlannedStep), options.run, options.settings);
+      const sourceContext = context(source);
+      stream = await read.call(
+        source.connector,
+        incremental === undefined ? sourceContext : { ...sourceContext, incremental: incremental.read },
+        source.config.options,
+      );
+      state = stateToWrite(incremental, stream, pipe, options.run);
       estimatedRows = stream.estimatedRows;
     } catch (error) {
       sourceError = error;
@@ -226,7 +244,14 @@ export async function attemptPipe(pipe: Pipe, attempt: number, options: AttemptO
     const { textBatches, copyBinary } = stream;
     // A COPY binary stream's rows are its tuples, counted as they end, whichever chunk that is in.
     const framing = new CopyBinaryFraming();
-    const result = await write.call(sink.connector, context(sink), sink.config.options, {
+    // `deletes: soft | hard` compare key sets: the source's keys, every row, no incremental bound.
+    const readAgain = source.connector.read as NonNullable<typeof source.connector.read>;
+    const sourceKeys = (columns: readonly string[]) => {
+      const { incremental: _bound, ...rest } = source.config.options;
+      return readAgain.call(source.connector, context(source), { ...rest, columns });
+    };
+    const sinkContext = { ...context(sink), sourceKeys, ...(state === undefined ? {} : { state }) };
+    const result = await write.call(sink.connector, sinkContext, sink.config.options, {
       columns: stream.columns,
       batches: counted(stream.batches, rowsIn),
       // The sink pulls one of the forms; the other generators never start.
@@ -241,6 +266,27 @@ export async function attemptPipe(pipe: Pipe, attempt: number, options: AttemptO
           }),
     });
     finishSource();
+    const report = stream.incremental;
+    if (report !== undefined) {
+      events({
+        type: 'note',
+        level: 'info',
+        step: source.step.id,
+        attempt,
+        payload: { message: `read ${rows} ${report.reason}` },
+      });
+      if (report.rowsNullCursor > 0) {
+        events({
+          type: 'note',
+          level: 'warn',
+          step: source.step.id,
+          attempt,
+          payload: {
+            message: `${report.rowsNullCursor} row(s) have a NULL cursor (${report.cursor}): the first run loaded them, later runs do not see their changes. Give them a cursor value, or run with --full-refresh`,
+          },
+        });
+      }
+    }
     const counts = {
       rowsRead: rows,
       rowsWritten: result.rowsWritten,
@@ -251,9 +297,15 @@ export async function attemptPipe(pipe: Pipe, attempt: number, options: AttemptO
     return {
       ok: true,
       sinkStarted,
-      source: { rowsRead: rows, rowsWritten: 0, durationMs: sourceDuration },
+      source: {
+        rowsRead: rows,
+        rowsWritten: 0,
+        durationMs: sourceDuration,
+        ...(report === undefined ? {} : { incremental: report }),
+      },
       sink: {
         ...counts,
+        ...(result.deleted === undefined ? {} : { deleted: result.deleted }),
         ...(result.inserted === undefined ? {} : { inserted: result.inserted }),
         ...(result.updated === undefined ? {} : { updated: result.updated }),
         ...(result.rejected === undefined ? {} : { rejected: result.rejected }),

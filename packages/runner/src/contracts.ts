@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import type { IncrementalRead, IncrementalReport, StateKey, StateRecord } from './incremental';
 
 /**
  * Logical column types shared by every connector. A source maps its native
@@ -134,6 +135,8 @@ export interface TabularStream {
   readonly estimatedRows?: number;
   /** Optional: the source table's keys and indexes (only a table source, never a query). */
   readonly declared?: DeclaredTable;
+  /** Set by a source that read incrementally (`StepContext.incremental`): what it read and why (ADR 0024). */
+  readonly incremental?: IncrementalReport;
 }
 
 /**
@@ -247,6 +250,18 @@ export interface StepContext {
   /** Aborted on Ctrl-C or when another step fails; a write must roll back. */
   readonly signal: AbortSignal;
   readonly reporter: StepReporter;
+  /** A source with an `incremental` option: the watermark in the target's state and the run's flags (ADR 0024). */
+  readonly incremental?: IncrementalRead;
+  /**
+   * A sink fed by an incremental source: the state row to write in the same transaction as the
+   * rows (absent after a backfill, which leaves the state as it was).
+   */
+  readonly state?: StateRecord;
+  /**
+   * A sink: reads the source again, only these columns and every row (no incremental bound), for a
+   * sink that compares key sets (`deletes: soft | hard`). Absent when there is no source.
+   */
+  readonly sourceKeys?: (columns: readonly string[]) => Promise<TabularStream>;
 }
 
 export interface WriteResult {
@@ -254,6 +269,8 @@ export interface WriteResult {
   /** For merge: rows inserted and rows updated, when the database tells. */
   readonly inserted?: number;
   readonly updated?: number;
+  /** `deletes: soft | hard`: target rows marked deleted or deleted because their key left the source. */
+  readonly deleted?: number;
   /**
    * Rows the sink set aside because the database refused them on their own (a sink option
    * `max_rejects` > 0, ADR 0020), in input order; the other rows were written. The runner writes
@@ -377,4 +394,24 @@ export interface Connector {
    * (ADR 0021). A connector without it cannot read many tables from one step.
    */
   listTables?(ctx: StepContext, options: ListTablesOptions): Promise<ListedTable[]>;
+  /**
+   * A sink that keeps incremental state in its target (ADR 0024): the state row of `key`, or
+   * undefined when there is none (no state table yet included). `config` is the sink step's options.
+   */
+  readState?(
+    ctx: StepContext,
+    config: Readonly<Record<string, unknown>>,
+    key: StateKey,
+  ): Promise<StateRecord | undefined>;
+  /** The state rows of a pipeline (`osiris state list|show`), narrowed by step and table when given. */
+  listState?(ctx: StepContext, config: Readonly<Record<string, unknown>>, filter: StateFilter): Promise<StateRecord[]>;
+  /** Deletes the state rows `filter` selects (`osiris state reset`); resolves with how many. */
+  resetState?(ctx: StepContext, config: Readonly<Record<string, unknown>>, filter: StateFilter): Promise<number>;
+}
+
+/** Which state rows: a pipeline's, optionally one step's or one table's. */
+export interface StateFilter {
+  readonly pipeline: string;
+  readonly step?: string;
+  readonly table?: string;
 }

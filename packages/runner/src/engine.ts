@@ -3,6 +3,7 @@ import type { RunManifest, StepConfig } from '@osiris/compiler';
 import type { OsirisError, Registry, StepMode } from '@osiris/registry';
 import type { Connector, RejectedRow } from './contracts';
 import type { EventSink } from './events';
+import type { IncrementalReport } from './incremental';
 import type { RunSettings } from './settings';
 
 /** Step configs keyed by step id (the content of `cfg/<id>.json`), as a Map or a plain object. */
@@ -37,6 +38,10 @@ export interface StepResult {
   readonly rejectsFile?: string;
   /** The rows themselves, from the engine to `runManifest`; not in the result it returns. */
   readonly rejected?: readonly RejectedRow[];
+  /** Sinks with `deletes: soft | hard`: rows marked deleted or deleted. */
+  readonly deleted?: number;
+  /** Incremental sources: what was read and why, the watermark before and after (ADR 0024). */
+  readonly incremental?: IncrementalReport;
   readonly durationMs: number;
   /** The table of a step that reads or writes many tables (its id is `<step>.<table>`, ADR 0021). */
   readonly table?: string;

@@ -6,6 +6,7 @@ import type { LogLevel, RejectedRow } from './contracts';
 import type { EngineResult, RunStatus, StepConfigs, StepResult, StepStatus } from './engine';
 import { describeError, isTransientError } from './errors';
 import type { EventSink } from './events';
+import type { IncrementalReport } from './incremental';
 import { type PlannedStep, type PlanOptions, planRun } from './plan';
 import { exponentialBackoff, type RetryPolicy } from './retry';
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from './settings';
@@ -20,6 +21,8 @@ export interface ExecuteOptions extends PlanOptions {
   readonly settings?: RunSettings;
   /** Whether and when a failed attempt is tried again. Default: {@link exponentialBackoff} with the settings' `retry*`. */
   readonly retryPolicy?: RetryPolicy;
+  /** The run id (and the manifest's pipeline and fingerprint) an incremental pipe's state row records. */
+  readonly runId?: string;
 }
 
 interface StepState {
@@ -32,6 +35,8 @@ interface StepState {
   rejected: readonly RejectedRow[] | undefined;
   durationMs: number;
   error: string | undefined;
+  deleted?: number;
+  incremental?: IncrementalReport;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -129,6 +134,8 @@ export async function executeSteps(
     if (counts.updated !== undefined) state.updated = (state.updated ?? 0) + counts.updated;
     // Only the attempt that committed set rows aside: a failed one's rows are in no table.
     if (status === 'succeeded') state.rejected = counts.rejected;
+    if (counts.deleted !== undefined) state.deleted = (state.deleted ?? 0) + counts.deleted;
+    if (counts.incremental !== undefined) state.incremental = counts.incremental;
     state.status = status;
     state.error = error;
   };
@@ -140,7 +147,12 @@ export async function executeSteps(
       break;
     }
     for (let attempt = 1; ; attempt += 1) {
-      const outcome: AttemptOutcome = await attemptPipe(pipe, attempt, { events, signal, settings });
+      const outcome: AttemptOutcome = await attemptPipe(pipe, attempt, {
+        events,
+        signal,
+        settings,
+        run: { pipeline: manifest.pipeline, runId: options.runId ?? '', fingerprint: manifest.fingerprints.oml },
+      });
       const sourceState = stateOf(pipe.source.step.id);
       sourceState.attempts += 1;
       sourceState.durationMs += outcome.source.durationMs;
@@ -236,6 +248,8 @@ export async function executeSteps(
       ...(state.updated === undefined ? {} : { updated: state.updated }),
       ...(state.rejected === undefined ? {} : { rowsRejected: state.rejected.length, rejected: state.rejected }),
       ...(table === undefined ? {} : { table }),
+      ...(state.deleted === undefined ? {} : { deleted: state.deleted }),
+      ...(state.incremental === undefined ? {} : { incremental: state.incremental }),
       ...(state.error === undefined ? {} : { error: state.error }),
     };
   });

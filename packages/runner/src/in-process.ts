@@ -53,6 +53,7 @@ export function createInProcessEngine(
         events: context.events,
         signal: context.signal,
         settings: context.settings,
+        runId: context.runId,
         ...(context.registry === undefined ? {} : { registry: context.registry }),
         ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),
       });

@@ -19,6 +19,7 @@ export type {
   LogLevel,
   RejectedRow,
   Row,
+  StateFilter,
   StepContext,
   StepReporter,
   TabularStream,
@@ -68,6 +69,14 @@ export type { ExecuteOptions } from './execute';
 export { executeSteps } from './execute';
 export type { InProcessEngine, InProcessEngineOptions } from './in-process';
 export { createInProcessEngine } from './in-process';
+export type {
+  IncrementalOptions,
+  IncrementalRead,
+  IncrementalReport,
+  StateKey,
+  StateRecord,
+} from './incremental';
+export { lagNote, parseIncrementalOptions, parseLag, readReason } from './incremental';
 export type { ProgressTarget } from './internal/progress';
 export { shownState } from './liveness';
 export type { RunLogLine, RunMetrics, RunStatusFile, StepMetrics } from './metrics';

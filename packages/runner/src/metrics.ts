@@ -27,6 +27,16 @@ export interface StepMetrics {
   readonly duration_ms: number;
   /** The table of one step of many tables (its id is `<step>.<table>`, ADR 0021). */
   readonly table?: string;
+  /** Sinks with `deletes: soft | hard`: target rows marked deleted or deleted. */
+  readonly rows_deleted?: number;
+  /** Incremental sources (ADR 0024): why these rows (`rows changed since … (lag 5 min)`). */
+  readonly read_reason?: string;
+  /** Incremental sources: the watermark in the target's state before the run (null: none). */
+  readonly watermark_before?: string | null;
+  /** Incremental sources: the watermark after the run, the largest cursor value read (null: none). */
+  readonly watermark_after?: string | null;
+  /** Incremental sources: rows whose cursor is NULL, which runs after the first do not see. */
+  readonly rows_null_cursor?: number;
   readonly error?: string;
 }
 
@@ -49,6 +59,15 @@ export function stepMetrics(step: StepResult): StepMetrics {
     ...(step.rejectsFile === undefined ? {} : { rejects_file: step.rejectsFile }),
     duration_ms: step.durationMs,
     ...(step.table === undefined ? {} : { table: step.table }),
+    ...(step.deleted === undefined ? {} : { rows_deleted: step.deleted }),
+    ...(step.incremental === undefined
+      ? {}
+      : {
+          read_reason: step.incremental.reason,
+          watermark_before: step.incremental.watermarkBefore ?? null,
+          watermark_after: step.incremental.watermarkAfter ?? null,
+          rows_null_cursor: step.incremental.rowsNullCursor,
+        }),
     ...(step.error === undefined ? {} : { error: step.error }),
   };
 }

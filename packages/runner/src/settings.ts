@@ -35,6 +35,12 @@ export interface RunSettings {
    * `tables: [pattern, …]` choose; empty: all of them. Default empty.
    */
   readonly tables: readonly string[];
+  /** `--full-refresh`: incremental sources read every row, whatever their watermark. Default false. */
+  readonly fullRefresh: boolean;
+  /** `--since`: incremental sources read from this cursor value (a backfill; the watermark stays). Default none. */
+  readonly since: string | null;
+  /** `--until`: incremental sources read up to this cursor value (a backfill; the watermark stays). Default none. */
+  readonly until: string | null;
 }
 
 /**
@@ -54,6 +60,9 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = Object.freeze({
   logLevel: 'info',
   redactionStrategy: 'fixed',
   tables: Object.freeze([]) as readonly string[],
+  fullRefresh: false,
+  since: null,
+  until: null,
 });
 
 const milliseconds = (description: string) =>
@@ -109,6 +118,21 @@ export const runSettingsSchema = {
       items: { type: 'string', minLength: 1 },
       description: 'Source tables the run is narrowed to; empty: all.',
       default: [],
+    },
+    fullRefresh: {
+      type: 'boolean',
+      description: 'Incremental sources read every row.',
+      default: DEFAULT_RUN_SETTINGS.fullRefresh,
+    },
+    since: {
+      type: ['string', 'null'],
+      description: 'Backfill: incremental sources read from this cursor value.',
+      default: DEFAULT_RUN_SETTINGS.since,
+    },
+    until: {
+      type: ['string', 'null'],
+      description: 'Backfill: incremental sources read up to this cursor value.',
+      default: DEFAULT_RUN_SETTINGS.until,
     },
   },
 } as const;

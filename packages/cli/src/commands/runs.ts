@@ -100,6 +100,12 @@ export function registerRuns(program: Command, action: Action): void {
           output.out(
             `  ${step.id.padEnd(16)} ${step.component.padEnd(16)} ${step.status.padEnd(11)} read ${count(step.rows_read)}  ${written(step)}  ${seconds(step.duration_ms)}`,
           );
+          if (step.read_reason !== undefined) {
+            output.out(
+              `    ${step.read_reason}; watermark ${step.watermark_before ?? '(none)'} → ${step.watermark_after ?? '(none)'}`,
+            );
+          }
+          if (step.rows_deleted !== undefined) output.out(`    deleted ${count(step.rows_deleted)}`);
         }
         output.out(`  manifest: ${where(run.artifacts.manifest)}`);
         output.out(`  configs:  ${run.artifacts.configs.map(where).join(', ') || '-'}`);

@@ -209,6 +209,19 @@ function stepResult(step: RunManifest['steps'][number], found: RunMetrics['steps
     ...(count(found?.rows_inserted) === undefined ? {} : { inserted: count(found?.rows_inserted) as number }),
     ...(count(found?.rows_updated) === undefined ? {} : { updated: count(found?.rows_updated) as number }),
     durationMs: count(found?.duration_ms) ?? 0,
+    ...(count(found?.rows_deleted) === undefined ? {} : { deleted: count(found?.rows_deleted) as number }),
+    ...(typeof found?.read_reason === 'string'
+      ? {
+          incremental: {
+            cursor: '',
+            reason: found.read_reason,
+            watermarkBefore: found.watermark_before ?? undefined,
+            watermarkAfter: found.watermark_after ?? undefined,
+            rowsNullCursor: count(found.rows_null_cursor) ?? 0,
+            moveWatermark: true,
+          },
+        }
+      : {}),
     ...(typeof found?.error === 'string' ? { error: found.error } : {}),
   };
 }
