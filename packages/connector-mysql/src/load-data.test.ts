@@ -5,7 +5,7 @@ import { LoadDataEncoder, utcDateTime } from './load-data';
 import { upsertCounts } from './write';
 import { mysqlTypeFor } from './write-types';
 
-const col = (kind: ColumnDescriptor['kind'], nativeType = kind, extra = {}): ColumnDescriptor => ({
+const col = (kind: ColumnDescriptor['kind'], nativeType: string = kind, extra = {}): ColumnDescriptor => ({
   name: 'c',
   kind,
   nativeType,

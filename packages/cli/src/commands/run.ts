@@ -87,6 +87,7 @@ export function registerRun(program: Command, action: Action, deps: Composition)
     .option(
       '--tables <names>',
       'run only these source tables (comma-separated) of the steps that read tables: [pattern, …]',
+    )
     .option('--full-refresh', 'incremental sources read every row, whatever their watermark')
     .option(
       '--since <value>',
