@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 
 import type { ConnectorSet } from '@osiris/connectors';
+import type { Command } from 'commander';
 import { loadRegistry, type Registry } from '@osiris/registry';
 import type { Connector, Engine } from '@osiris/runner';
 import type { ChatDeps } from './commands/chat';
@@ -46,6 +47,8 @@ export interface CliOverrides {
   readonly connectors?: readonly Connector[];
   /** The engines by name. Default: {@link builtinEngines}. */
   readonly engines?: Readonly<Record<string, EngineFactory>>;
+  /** Sees the whole command tree before the arguments are parsed: the docs generator's one source (ADR 0026). */
+  readonly inspect?: (program: Command) => void;
 }
 
 /** The registry, connectors and engines of one command line, each made when a command first needs it. */

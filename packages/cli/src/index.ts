@@ -4,3 +4,5 @@ export type { CliOverrides, EngineFactory, EngineSetup } from './composition';
 export { builtinEngines } from './composition';
 export type { CliIo, Stream } from './output';
 export { main } from './program';
+export type { ArgumentReference, CliReference, CommandReference, OptionReference } from './reference';
+export { cliReference } from './reference';

@@ -95,6 +95,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: CliOve
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
   }
+  overrides.inspect?.(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
