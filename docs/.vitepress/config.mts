@@ -48,6 +48,7 @@ function group(text: string, folder: string, collapsed = false) {
   };
 }
 
+// biome-ignore lint/style/noDefaultExport: VitePress reads the config from the default export.
 export default {
   title: 'Osiris',
   description: 'Deterministic, audited data pipelines from plain language.',

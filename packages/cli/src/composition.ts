@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 
 import type { ConnectorSet } from '@osiris/connectors';
-import type { Command } from 'commander';
 import { loadRegistry, type Registry } from '@osiris/registry';
 import type { Connector, Engine } from '@osiris/runner';
+import type { Command } from 'commander';
 import type { ChatDeps } from './commands/chat';
 
 /**

@@ -9,6 +9,7 @@ import { registerPrompts } from './commands/prompts';
 import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
 import { registerSchema } from './commands/schema';
+import { registerUpgrade } from './commands/upgrade';
 import { type CliOverrides, composition } from './composition';
 import { exitCodeHelp } from './exit-codes';
 import { type CliIo, Output } from './output';
@@ -78,6 +79,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: CliOve
   registerSchema(program, action, deps);
   registerRun(program, action, deps);
   registerRuns(program, action);
+  registerUpgrade(program, action, deps);
   registerDiscover(program, action, deps);
   registerPrompts(program, action, deps);
   registerChat(

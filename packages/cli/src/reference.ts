@@ -51,12 +51,21 @@ const envInDescription = /\benv(?:ironment)?\s+((?:OSIRIS|NO)_[A-Z0-9_]+)/g;
 async function helpOf(path: readonly string[]): Promise<{ text: string; program?: Command }> {
   let text = '';
   let program: Command | undefined;
-  const sink = { write: (chunk: string) => ((text += chunk), true) };
-  await main([...path, '--help'], { stdout: sink, stderr: sink, env: {}, cwd: process.cwd() }, {
-    inspect: (tree) => {
-      program = tree;
+  const sink = {
+    write: (chunk: string) => {
+      text += chunk;
+      return true;
     },
-  });
+  };
+  await main(
+    [...path, '--help'],
+    { stdout: sink, stderr: sink, env: {}, cwd: process.cwd() },
+    {
+      inspect: (tree) => {
+        program = tree;
+      },
+    },
+  );
   return program === undefined ? { text } : { text, program };
 }
 
