@@ -73,7 +73,12 @@ export default {
       group('Concepts', 'concepts'),
       group('How-to guides', 'how-to'),
       group('Reference', 'reference'),
-      { text: 'Benchmarks', items: [{ text: titleOf(join(root, 'benchmarks.md')), link: '/benchmarks' }] },
+      {
+        text: 'Benchmarks',
+        items: existsSync(join(root, 'benchmarks.md'))
+          ? [{ text: titleOf(join(root, 'benchmarks.md')), link: '/benchmarks' }]
+          : [],
+      },
       group('Decisions (ADRs)', 'adr', true),
     ].filter((g) => g.items.length > 0),
     socialLinks: [{ icon: 'github', link: repo }],
