@@ -128,13 +128,15 @@ describe('osiris upgrade: what it cannot upgrade is a located error (exit 2), ne
       const printed = result.stdout + result.stderr;
       expect(printed).not.toContain('CANARY');
       expect(printed).not.toContain('db.internal');
-      for (const field of ['host', 'user', 'password', 'url', 'key']) expect(printed).toContain(`config.${field}`);
+      for (const field of ['connection', 'host', 'user', 'password', 'url', 'key']) {
+        expect(printed).toContain(`config.${field}`);
+      }
     }
     const json = JSON.parse((await runCli(['upgrade', '--json', 'inline-credentials.yaml'], { cwd })).stdout);
-    expect(json.files[0].diagnostics[2]).toMatchObject({
+    expect(json.files[0].diagnostics[3]).toMatchObject({
       rule: 'inlineSecret',
       path: 'steps[0].config.password',
-      line: 10,
+      line: 11,
       col: 17,
     });
   });

@@ -45,7 +45,10 @@ export function registerUpgrade(program: Command, action: Action, deps: Composit
 Without --write nothing is written: exit 0 when every file is current, 1 when an upgrade is pending
 (like prettier --check), 2 when a file cannot be upgraded (a located error: a component Osiris does not
 have, credentials written inline, an option not available yet). With --write, exit 0 once written.
-Running it again changes nothing. Upgrades: ${TRANSFORMS.map((t) => `${t.id} (${t.description})`).join('; ')}.`,
+Running it again changes nothing.
+
+Upgrades, applied oldest first:
+${TRANSFORMS.map((t) => `  ${t.id.padEnd(20)}${t.description}`).join('\n')}`,
     )
     .action(
       action((output: Output, paths: string[], options: { write?: boolean; json?: boolean }) => {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Pipelines of the Python Osiris (keboola/osiris, OML `oml_version: "0.1.0"`) → this Osiris's OML. The
-// mapping is decided in ADR 0027's sibling, docs/how-to/upgrade.md: it maps onto what the component cards
+// mapping is documented in docs/how-to/upgrade.md (ADR 0026): it maps onto what the component cards
 // offer, so an option another branch adds (mysql.table `query`, supabase.table `replace`) is used as soon as its
 // card has it, with no change here.
 import { OML_VERSION } from '@osiris/compiler';
@@ -435,7 +435,7 @@ function upgradeStep(context: TransformContext, item: unknown, index: number, so
 
 export const pythonOsiris: Transform = {
   id: TRANSFORM_ID,
-  description: 'Pipelines of the Python Osiris (oml_version 0.1.0: steps with component, config and needs)',
+  description: 'pipelines of the Python Osiris, oml_version 0.1.0',
   applies: (value) => typeof value === 'object' && value !== null && 'oml_version' in value,
   apply(context) {
     const root = context.document.contents;
