@@ -3,6 +3,7 @@
 import type { ConnectorSet } from '@osiris/connectors';
 import { loadRegistry, type Registry } from '@osiris/registry';
 import type { Bus, Connector, Engine } from '@osiris/runner';
+import type { Command } from 'commander';
 import type { ChatDeps } from './commands/chat';
 
 /**
@@ -51,6 +52,8 @@ export interface CliOverrides {
    * `deadLetter` sink. Default: a bus per command whose failing handlers' envelopes go to the dead-letter queue.
    */
   readonly bus?: Bus;
+  /** Sees the whole command tree before the arguments are parsed: the docs generator's one source (ADR 0026). */
+  readonly inspect?: (program: Command) => void;
 }
 
 /** The registry, connectors and engines of one command line, each made when a command first needs it. */

@@ -6,3 +6,5 @@ export type { McpTool, ObjectSchema, ToolContext } from './mcp/tools';
 export { mcpTools } from './mcp/tools';
 export type { CliIo, Stream } from './output';
 export { main } from './program';
+export type { ArgumentReference, CliReference, CommandReference, OptionReference } from './reference';
+export { cliReference } from './reference';

@@ -12,6 +12,7 @@ import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
 import { registerSchema } from './commands/schema';
 import { registerState } from './commands/state';
+import { registerUpgrade } from './commands/upgrade';
 import { type CliOverrides, composition } from './composition';
 import { exitCodeHelp } from './exit-codes';
 import { type CliIo, Output } from './output';
@@ -83,6 +84,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: CliOve
   registerRuns(program, action);
   registerDlq(program, action, deps);
   registerState(program, action, deps);
+  registerUpgrade(program, action, deps);
   registerDiscover(program, action, deps);
   registerPrompts(program, action, deps);
   registerMcp(program, action, deps);
@@ -101,6 +103,7 @@ export async function main(argv: readonly string[], io: CliIo, overrides: CliOve
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
   }
+  overrides.inspect?.(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
