@@ -63,6 +63,7 @@ describe('LLM context', () => {
         ],
         "modes": [
           "read",
+          "write",
         ],
         "name": "mysql.table",
         "options": {
@@ -72,6 +73,10 @@ describe('LLM context', () => {
             },
             "minItems": 1,
             "type": "array",
+          },
+          "create_table": {
+            "default": false,
+            "type": "boolean",
           },
           "exclude": {
             "items": {
@@ -125,6 +130,43 @@ describe('LLM context', () => {
             },
             "type": "array",
           },
+          "incremental": {
+            "fields": {
+              "cursor": {
+                "items": {
+                  "type": "string",
+                },
+                "minItems": 1,
+                "type": [
+                  "string",
+                  "array",
+                ],
+              },
+              "initial": {
+                "type": [
+                  "string",
+                  "number",
+                ],
+              },
+              "lag": {
+                "type": [
+                  "string",
+                  "number",
+                ],
+              },
+            },
+            "required": [
+              "cursor",
+            ],
+            "type": "object",
+          },
+          "merge_keys": {
+            "items": {
+              "type": "string",
+            },
+            "minItems": 1,
+            "type": "array",
+          },
           "query": {
             "type": "string",
           },
@@ -143,6 +185,14 @@ describe('LLM context', () => {
             },
             "minItems": 1,
             "type": "array",
+          },
+          "write_mode": {
+            "default": "append",
+            "enum": [
+              "append",
+              "merge",
+              "replace",
+            ],
           },
         },
         "required": [],
@@ -170,6 +220,86 @@ describe('LLM context', () => {
               "options.query": {
                 "present": true,
               },
+            },
+          },
+          {
+            "must": {
+              "options.table": {
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "must": {
+              "options.exclude": {
+                "required": false,
+              },
+              "options.query": {
+                "required": false,
+              },
+              "options.query_params": {
+                "required": false,
+              },
+              "options.tables": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "must": {
+              "options.merge_keys": {
+                "minItems": 1,
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+              "options.write_mode": "merge",
+            },
+          },
+          {
+            "must": {
+              "options.create_table": {
+                "required": false,
+              },
+              "options.merge_keys": {
+                "required": false,
+              },
+              "options.write_mode": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "read",
+            },
+          },
+          {
+            "must": {
+              "options.columns": {
+                "required": false,
+              },
+              "options.filters": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "must": {
+              "options.incremental": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
             },
           },
         ],
@@ -236,6 +366,13 @@ describe('LLM context', () => {
             "default": false,
             "type": "boolean",
           },
+          "deletes": {
+            "enum": [
+              "ignore",
+              "soft",
+              "hard",
+            ],
+          },
           "exclude": {
             "items": {
               "type": "string",
@@ -288,6 +425,36 @@ describe('LLM context', () => {
             },
             "type": "array",
           },
+          "incremental": {
+            "fields": {
+              "cursor": {
+                "items": {
+                  "type": "string",
+                },
+                "minItems": 1,
+                "type": [
+                  "string",
+                  "array",
+                ],
+              },
+              "initial": {
+                "type": [
+                  "string",
+                  "number",
+                ],
+              },
+              "lag": {
+                "type": [
+                  "string",
+                  "number",
+                ],
+              },
+            },
+            "required": [
+              "cursor",
+            ],
+            "type": "object",
+          },
           "indexes": {
             "type": "boolean",
           },
@@ -318,6 +485,9 @@ describe('LLM context', () => {
               "fail",
             ],
           },
+          "state_schema": {
+            "type": "string",
+          },
           "table": {
             "type": "string",
           },
@@ -336,6 +506,7 @@ describe('LLM context', () => {
             "enum": [
               "append",
               "merge",
+              "replace",
             ],
           },
         },
@@ -420,6 +591,9 @@ describe('LLM context', () => {
               "options.create_table": {
                 "required": false,
               },
+              "options.deletes": {
+                "required": false,
+              },
               "options.indexes": {
                 "required": false,
               },
@@ -432,6 +606,9 @@ describe('LLM context', () => {
               "options.schema_changes": {
                 "required": false,
               },
+              "options.state_schema": {
+                "required": false,
+              },
               "options.types": {
                 "required": false,
               },
@@ -441,6 +618,31 @@ describe('LLM context', () => {
             },
             "when": {
               "mode": "read",
+            },
+          },
+          {
+            "must": {
+              "options.incremental": {
+                "required": false,
+              },
+            },
+            "when": {
+              "mode": "write",
+            },
+          },
+          {
+            "must": {
+              "options.write_mode": {
+                "const": "merge",
+                "required": true,
+              },
+            },
+            "when": {
+              "mode": "write",
+              "options.deletes": [
+                "soft",
+                "hard",
+              ],
             },
           },
           {
