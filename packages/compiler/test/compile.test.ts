@@ -144,7 +144,7 @@ sinks:
     const { configs, diagnostics } = compile(text, { registry });
     expect(diagnostics).toEqual([]);
     expect(configs.src?.options).toEqual({
-      query: 'SELECT id FROM orders WHERE updated_at >= \${params.since}',
+      query: 'SELECT id FROM orders WHERE updated_at >= ${params.since}',
       query_params: { since: "2026-01-01' OR '1'='1" },
     });
   });
@@ -177,7 +177,8 @@ sinks:
     expect(neither).toEqual([
       expect.objectContaining({
         rule: 'constraint.exactlyOne',
-        message: 'a read takes exactly one of table (one table), tables (patterns of many tables) and query (a SELECT to run)',
+        message:
+          'a read takes exactly one of table (one table), tables (patterns of many tables) and query (a SELECT to run)',
       }),
     ]);
     const columns = validateOml(parseOml(base('{ query: "SELECT 1", columns: [a] }'), { file: 'p.yaml' }).oml, {

@@ -21,12 +21,12 @@ import {
   rejectNullKeys,
   upsertRejecting,
 } from './rejects';
-import { applySchemaChanges } from './schema-changes';
 import { replaceTable } from './replace';
+import { applySchemaChanges } from './schema-changes';
 import { openSession, type Session } from './session';
 import { compileOnly, ident } from './sql';
 import { writeState } from './state';
-import { categoryOf, needsTextComparison, postgresTypeFor } from './types';
+import { categoryOf, needsTextComparison } from './types';
 
 /** Whether a COPY is running on the step's connection. */
 interface CopyState {

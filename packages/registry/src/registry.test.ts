@@ -114,7 +114,11 @@ const invalidSteps: [string, StepInput, { rule: string; path: string; message: R
   [
     'both table and tables',
     { id: 'src', type: 'mysql.table', mode: 'read', options: { table: 'a', tables: ['b*'] } },
-    { rule: 'constraint.exactlyOne', path: 'src.options.tables', message: /exactly one of table .*, tables .* and query/ },
+    {
+      rule: 'constraint.exactlyOne',
+      path: 'src.options.tables',
+      message: /exactly one of table .*, tables .* and query/,
+    },
   ],
   [
     'wrong type',

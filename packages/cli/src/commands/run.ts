@@ -235,7 +235,10 @@ async function writeReport(output: Output, runDir: string): Promise<string | und
 export async function executePlan(
   output: Output,
   plan: Plan,
-  options: Pick<RunOptions, 'secretsFile' | 'runsDir' | 'redaction' | 'logLevel' | 'idleTimeout' | 'tables' | 'fullRefresh' | 'since' | 'until'>,
+  options: Pick<
+    RunOptions,
+    'secretsFile' | 'runsDir' | 'redaction' | 'logLevel' | 'idleTimeout' | 'tables' | 'fullRefresh' | 'since' | 'until'
+  >,
   deps: Composition,
   hooks: { progress?: ProgressTarget; onEvent?: RunEventListener } = {},
 ): Promise<SupervisedRunResult> {
