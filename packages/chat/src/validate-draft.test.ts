@@ -165,8 +165,8 @@ describe('what the model and the user read', () => {
     expect(text).toContain('1 problem');
     expect(text).toContain('pipeline.yaml:19');
     expect(text).toContain('customers_out.options.write_mode');
-    expect(text).toContain('why: "write_mode" must be one of: append, merge.');
-    expect(text).toContain('fix: Pick one of: append, merge.');
+    expect(text).toContain('why: "write_mode" must be one of: append, merge, replace.');
+    expect(text).toContain('fix: Pick one of: append, merge, replace.');
     expect(text).toContain('example: write_mode: merge');
   });
 

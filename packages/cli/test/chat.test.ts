@@ -147,7 +147,7 @@ describe('osiris chat --message: the three guided requests, each repaired throug
       'round 3: valid',
     ]);
     expect(stderr).toContain('round 3: valid');
-    expect(feedbackAfter(server.requests, 1)).toContain('"write_mode" must be one of: append, merge.');
+    expect(feedbackAfter(server.requests, 1)).toContain('"write_mode" must be one of: append, merge, replace.');
     expect(feedbackAfter(server.requests, 1)).toContain('example: write_mode: merge');
     expect(feedbackAfter(server.requests, 2)).toContain('merge_keys is required when write_mode is merge');
     expect(feedbackAfter(server.requests, 2)).toContain('example: merge_keys: [id]');
@@ -206,7 +206,7 @@ describe('osiris chat --message: failures', () => {
     expect(existsSync(join(cwd, 'customers.yaml'))).toBe(false);
     expect(server.requests).toHaveLength(4);
     for (const n of [1, 2, 3, 4]) expect(stderr).toContain(`round ${n}: 1 problem`);
-    expect(stderr).toContain('fix: Pick one of: append, merge.');
+    expect(stderr).toContain('fix: Pick one of: append, merge, replace.');
     expect(stderr).toContain('✗ no valid pipeline after 4 rounds; nothing written');
     const { session, validation } = sessionFiles(cwd);
     expect(session).toMatchObject({ state: 'failed', saved: [] });

@@ -116,7 +116,7 @@ describe('osiris components', () => {
   it('list prints both components with modes and capabilities', async () => {
     const { code, stdout } = await runCli(['components', 'list']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/mysql\.table\s+0\.1\.0\s+read\s+discovery/);
+    expect(stdout).toMatch(/mysql\.table\s+0\.1\.0\s+read,write\s+discovery/);
     expect(stdout).toMatch(/supabase\.table\s+0\.1\.0\s+read,write\s+discovery,in_memory_move\s/);
   });
 
@@ -124,7 +124,7 @@ describe('osiris components', () => {
     const { stdout } = await runCli(['components', 'list', '--json']);
     expect(JSON.parse(stdout).map((c: { name: string; modes: string[] }) => [c.name, c.modes])).toEqual(
       expect.arrayContaining([
-        ['mysql.table', ['read']],
+        ['mysql.table', ['read', 'write']],
         ['supabase.table', ['read', 'write']],
       ]),
     );
@@ -135,8 +135,12 @@ describe('osiris components', () => {
     expect(yaml.stdout).toContain('name: supabase.table');
     expect(yaml.stdout).toContain('merge_keys is required when write_mode is merge');
     const json = await runCli(['components', 'spec', 'mysql.table', '--format', 'json']);
-    // A read names its rows once: table or tables (ADR 0021), a card rule rather than `required`.
-    expect(JSON.parse(json.stdout).constraints[0].exactlyOne).toEqual(['options.table', 'options.tables']);
+    // A read names its rows once: table, tables (ADR 0021) or query (ADR 0022), a card rule rather than `required`.
+    expect(JSON.parse(json.stdout).constraints[0].exactlyOne).toEqual([
+      'options.table',
+      'options.tables',
+      'options.query',
+    ]);
   });
 
   it('spec of an unknown type exits 2 and suggests the nearest name', async () => {

@@ -141,14 +141,17 @@ describe('osiris upgrade: what it cannot upgrade is a located error (exit 2), ne
     });
   });
 
-  it('a free query and write_mode replace wait for options mysql.table and supabase.table do not have yet', async () => {
+  it('a free query becomes query: and write_mode replace stays replace, now that the cards have both', async () => {
     const cwd = copy('errors/free-query.yaml');
-    const result = await runCli(['upgrade', '--json', 'free-query.yaml'], { cwd });
-    expect(result.code).toBe(2);
-    const [query, replace] = JSON.parse(result.stdout).files[0].diagnostics;
-    expect(query).toMatchObject({ rule: 'upgradeQuery', path: 'steps[0].config.query', line: 9 });
-    expect(query.message).toContain('no query option yet');
-    expect(replace).toMatchObject({ rule: 'upgradeWriteMode', path: 'steps[1].config.write_mode', line: 18 });
+    const check = await runCli(['upgrade', '--json', 'free-query.yaml'], { cwd });
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout).files[0].diagnostics ?? []).toEqual([]);
+    expect((await runCli(['upgrade', '--write', 'free-query.yaml'], { cwd })).code).toBe(0);
+    const upgraded = readFileSync(join(cwd, 'free-query.yaml'), 'utf8');
+    expect(upgraded).toContain('query: "SELECT id, email FROM users WHERE active = 1"');
+    expect(upgraded).toContain('write_mode: replace');
+    const validate = await runCli(['validate', 'free-query.yaml'], { cwd });
+    expect(validate.code, validate.stderr).toBe(0);
   });
 
   it('several files: one error makes exit 2 while the others are still reported', async () => {

@@ -39,10 +39,10 @@ describe('localEngine', () => {
     if (connector.capabilities.includes('discovery')) expect(typeof connector.discover).toBe('function');
   });
 
-  it('mysql.table reads only; supabase.table reads and writes', () => {
+  it('mysql.table and supabase.table read and write', () => {
     const [, mysql, supabase] = localEngine.connectors;
-    expect(mysql?.modes).toEqual(['read']);
-    expect(mysql?.write).toBeUndefined();
+    expect([...(mysql?.modes ?? [])].sort()).toEqual(['read', 'write']);
+    expect(mysql?.write).toBeTypeOf('function');
     expect([...(supabase?.modes ?? [])].sort()).toEqual(['read', 'write']);
   });
 

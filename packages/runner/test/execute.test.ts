@@ -78,18 +78,14 @@ describe('executeSteps', () => {
     expect(readOnly.writes).toBe(0);
   });
 
-  it('fails fast when a step mode is not declared by the spec card', async () => {
+  it('fails fast when a connector claims what its spec card does not declare', async () => {
     const { manifest, configs } = pipeline();
-    const writeStep = { ...manifest.steps[1], component: 'mysql.table' } as (typeof manifest.steps)[1];
-    const broken = { ...manifest, steps: [manifest.steps[0], writeStep] } as typeof manifest;
-    const dst = configs.get('dst');
-    if (dst === undefined) throw new Error('no dst');
-    configs.set('dst', { ...dst, component: 'mysql.table' });
-    const source = fakeSource({ modes: ['read', 'write'] });
-    Object.assign(source, { write: fakeSink().write });
-    const { options: opts } = options({ connectors: [source] });
-    await expect(executeSteps(broken, configs, opts)).rejects.toThrow(
-      /step "src" \(mysql\.table\): the connector claims mode write, which the mysql\.table spec card does not declare/,
+    const source = fakeSource();
+    // Every built-in card now declares read and write; a capability of its own is what this card lacks.
+    Object.assign(source, { capabilities: [...source.capabilities, 'teleport'] });
+    const { options: opts } = options({ connectors: [source, fakeSink()] });
+    await expect(executeSteps(manifest, configs, opts)).rejects.toThrow(
+      /step "src" \(mysql\.table\): the connector claims capability teleport, which the mysql\.table spec card does not declare/,
     );
     expect(source.reads).toBe(0);
   });
