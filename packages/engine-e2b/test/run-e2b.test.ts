@@ -186,14 +186,14 @@ describe('osiris run --engine e2b (OSIRIS_E2B_SANDBOX=local)', () => {
 
   it('exits 2 for a step whose mode its connector does not support, and loads nothing', async () => {
     const compiled = compilePipeline(copyPipeline({ mysqlDb: mysql.name, source: 'orders', target: 'orders_never' }));
-    // A manifest that asks mysql.table to write (the compiler refuses to make one; a hand-edited one can).
-    const manifest: RunManifest = {
+    // A manifest that asks supabase.table to transform (the compiler refuses to make one; a hand-edited one can).
+    const manifest = {
       ...compiled.manifest,
-      steps: compiled.manifest.steps.map((step) => (step.id === 'dst' ? { ...step, component: 'mysql.table' } : step)),
-    };
+      steps: compiled.manifest.steps.map((step) => (step.id === 'dst' ? { ...step, mode: 'transform' } : step)),
+    } as RunManifest;
     const configs: Record<string, StepConfig> = {
       src: compiled.configs.src as StepConfig,
-      dst: { id: 'dst', component: 'mysql.table', mode: 'write', connection: '@mysql', options: { table: 'copy' } },
+      dst: { ...(compiled.configs.dst as StepConfig), mode: 'transform' } as StepConfig,
     };
     const output = captureOutput();
     const { factory, recorded } = recordingFactory();
@@ -203,7 +203,7 @@ describe('osiris run --engine e2b (OSIRIS_E2B_SANDBOX=local)', () => {
     expect(result.exitCode).toBe(ExitCode.Validation);
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe(OsirisErrorCode.Validation);
-    expect(result.error?.message).toContain('step "dst" (mysql.table) cannot write');
+    expect(result.error?.message).toMatch(/step "dst" \(supabase\.table\).*transform/);
     expect(recorded.kills).toBe(1);
     expect(readJson<RunStatusFile>(join(result.runDir, 'status.json'))).toMatchObject({
       status: 'failed',
