@@ -4,6 +4,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { type CatalogColumn, type CatalogTable, loadTable } from './catalog';
 import type { WriteConfig } from './config';
 import { literal, targetEnums, targetTypeFor, typeSql } from './create-table';
+import { DELETED_AT } from './deletes';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
 import type { Session } from './session';
 import { compileOnly, ident } from './sql';
@@ -174,8 +175,14 @@ export async function applySchemaChanges(
   const enums = await targetEnums(session, config.schema, input.columns);
   const have = new Map(table.columns.map((c) => [c.name, c]));
   const inputNames = new Set(input.columns.map((c) => c.name));
+  // `_osiris_deleted_at` is Osiris's own (deletes: soft, ADR 0024): never in the input, never dropped there.
   const gone = table.columns.filter(
-    (c) => !inputNames.has(c.name) && c.defaultExpr === null && c.generated === '' && !c.primaryKey,
+    (c) =>
+      !inputNames.has(c.name) &&
+      c.defaultExpr === null &&
+      c.generated === '' &&
+      !c.primaryKey &&
+      !(c.name === DELETED_AT && config.deletes === 'soft'),
   );
   if (gone.length > 0) {
     const names = gone.map((c) => `'${c.name}'`).join(', ');
