@@ -7,10 +7,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const { mcpTools } = await import('../packages/cli/dist/index.js');
 const target = new URL('../docs/reference/mcp.md', import.meta.url);
 
-const cell = (text) =>
+// Markdown that VitePress also reads as Vue: a `<name>` outside code would open an element.
+const prose = (text) =>
   String(text ?? '')
-    .replaceAll('|', '\\|')
-    .replaceAll('\n', ' ');
+    .split(/(`[^`]*`)/)
+    .map((part) => (part.startsWith('`') ? part : part.replaceAll('<', '&lt;').replaceAll('>', '&gt;')))
+    .join('');
+const cell = (text) => prose(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
 function typeOf(schema = {}) {
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => `\`${v}\``).join(' \\| ');
   const type = Array.isArray(schema.type) ? schema.type.join(' \\| ') : (schema.type ?? 'any');
@@ -50,12 +53,12 @@ const lines = [
   '| --- | --- | --- |',
   ...mcpTools.map(
     (tool) =>
-      `| [\`${tool.name}\`](#${tool.name}) | ${cell(tool.title)} | ${tool.annotations.readOnlyHint ? 'no' : tool.annotations.destructiveHint ? '**yes: writes data**' : 'only when asked (files)'} |`,
+      `| [\`${tool.name}\`](#${tool.name.replaceAll('_', '-')}) | ${cell(tool.title)} | ${tool.annotations.readOnlyHint ? 'no' : tool.annotations.destructiveHint ? '**yes: writes data**' : 'only when asked (files)'} |`,
   ),
   '',
 ];
 for (const tool of mcpTools) {
-  lines.push(`### \`${tool.name}\``, '', tool.description, '', '**Input**', '', ...fields(tool.inputSchema));
+  lines.push(`### \`${tool.name}\``, '', prose(tool.description), '', '**Input**', '', ...fields(tool.inputSchema));
   lines.push('**Output** (structured content; the same JSON as text)', '', ...fields(tool.outputSchema));
 }
 lines.push(
