@@ -323,12 +323,14 @@ try {
       r.rssMb.toFixed(0),
     ]);
   }
-  console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
-  printTable(table);
-  console.log(
-    'targets: append and merge ≥ 0.90x of their baselines (postgres → mysql ≥ 0.90x); osiris peak RSS < 200 MB',
-  );
-  console.log('target: max_rejects 1000 on clean data within noise (≈1.00x) of max_rejects 0');
+  if (results.length > 0) {
+    console.log(`\n${rows.toLocaleString('en-US')} rows, ${repeat} runs each (median), ${cpus().length} cores:`);
+    printTable(table);
+    console.log(
+      'targets: append and merge ≥ 0.90x of their baselines (postgres → mysql ≥ 0.90x); osiris peak RSS < 200 MB',
+    );
+    console.log('target: max_rejects 1000 on clean data within noise (≈1.00x) of max_rejects 0');
+  }
 
   // Three rows a CHECK refuses, once each way (ADR 0020): all other rows in, or all rolled back.
   if (!incrementalOnly) {
