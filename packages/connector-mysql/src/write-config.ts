@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { parseTableWriteMode } from '@osiris/runner';
 import { MYSQL_ERROR_REASONS, MysqlConnectorError } from './errors';
 
 /** The options of a `mysql.table` write. */
@@ -28,27 +29,6 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
       throw invalid(`options.${key} only applies to read steps; a write takes the columns its input has.`);
     }
   }
-  const mode = config.write_mode ?? 'append';
-  if (mode !== 'append' && mode !== 'merge' && mode !== 'replace') {
-    throw invalid('options.write_mode must be append, merge or replace.');
-  }
-  const rawKeys = config.merge_keys;
-  let mergeKeys: string[] = [];
-  if (rawKeys !== undefined) {
-    if (
-      !Array.isArray(rawKeys) ||
-      rawKeys.length === 0 ||
-      !rawKeys.every((k): k is string => typeof k === 'string' && k.length > 0) ||
-      new Set(rawKeys).size !== rawKeys.length
-    ) {
-      throw invalid('options.merge_keys must be a non-empty list of distinct column names.');
-    }
-    mergeKeys = rawKeys;
-  }
-  if (mode === 'merge' && mergeKeys.length === 0) {
-    throw invalid('options.merge_keys is required when write_mode is merge, e.g. `merge_keys: [id]`.');
-  }
-  const createTable = config.create_table ?? false;
-  if (typeof createTable !== 'boolean') throw invalid('options.create_table must be true or false.');
+  const { writeMode: mode, mergeKeys, createTable } = parseTableWriteMode(config, invalid);
   return { schema: name('schema'), table, writeMode: mode, mergeKeys, createTable };
 }

@@ -3,6 +3,7 @@ import {
   type IncrementalOptions,
   parseIncrementalOptions,
   parseTableReadOptions,
+  parseTableWriteMode,
   type TableReadOptions,
 } from '@osiris/runner';
 import { SUPABASE_ERROR_REASONS, SupabaseConnectorError } from './errors';
@@ -64,30 +65,7 @@ export function parseWriteConfig(stepId: string, config: Readonly<Record<string,
     throw invalid('options.table is required (the table to write), e.g. `table: orders`.');
   }
   const schema = optionalName('schema') ?? 'public';
-  const mode = config.write_mode ?? 'append';
-  if (mode !== 'append' && mode !== 'merge' && mode !== 'replace') {
-    throw invalid('options.write_mode must be append, merge or replace.');
-  }
-  const rawKeys = config.merge_keys;
-  let mergeKeys: string[] = [];
-  if (rawKeys !== undefined) {
-    if (
-      !Array.isArray(rawKeys) ||
-      rawKeys.length === 0 ||
-      !rawKeys.every((k): k is string => typeof k === 'string' && k.length > 0) ||
-      new Set(rawKeys).size !== rawKeys.length
-    ) {
-      throw invalid('options.merge_keys must be a non-empty list of distinct column names.');
-    }
-    mergeKeys = rawKeys;
-  }
-  if (mode === 'merge' && mergeKeys.length === 0) {
-    throw invalid('options.merge_keys is required when write_mode is merge, e.g. `merge_keys: [id]`.');
-  }
-  const createTable = config.create_table ?? false;
-  if (typeof createTable !== 'boolean') {
-    throw invalid('options.create_table must be true or false.');
-  }
+  const { writeMode: mode, mergeKeys, createTable } = parseTableWriteMode(config, invalid);
   const deletes = config.deletes ?? 'ignore';
   if (deletes !== 'ignore' && deletes !== 'soft' && deletes !== 'hard') {
     throw invalid('options.deletes must be ignore, soft or hard.');

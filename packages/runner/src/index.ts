@@ -112,6 +112,6 @@ export type {
   SuperviseOptions,
 } from './supervisor';
 export { DEFAULT_HEARTBEAT_MS, deadLetterValidation, superviseRun, TERMINAL_STATES } from './supervisor';
-export type { Filter, FilterOp, FilterScalar, TableReadOptions } from './table-options';
-export { FILTER_OPS, filtersWhere, parseTableReadOptions } from './table-options';
+export type { Filter, FilterOp, FilterScalar, TableReadOptions, TableWriteMode } from './table-options';
+export { FILTER_OPS, filtersWhere, parseTableReadOptions, parseTableWriteMode } from './table-options';
 export { textBatchRows } from './text-batch';

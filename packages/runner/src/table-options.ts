@@ -151,3 +151,43 @@ export function filtersWhere(
     }),
   );
 }
+
+/** The options every table sink shares (`supabase.table`, `mysql.table`). */
+export interface TableWriteMode {
+  readonly writeMode: 'append' | 'merge' | 'replace';
+  readonly mergeKeys: readonly string[];
+  readonly createTable: boolean;
+}
+
+/**
+ * `write_mode`, `merge_keys` and `create_table` of a table sink, checked the same way for every
+ * connector; `invalid` builds the connector's own error from a message.
+ */
+export function parseTableWriteMode(
+  config: Readonly<Record<string, unknown>>,
+  invalid: (message: string) => Error,
+): TableWriteMode {
+  const mode = config.write_mode ?? 'append';
+  if (mode !== 'append' && mode !== 'merge' && mode !== 'replace') {
+    throw invalid('options.write_mode must be append, merge or replace.');
+  }
+  const rawKeys = config.merge_keys;
+  let mergeKeys: string[] = [];
+  if (rawKeys !== undefined) {
+    if (
+      !Array.isArray(rawKeys) ||
+      rawKeys.length === 0 ||
+      !rawKeys.every((k): k is string => typeof k === 'string' && k.length > 0) ||
+      new Set(rawKeys).size !== rawKeys.length
+    ) {
+      throw invalid('options.merge_keys must be a non-empty list of distinct column names.');
+    }
+    mergeKeys = rawKeys;
+  }
+  if (mode === 'merge' && mergeKeys.length === 0) {
+    throw invalid('options.merge_keys is required when write_mode is merge, e.g. `merge_keys: [id]`.');
+  }
+  const createTable = config.create_table ?? false;
+  if (typeof createTable !== 'boolean') throw invalid('options.create_table must be true or false.');
+  return { writeMode: mode, mergeKeys, createTable };
+}
